@@ -1,0 +1,68 @@
+using System;
+using System.Linq;
+using Ddf.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Ddf;
+
+/// <summary>Checks the arguments of <see cref="ops.ddf"/> and derives the operation's geometry.</summary>
+internal static class DdfArguments
+{
+    public static DdfGeometry Validate(Tensor input, Tensor? channel_filter, Tensor? spatial_filter,
+        long kernel_size, long dilation, long stride, KernelCombine combine)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (kernel_size < 1 || kernel_size % 2 == 0 || kernel_size > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(kernel_size), kernel_size, $"kernel_size must be an odd number >= 1, got {kernel_size}.");
+        if (dilation < 1 || dilation > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(dilation), dilation, $"dilation must be >= 1, got {dilation}.");
+        if (stride < 1 || stride > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(stride), stride, $"stride must be >= 1, got {stride}.");
+        if (combine is not (KernelCombine.Mul or KernelCombine.Add))
+            throw new ArgumentOutOfRangeException(nameof(combine), combine, $"combine must be KernelCombine.Mul or KernelCombine.Add, got {(int)combine}.");
+        if (channel_filter is null && spatial_filter is null)
+            throw new ArgumentException("channel_filter and spatial_filter are both null; at least one filter is needed (a null filter means that branch is absent).", nameof(channel_filter));
+
+        if (input.dim() != 4)
+            throw new ArgumentException($"input must be a 4-D tensor (B, C, H, W), got shape {Show(input.shape)} (rank {input.dim()}).", nameof(input));
+        if (input.dtype is not (ScalarType.Float32 or ScalarType.Float64))
+            throw new ArgumentException($"input has dtype {input.dtype}; ddf supports Float32 and Float64.", nameof(input));
+        CheckSameKind(input, channel_filter, nameof(channel_filter));
+        CheckSameKind(input, spatial_filter, nameof(spatial_filter));
+
+        long[] x = input.shape;
+        if (x[2] < 1 || x[3] < 1)
+            throw new ArgumentException($"input must have H >= 1 and W >= 1, got shape {Show(x)}.", nameof(input));
+        if (x.Any(n => n > int.MaxValue))
+            throw new ArgumentException($"input dimensions must each be below 2^31, got shape {Show(x)}.", nameof(input));
+        long k = kernel_size;
+        long outHeight = (x[2] - 1) / stride + 1, outWidth = (x[3] - 1) / stride + 1;
+        if (channel_filter is not null)
+            CheckShape(channel_filter, nameof(channel_filter), "(B, C, k, k)", [x[0], x[1], k, k]);
+        if (spatial_filter is not null)
+            CheckShape(spatial_filter, nameof(spatial_filter), "(B, k*k, Ho, Wo)", [x[0], k * k, outHeight, outWidth]);
+        if (input.device_type != DeviceType.CPU)
+            throw new NotSupportedException($"Ddf.ops.ddf runs on CPU tensors; input is on {input.device}, and the GPU path for TorchSharp tensors does not exist yet. Move the tensors to the CPU with .cpu().");
+
+        return new DdfGeometry((int)x[0], (int)x[1], (int)x[2], (int)x[3], (int)kernel_size, (int)dilation, (int)stride);
+    }
+
+    private static void CheckSameKind(Tensor input, Tensor? other, string name)
+    {
+        if (other is null)
+            return;
+        if (other.dtype != input.dtype)
+            throw new ArgumentException($"{name} has dtype {other.dtype} but input has {input.dtype}; all tensors must share one dtype.", name);
+        if (other.device.ToString() != input.device.ToString())
+            throw new ArgumentException($"{name} is on {other.device} but input is on {input.device}; all tensors must be on one device.", name);
+    }
+
+    private static void CheckShape(Tensor tensor, string name, string layout, long[] expected)
+    {
+        if (!tensor.shape.SequenceEqual(expected))
+            throw new ArgumentException($"{name} must have shape {layout} = {Show(expected)} for this input, kernel size and stride, got {Show(tensor.shape)}.", name);
+    }
+
+    internal static string Show(long[] shape) => "[" + string.Join(", ", shape) + "]";
+}

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Ddf.Runtime;
@@ -66,6 +67,7 @@ public static unsafe partial class DdfCpuKernels
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InputGradientRow<T, TW>(in DdfGeometry g, T* cf, T* sf, T* go, T* dx, int b, int c, int y)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TW : struct, ITapWeight<T>
@@ -83,28 +85,22 @@ public static unsafe partial class DdfCpuKernels
         hi = Math.Min(hi, g.Width);
         for (int ix = 0; ix < lo; ix++)
             dxRow[ix] = InputGradientAt<T, TW>(g, gPlane, cfTaps, sfBatch, y, ix);
-        if (hi > lo)
+        if (hi - lo >= Unroll * vw)
+        {
+            for (int next = lo; ; next += Unroll * vw)
+            {
+                int ix0 = Math.Min(next, hi - Unroll * vw);
+                InputGradientVectors4<T, TW>(g, gPlane, cfTaps, sfBatch, dxRow, y, ix0);
+                if (ix0 == hi - Unroll * vw)
+                    break;
+            }
+        }
+        else if (hi > lo)
         {
             for (int next = lo; ; next += vw)
             {
                 int ix0 = Math.Min(next, hi - vw);
-                var acc = Vector<T>.Zero;
-                for (int ky = 0; ky < k; ky++)
-                {
-                    int oy = y + pad - ky * d;
-                    if ((uint)oy >= (uint)g.OutHeight)
-                        continue;
-                    long rowStart = (long)oy * outWidth + ix0 + pad;
-                    for (int kx = 0; kx < k; kx++)
-                    {
-                        int t = ky * k + kx;
-                        long at = rowStart - kx * d;
-                        var cv = TW.HasChannel ? new Vector<T>(cfTaps[t]) : default;
-                        var sv = TW.HasSpatial ? Vector.Load(sfBatch + t * outPlane + at) : default;
-                        acc = TW.Accumulate(acc, Vector.Load(gPlane + at), cv, sv);
-                    }
-                }
-                acc.Store(dxRow + ix0);
+                InputGradientVector<T, TW>(g, gPlane, cfTaps, sfBatch, dxRow, y, ix0);
                 if (ix0 == hi - vw)
                     break;
             }
@@ -113,7 +109,69 @@ public static unsafe partial class DdfCpuKernels
             dxRow[ix] = InputGradientAt<T, TW>(g, gPlane, cfTaps, sfBatch, y, ix);
     }
 
+    /// <summary>Input-gradient columns [ix0, ix0 + Unroll * width) of row y, every transposed tap inside the output.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InputGradientVectors4<T, TW>(in DdfGeometry g, T* gPlane, T* cfTaps, T* sfBatch, T* dxRow, int y, int ix0)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TW : struct, ITapWeight<T>
+    {
+        int k = g.KernelSize, d = g.Dilation, pad = g.Pad, vw = Vector<T>.Count;
+        long outPlane = g.OutPlane;
+        Vector<T> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int ky = 0; ky < k; ky++)
+        {
+            int oy = y + pad - ky * d;
+            if ((uint)oy >= (uint)g.OutHeight)
+                continue;
+            long rowStart = (long)oy * g.OutWidth + ix0 + pad;
+            for (int kx = 0; kx < k; kx++)
+            {
+                int t = ky * k + kx;
+                long at = rowStart - kx * d;
+                T* gt = gPlane + at, st = sfBatch + t * outPlane + at;
+                var cv = TW.HasChannel ? new Vector<T>(cfTaps[t]) : default;
+                a0 = TW.Accumulate(a0, Vector.Load(gt), cv, TW.HasSpatial ? Vector.Load(st) : default);
+                a1 = TW.Accumulate(a1, Vector.Load(gt + vw), cv, TW.HasSpatial ? Vector.Load(st + vw) : default);
+                a2 = TW.Accumulate(a2, Vector.Load(gt + 2 * vw), cv, TW.HasSpatial ? Vector.Load(st + 2 * vw) : default);
+                a3 = TW.Accumulate(a3, Vector.Load(gt + 3 * vw), cv, TW.HasSpatial ? Vector.Load(st + 3 * vw) : default);
+            }
+        }
+        T* dst = dxRow + ix0;
+        a0.Store(dst);
+        a1.Store(dst + vw);
+        a2.Store(dst + 2 * vw);
+        a3.Store(dst + 3 * vw);
+    }
+
+    /// <summary>Input-gradient columns [ix0, ix0 + width) of row y, every transposed tap inside the output.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InputGradientVector<T, TW>(in DdfGeometry g, T* gPlane, T* cfTaps, T* sfBatch, T* dxRow, int y, int ix0)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TW : struct, ITapWeight<T>
+    {
+        int k = g.KernelSize, d = g.Dilation, pad = g.Pad;
+        long outPlane = g.OutPlane;
+        var acc = Vector<T>.Zero;
+        for (int ky = 0; ky < k; ky++)
+        {
+            int oy = y + pad - ky * d;
+            if ((uint)oy >= (uint)g.OutHeight)
+                continue;
+            long rowStart = (long)oy * g.OutWidth + ix0 + pad;
+            for (int kx = 0; kx < k; kx++)
+            {
+                int t = ky * k + kx;
+                long at = rowStart - kx * d;
+                var cv = TW.HasChannel ? new Vector<T>(cfTaps[t]) : default;
+                var sv = TW.HasSpatial ? Vector.Load(sfBatch + t * outPlane + at) : default;
+                acc = TW.Accumulate(acc, Vector.Load(gPlane + at), cv, sv);
+            }
+        }
+        acc.Store(dxRow + ix0);
+    }
+
     /// <summary>One input-gradient element: the output positions whose taps land on (iy, ix), any stride.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T InputGradientAt<T, TW>(in DdfGeometry g, T* gPlane, T* cfTaps, T* sfBatch, int iy, int ix)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TW : struct, ITapWeight<T>
@@ -185,6 +243,7 @@ public static unsafe partial class DdfCpuKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FilterGradientRow<T, TW>(in DdfGeometry g, T* x, T* cf, T* sf, T* go, T* dsf, T* dcfPartials, int b, int oy)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TW : struct, ITapWeight<T>
@@ -228,17 +287,33 @@ public static unsafe partial class DdfCpuKernels
                     if (s == 1 && hi - lo >= vw)
                     {
                         var cfv = new Vector<T>(cft);
-                        var dcfAcc = Vector<T>.Zero;
+                        Vector<T> dcfAcc0 = default, dcfAcc1 = default;
                         T* xTap = xRow - pad + kx * d;
+                        // Two vectors a step with two dcf accumulators, so the reduction's FMA latency is hidden.
+                        for (; ox <= hi - 2 * vw; ox += 2 * vw)
+                        {
+                            var gx0 = Vector.Load(gRow + ox) * Vector.Load(xTap + ox);
+                            var gx1 = Vector.Load(gRow + ox + vw) * Vector.Load(xTap + ox + vw);
+                            if (dsfTap != null)
+                            {
+                                VectorMath.Fma(gx0, cfv, Vector.Load(dsfTap + ox)).Store(dsfTap + ox);
+                                VectorMath.Fma(gx1, cfv, Vector.Load(dsfTap + ox + vw)).Store(dsfTap + ox + vw);
+                            }
+                            if (partial != null)
+                            {
+                                dcfAcc0 = TW.IsProduct ? VectorMath.Fma(gx0, Vector.Load(sfTap + ox), dcfAcc0) : dcfAcc0 + gx0;
+                                dcfAcc1 = TW.IsProduct ? VectorMath.Fma(gx1, Vector.Load(sfTap + ox + vw), dcfAcc1) : dcfAcc1 + gx1;
+                            }
+                        }
                         for (; ox <= hi - vw; ox += vw)
                         {
                             var gx = Vector.Load(gRow + ox) * Vector.Load(xTap + ox);
                             if (dsfTap != null)
                                 VectorMath.Fma(gx, cfv, Vector.Load(dsfTap + ox)).Store(dsfTap + ox);
                             if (partial != null)
-                                dcfAcc = TW.IsProduct ? VectorMath.Fma(gx, Vector.Load(sfTap + ox), dcfAcc) : dcfAcc + gx;
+                                dcfAcc0 = TW.IsProduct ? VectorMath.Fma(gx, Vector.Load(sfTap + ox), dcfAcc0) : dcfAcc0 + gx;
                         }
-                        dcfSum = Vector.Sum(dcfAcc);
+                        dcfSum = Vector.Sum(dcfAcc0 + dcfAcc1);
                     }
                     for (; ox < hi; ox++)
                     {

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Ddf.Runtime;
 
@@ -19,6 +20,9 @@ public static unsafe partial class DdfCpuKernels
 
     /// <summary>Channels per forward / input-gradient tile.</summary>
     private const int ChannelBlock = 32;
+
+    /// <summary>Vectors per inner-loop group: independent accumulators hide the FMA latency.</summary>
+    private const int Unroll = 4;
 
     /// <summary>Computes the DDF output.</summary>
     /// <param name="geometry">Sizes of the operation.</param>
@@ -85,6 +89,7 @@ public static unsafe partial class DdfCpuKernels
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardRow<T, TW>(in DdfGeometry g, T* x, T* cf, T* sf, T* y, int b, int c, int oy)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TW : struct, ITapWeight<T>
@@ -100,28 +105,24 @@ public static unsafe partial class DdfCpuKernels
         var (lo, hi) = VectorColumns(g, vw);
         for (int ox = 0; ox < lo; ox++)
             yRow[ox] = OutputAt<T, TW>(g, xPlane, cfTaps, sfRow, oy, ox);
-        if (hi > lo)
+        if (hi - lo >= Unroll * vw)
         {
-            // Full vectors, the last one shifted back to end at hi (it recomputes a few columns: no scalar tail).
+            // Groups of Unroll vectors, the last group shifted back to end at hi (it recomputes a few
+            // columns: no scalar tail). Independent accumulators hide the FMA latency.
+            for (int next = lo; ; next += Unroll * vw)
+            {
+                int ox0 = Math.Min(next, hi - Unroll * vw);
+                ForwardVectors4<T, TW>(g, xPlane, cfTaps, sfRow, yRow, oy, ox0);
+                if (ox0 == hi - Unroll * vw)
+                    break;
+            }
+        }
+        else if (hi > lo)
+        {
             for (int next = lo; ; next += vw)
             {
                 int ox0 = Math.Min(next, hi - vw);
-                var acc = Vector<T>.Zero;
-                for (int ky = 0; ky < k; ky++)
-                {
-                    int iy = oy - pad + ky * d;
-                    if ((uint)iy >= (uint)g.Height)
-                        continue;
-                    T* xr = xPlane + (long)iy * width + ox0 - pad;
-                    for (int kx = 0; kx < k; kx++)
-                    {
-                        int t = ky * k + kx;
-                        var cv = TW.HasChannel ? new Vector<T>(cfTaps[t]) : default;
-                        var sv = TW.HasSpatial ? Vector.Load(sfRow + t * outPlane + ox0) : default;
-                        acc = TW.Accumulate(acc, Vector.Load(xr + kx * d), cv, sv);
-                    }
-                }
-                acc.Store(yRow + ox0);
+                ForwardVector<T, TW>(g, xPlane, cfTaps, sfRow, yRow, oy, ox0);
                 if (ox0 == hi - vw)
                     break;
             }
@@ -130,7 +131,67 @@ public static unsafe partial class DdfCpuKernels
             yRow[ox] = OutputAt<T, TW>(g, xPlane, cfTaps, sfRow, oy, ox);
     }
 
+    /// <summary>Output columns [ox0, ox0 + Unroll * width) of one row, all taps inside the image row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardVectors4<T, TW>(in DdfGeometry g, T* xPlane, T* cfTaps, T* sfRow, T* yRow, int oy, int ox0)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TW : struct, ITapWeight<T>
+    {
+        int k = g.KernelSize, d = g.Dilation, pad = g.Pad, vw = Vector<T>.Count;
+        long outPlane = g.OutPlane;
+        Vector<T> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int ky = 0; ky < k; ky++)
+        {
+            int iy = oy - pad + ky * d;
+            if ((uint)iy >= (uint)g.Height)
+                continue;
+            T* xr = xPlane + (long)iy * g.Width + ox0 - pad;
+            for (int kx = 0; kx < k; kx++)
+            {
+                int t = ky * k + kx;
+                T* xt = xr + kx * d, st = sfRow + t * outPlane + ox0;
+                var cv = TW.HasChannel ? new Vector<T>(cfTaps[t]) : default;
+                a0 = TW.Accumulate(a0, Vector.Load(xt), cv, TW.HasSpatial ? Vector.Load(st) : default);
+                a1 = TW.Accumulate(a1, Vector.Load(xt + vw), cv, TW.HasSpatial ? Vector.Load(st + vw) : default);
+                a2 = TW.Accumulate(a2, Vector.Load(xt + 2 * vw), cv, TW.HasSpatial ? Vector.Load(st + 2 * vw) : default);
+                a3 = TW.Accumulate(a3, Vector.Load(xt + 3 * vw), cv, TW.HasSpatial ? Vector.Load(st + 3 * vw) : default);
+            }
+        }
+        T* y = yRow + ox0;
+        a0.Store(y);
+        a1.Store(y + vw);
+        a2.Store(y + 2 * vw);
+        a3.Store(y + 3 * vw);
+    }
+
+    /// <summary>Output columns [ox0, ox0 + width) of one row, all taps inside the image row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardVector<T, TW>(in DdfGeometry g, T* xPlane, T* cfTaps, T* sfRow, T* yRow, int oy, int ox0)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TW : struct, ITapWeight<T>
+    {
+        int k = g.KernelSize, d = g.Dilation, pad = g.Pad;
+        long outPlane = g.OutPlane;
+        var acc = Vector<T>.Zero;
+        for (int ky = 0; ky < k; ky++)
+        {
+            int iy = oy - pad + ky * d;
+            if ((uint)iy >= (uint)g.Height)
+                continue;
+            T* xr = xPlane + (long)iy * g.Width + ox0 - pad;
+            for (int kx = 0; kx < k; kx++)
+            {
+                int t = ky * k + kx;
+                var cv = TW.HasChannel ? new Vector<T>(cfTaps[t]) : default;
+                var sv = TW.HasSpatial ? Vector.Load(sfRow + t * outPlane + ox0) : default;
+                acc = TW.Accumulate(acc, Vector.Load(xr + kx * d), cv, sv);
+            }
+        }
+        acc.Store(yRow + ox0);
+    }
+
     /// <summary>One output element with bounds checks on every tap (edges, and any stride).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T OutputAt<T, TW>(in DdfGeometry g, T* xPlane, T* cfTaps, T* sfRow, int oy, int ox)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TW : struct, ITapWeight<T>

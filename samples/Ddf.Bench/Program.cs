@@ -1,0 +1,138 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using Ddf.Runtime;
+using Ddf.TorchSharp.Tests;
+using static TorchSharp.torch;
+
+namespace Ddf.Bench;
+
+/// <summary>
+/// Times Ddf.ops.ddf at the paper's Table 2 size (2x256x200x300, k = 3, float32, all cores) next to
+/// TorchSharp's depthwise conv2d, the unfold formulation and a copy into preallocated memory (the
+/// floor for one pass over the bytes), and prints markdown tables with ratios. Without arguments it
+/// runs itself twice, once with glibc's default malloc and once keeping freed memory (see
+/// NativeMemoryTuning), because fresh pages dominate every op that returns a new tensor here.
+/// </summary>
+internal static class Program
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    public static int Main(string[] args)
+    {
+        if (args.Length == 0)
+            return RunBoth();
+        var options = new Dictionary<string, string>();
+        for (int i = 0; i + 1 < args.Length; i += 2)
+            options[args[i]] = args[i + 1];
+        int runs = 11;
+        if (args.Length % 2 != 0 || !options.TryGetValue("--malloc", out var malloc) || malloc is not ("default" or "keep")
+            || (options.TryGetValue("--runs", out var r) && (!int.TryParse(r, NumberStyles.None, Invariant, out runs) || runs < 1))
+            || (options.TryGetValue("--unfold", out var u) && u is not ("yes" or "no")))
+        {
+            Console.Error.WriteLine("usage: Ddf.Bench [--malloc default|keep] [--runs N] [--unfold yes|no]");
+            return 2;
+        }
+        bool unfold = u != "no";
+        Run(malloc == "keep", runs, unfold);
+        return 0;
+    }
+
+    private static int RunBoth()
+    {
+        foreach (var malloc in new[] { "default", "keep" })
+        {
+            var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
+            foreach (var arg in new[] { "--malloc", malloc })
+                start.ArgumentList.Add(arg);
+            // glibc reads these at start-up, before the runtime allocates anything: steadier than mallopt later.
+            foreach (var (name, value) in KeepFreedMemoryEnvironment)
+            {
+                if (malloc == "keep")
+                    start.Environment[name] = value;
+                else
+                    start.Environment.Remove(name);
+            }
+            using var child = Process.Start(start)!;
+            child.WaitForExit();
+            if (child.ExitCode != 0)
+                return child.ExitCode;
+        }
+        return 0;
+    }
+
+    private static readonly (string Name, string Value)[] KeepFreedMemoryEnvironment =
+    [
+        ("MALLOC_MMAP_MAX_", "0"), ("MALLOC_TRIM_THRESHOLD_", "68719476736"), ("MALLOC_TOP_PAD_", "268435456"),
+    ];
+
+    private static void Run(bool keepFreedMemory, int runs, bool unfold)
+    {
+        bool fromEnvironment = Array.TrueForAll(KeepFreedMemoryEnvironment, e => Environment.GetEnvironmentVariable(e.Name) == e.Value);
+        if (keepFreedMemory && !fromEnvironment && !NativeMemoryTuning.KeepFreedMemory())
+            throw new InvalidOperationException("glibc mallopt is not available on this system.");
+        set_num_threads(Environment.ProcessorCount);
+        const int B = 2, C = 256, H = 200, W = 300, K = 3;
+        var generator = new Generator(1);
+        var x = randn([B, C, H, W], generator: generator);
+        var cf = randn([B, C, K, K], generator: generator);
+        var sf = randn([B, K * K, H, W], generator: generator);
+        var depthwise = randn([C, 1, K, K], generator: generator);
+        var gradOutput = randn([B, C, H, W], generator: generator);
+        var floorTarget = empty_like(x);
+        if (keepFreedMemory)
+        {
+            // Touch once the heap memory the ops below will cycle through, so that no row pays the
+            // page faults of the heap's growth in its timed runs (glibc keeps it after the free).
+            var primers = new List<Tensor>();
+            for (int i = 0; i < 10; i++)
+                primers.Add(zeros_like(x));
+            primers.ForEach(t => t.Dispose());
+        }
+
+        var rows = new List<(string Name, double Ms)>();
+        void Time(string name, Action action, int count)
+        {
+            double ms = Measure.MedianMilliseconds(action, warmups: count > 1 ? 8 : 0, runs: count,
+                times => Console.Error.WriteLine($"  {name}: runs (ms) {string.Join(" ", Array.ConvertAll(times, t => t.ToString("F0", Invariant)))}"));
+            rows.Add((name, ms));
+        }
+        void ForwardBackward(Func<Tensor[], Tensor> f, params Tensor[] inputs)
+        {
+            using var scope = NewDisposeScope();
+            var leaves = Array.ConvertAll(inputs, t => t.detach().requires_grad_(true));
+            f(leaves).backward([gradOutput]);
+        }
+
+        Console.Error.WriteLine($"timing ({(keepFreedMemory ? "glibc keeping freed memory" : "default glibc malloc")}, {runs} runs each)...");
+        Time("copy into preallocated tensor (floor)", () => floorTarget.copy_(x), runs);
+        using (no_grad())
+        {
+            Time("Ddf.ops.ddf forward", () => ops.ddf(x, cf, sf, K).Dispose(), runs);
+            Time("TorchSharp depthwise conv2d forward", () => nn.functional.conv2d(x, depthwise, padding: [1, 1], groups: C).Dispose(), runs);
+        }
+        Time("Ddf.ops.ddf forward+backward", () => ForwardBackward(t => ops.ddf(t[0], t[1], t[2], K), x, cf, sf), runs);
+        Time("TorchSharp depthwise conv2d forward+backward",
+            () => ForwardBackward(t => nn.functional.conv2d(t[0], t[1], padding: [1, 1], groups: C), x, depthwise), runs);
+        if (unfold)
+        {
+            using (no_grad())
+                Time("unfold-based DDF forward (TorchSharp)", () => { using var s = NewDisposeScope(); UnfoldReference.Ddf(x, cf, sf, K); }, 1);
+        }
+
+        double depthwiseForward = rows.Find(r => r.Name == "TorchSharp depthwise conv2d forward").Ms;
+        double depthwiseBoth = rows.Find(r => r.Name == "TorchSharp depthwise conv2d forward+backward").Ms;
+        double floor = rows[0].Ms;
+        Console.WriteLine();
+        Console.WriteLine($"### {B}x{C}x{H}x{W}, k = {K}, float32, {Environment.ProcessorCount} threads, {(keepFreedMemory ? "glibc keeping freed memory" : "default glibc malloc")}");
+        Console.WriteLine();
+        Console.WriteLine("| operation | median ms | x copy floor | x depthwise conv (same pass) |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        foreach (var (name, ms) in rows)
+        {
+            double reference = name.Contains("forward+backward") ? depthwiseBoth : depthwiseForward;
+            Console.WriteLine(string.Create(Invariant, $"| {name} | {ms:F1} | {ms / floor:F1} | {ms / reference:F2} |"));
+        }
+    }
+}

@@ -1,0 +1,150 @@
+using System;
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace Ddf.Runtime;
+
+/// <summary>
+/// Splits a DDF call into fixed tiles run in parallel and calls a spec's row kernels
+/// (<see cref="IDdfCpuRows{T}"/>) on them. Every output element is written by exactly one tile and
+/// every reduction runs in a fixed order, so results are bitwise the same for any thread count.
+/// </summary>
+public static unsafe class DdfCpuScheduler
+{
+    /// <summary>Rows per tile: a tile's spatial-filter rows stay in cache across its channels.</summary>
+    private const int RowBlock = 8;
+
+    /// <summary>Channels per forward / input-gradient tile.</summary>
+    private const int ChannelBlock = 32;
+
+    /// <summary>Writes <c>args.Output</c>: tiles of (batch, output rows, channels).</summary>
+    public static void Forward<T, TRows>(in DdfCpuArgs<T> args)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TRows : IDdfCpuRows<T>
+    {
+        var g = args.Geometry;
+        T* zeroRow = AllocateZeroRow<T>(g);
+        try
+        {
+            var a = args.WithZeroRow(zeroRow);
+            int rowBlocks = CpuParallelism.Blocks(g.OutHeight, RowBlock);
+            int channelBlocks = CpuParallelism.Blocks(g.Channels, ChannelBlock);
+            CpuParallelism.For(g.Batch * rowBlocks * channelBlocks, tile =>
+            {
+                int cb = tile % channelBlocks, rb = tile / channelBlocks % rowBlocks, b = tile / channelBlocks / rowBlocks;
+                int c1 = Math.Min(g.Channels, (cb + 1) * ChannelBlock), oy1 = Math.Min(g.OutHeight, (rb + 1) * RowBlock);
+                for (int c = cb * ChannelBlock; c < c1; c++)
+                {
+                    for (int oy = rb * RowBlock; oy < oy1; oy++)
+                        TRows.Forward(a, b, c, oy);
+                }
+            });
+        }
+        finally
+        {
+            NativeMemory.Free(zeroRow);
+        }
+    }
+
+    /// <summary>
+    /// Writes the gradients asked for: <c>args.GradInput</c>, <c>args.GradSpatialFilter</c> and
+    /// <paramref name="gradChannelFilter"/> (each may be null), with <c>args.Output</c> holding the
+    /// upstream gradient.
+    /// </summary>
+    public static void Backward<T, TRows>(in DdfCpuArgs<T> args, T* gradChannelFilter)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TRows : IDdfCpuRows<T>
+    {
+        var g = args.Geometry;
+        T* zeroRow = AllocateZeroRow<T>(g);
+        try
+        {
+            var a = args.WithZeroRow(zeroRow);
+            if (a.GradInput != null)
+                InputGradient<T, TRows>(a);
+            if (gradChannelFilter != null || a.GradSpatialFilter != null)
+                FilterGradients<T, TRows>(a, gradChannelFilter);
+        }
+        finally
+        {
+            NativeMemory.Free(zeroRow);
+        }
+    }
+
+    /// <summary>Tiles of (batch, input rows, channels).</summary>
+    private static void InputGradient<T, TRows>(DdfCpuArgs<T> a)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TRows : IDdfCpuRows<T>
+    {
+        var g = a.Geometry;
+        int rowBlocks = CpuParallelism.Blocks(g.Height, RowBlock);
+        int channelBlocks = CpuParallelism.Blocks(g.Channels, ChannelBlock);
+        CpuParallelism.For(g.Batch * rowBlocks * channelBlocks, tile =>
+        {
+            int cb = tile % channelBlocks, rb = tile / channelBlocks % rowBlocks, b = tile / channelBlocks / rowBlocks;
+            int c1 = Math.Min(g.Channels, (cb + 1) * ChannelBlock), y1 = Math.Min(g.Height, (rb + 1) * RowBlock);
+            for (int c = cb * ChannelBlock; c < c1; c++)
+            {
+                for (int y = rb * RowBlock; y < y1; y++)
+                    TRows.InputGradient(a, b, c, y);
+            }
+        });
+    }
+
+    /// <summary>
+    /// dsf (a reduction over channels) and dcf (a reduction over pixels) in one pass over tiles of
+    /// (batch, output rows). Each tile owns its dsf rows and writes per-tile dcf partial sums, which a
+    /// second stage adds up in tile order: a deterministic two-stage reduction.
+    /// </summary>
+    private static void FilterGradients<T, TRows>(DdfCpuArgs<T> a, T* dcf)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TRows : IDdfCpuRows<T>
+    {
+        var g = a.Geometry;
+        int rowBlocks = CpuParallelism.Blocks(g.OutHeight, RowBlock);
+        int tiles = g.Batch * rowBlocks;
+        long partialsPerTile = (long)g.Channels * g.Taps;
+        T* partials = dcf == null ? null : (T*)NativeMemory.Alloc((nuint)(tiles * partialsPerTile), (nuint)sizeof(T));
+        try
+        {
+            CpuParallelism.For(tiles, tile =>
+            {
+                int b = tile / rowBlocks, oy0 = tile % rowBlocks * RowBlock, oy1 = Math.Min(g.OutHeight, oy0 + RowBlock);
+                T* tilePartials = partials == null ? null : partials + tile * partialsPerTile;
+                if (tilePartials != null)
+                    new Span<T>(tilePartials, checked((int)partialsPerTile)).Clear();
+                for (int oy = oy0; oy < oy1; oy++)
+                {
+                    if (a.GradSpatialFilter != null)
+                    {
+                        T* dsfRow = a.GradSpatialFilter + (long)b * g.Taps * g.OutPlane + (long)oy * g.OutWidth;
+                        for (int t = 0; t < g.Taps; t++)
+                            new Span<T>(dsfRow + t * g.OutPlane, g.OutWidth).Clear();
+                    }
+                    TRows.FilterGradients(a, b, oy, tilePartials);
+                }
+            });
+            if (partials != null)
+            {
+                CpuParallelism.For(g.Batch, b =>
+                {
+                    T* target = dcf + b * partialsPerTile;
+                    for (long i = 0; i < partialsPerTile; i++)
+                    {
+                        T sum = T.Zero;
+                        for (int rb = 0; rb < rowBlocks; rb++)
+                            sum += partials[((long)b * rowBlocks + rb) * partialsPerTile + i];
+                        target[i] = sum;
+                    }
+                });
+            }
+        }
+        finally
+        {
+            NativeMemory.Free(partials);
+        }
+    }
+
+    private static T* AllocateZeroRow<T>(in DdfGeometry g) where T : unmanaged =>
+        (T*)NativeMemory.AllocZeroed((nuint)Math.Max(g.Width, 1), (nuint)sizeof(T));
+}

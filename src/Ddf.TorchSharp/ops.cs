@@ -1,3 +1,4 @@
+using Ddf.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -29,10 +30,11 @@ public static class ops
         long dilation = 1, long stride = 1, KernelCombine combine = KernelCombine.Mul)
     {
         var geometry = DdfArguments.Validate(input, channel_filter, spatial_filter, kernel_size, dilation, stride, combine);
+        var kernels = DdfCpuKernelSet.Generic(channel_filter is not null, spatial_filter is not null, combine);
         bool recordsGraph = is_grad_enabled()
             && (input.requires_grad || channel_filter?.requires_grad == true || spatial_filter?.requires_grad == true);
         return recordsGraph
-            ? DdfFunction.apply(input, channel_filter!, spatial_filter!, geometry, combine)
-            : DdfCpu.Forward(input, channel_filter, spatial_filter, geometry, combine);
+            ? DdfFunction.apply(input, channel_filter!, spatial_filter!, geometry, kernels)
+            : DdfCpuTensors.Forward(input, channel_filter, spatial_filter, geometry, kernels);
     }
 }

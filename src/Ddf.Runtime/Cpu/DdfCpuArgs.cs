@@ -31,12 +31,9 @@ public readonly unsafe struct DdfCpuArgs<T> where T : unmanaged, IFloatingPointI
     /// <summary>Backward: receives the spatial-filter gradient, or null.</summary>
     public readonly T* GradSpatialFilter;
 
-    /// <summary>At least <c>Width</c> zeros: the row that out-of-image taps read, so interiors need no branch.</summary>
-    public readonly T* ZeroRow;
-
     /// <summary>Bundles the buffers of one call.</summary>
     public DdfCpuArgs(in DdfGeometry geometry, T* input, T* channelFilter, T* spatialFilter, T* output,
-        T* gradInput = null, T* gradSpatialFilter = null, T* zeroRow = null)
+        T* gradInput = null, T* gradSpatialFilter = null)
     {
         Geometry = geometry;
         Input = input;
@@ -45,19 +42,10 @@ public readonly unsafe struct DdfCpuArgs<T> where T : unmanaged, IFloatingPointI
         Output = output;
         GradInput = gradInput;
         GradSpatialFilter = gradSpatialFilter;
-        ZeroRow = zeroRow;
     }
-
-    /// <summary>The same call with <paramref name="zeroRow"/> as its zero row.</summary>
-    public DdfCpuArgs<T> WithZeroRow(T* zeroRow) =>
-        new(Geometry, Input, ChannelFilter, SpatialFilter, Output, GradInput, GradSpatialFilter, zeroRow);
 
     /// <summary>Plane (b, c) of the input.</summary>
     public T* InputPlane(int b, int c) => Input + ((long)b * Geometry.Channels + c) * Geometry.InPlane;
-
-    /// <summary>Row <paramref name="y"/> of an input-sized plane, or the zero row when y is outside the image.</summary>
-    public T* InputRowOrZero(T* plane, int y) =>
-        (uint)y < (uint)Geometry.Height ? plane + (long)y * Geometry.Width : ZeroRow;
 
     /// <summary>The k*k channel-filter taps of plane (b, c), or null when that branch is absent.</summary>
     public T* ChannelTaps(int b, int c) =>
@@ -70,8 +58,4 @@ public readonly unsafe struct DdfCpuArgs<T> where T : unmanaged, IFloatingPointI
     /// <summary>Row oy of plane (b, c) of the output (forward) or output gradient (backward).</summary>
     public T* OutputRow(int b, int c, int oy) =>
         Output + ((long)b * Geometry.Channels + c) * Geometry.OutPlane + (long)oy * Geometry.OutWidth;
-
-    /// <summary>Row <paramref name="oy"/> of an output-sized plane, or the zero row when oy is outside the output.</summary>
-    public T* OutputRowOrZero(T* plane, int oy) =>
-        (uint)oy < (uint)Geometry.OutHeight ? plane + (long)oy * Geometry.OutWidth : ZeroRow;
 }

@@ -22,28 +22,20 @@ public static unsafe class DdfCpuScheduler
         where T : unmanaged, IFloatingPointIeee754<T>
         where TRows : IDdfCpuRows<T>
     {
-        var g = args.Geometry;
-        T* zeroRow = AllocateZeroRow<T>(g);
-        try
+        var a = args;
+        var g = a.Geometry;
+        int rowBlocks = CpuParallelism.Blocks(g.OutHeight, RowBlock);
+        int channelBlocks = CpuParallelism.Blocks(g.Channels, ChannelBlock);
+        CpuParallelism.For(g.Batch * rowBlocks * channelBlocks, tile =>
         {
-            var a = args.WithZeroRow(zeroRow);
-            int rowBlocks = CpuParallelism.Blocks(g.OutHeight, RowBlock);
-            int channelBlocks = CpuParallelism.Blocks(g.Channels, ChannelBlock);
-            CpuParallelism.For(g.Batch * rowBlocks * channelBlocks, tile =>
+            int cb = tile % channelBlocks, rb = tile / channelBlocks % rowBlocks, b = tile / channelBlocks / rowBlocks;
+            int c1 = Math.Min(g.Channels, (cb + 1) * ChannelBlock), oy1 = Math.Min(g.OutHeight, (rb + 1) * RowBlock);
+            for (int c = cb * ChannelBlock; c < c1; c++)
             {
-                int cb = tile % channelBlocks, rb = tile / channelBlocks % rowBlocks, b = tile / channelBlocks / rowBlocks;
-                int c1 = Math.Min(g.Channels, (cb + 1) * ChannelBlock), oy1 = Math.Min(g.OutHeight, (rb + 1) * RowBlock);
-                for (int c = cb * ChannelBlock; c < c1; c++)
-                {
-                    for (int oy = rb * RowBlock; oy < oy1; oy++)
-                        TRows.Forward(a, b, c, oy);
-                }
-            });
-        }
-        finally
-        {
-            NativeMemory.Free(zeroRow);
-        }
+                for (int oy = rb * RowBlock; oy < oy1; oy++)
+                    TRows.Forward(a, b, c, oy);
+            }
+        });
     }
 
     /// <summary>
@@ -55,20 +47,10 @@ public static unsafe class DdfCpuScheduler
         where T : unmanaged, IFloatingPointIeee754<T>
         where TRows : IDdfCpuRows<T>
     {
-        var g = args.Geometry;
-        T* zeroRow = AllocateZeroRow<T>(g);
-        try
-        {
-            var a = args.WithZeroRow(zeroRow);
-            if (a.GradInput != null)
-                InputGradient<T, TRows>(a);
-            if (gradChannelFilter != null || a.GradSpatialFilter != null)
-                FilterGradients<T, TRows>(a, gradChannelFilter);
-        }
-        finally
-        {
-            NativeMemory.Free(zeroRow);
-        }
+        if (args.GradInput != null)
+            InputGradient<T, TRows>(args);
+        if (gradChannelFilter != null || args.GradSpatialFilter != null)
+            FilterGradients<T, TRows>(args, gradChannelFilter);
     }
 
     /// <summary>Tiles of (batch, input rows, channels).</summary>
@@ -144,7 +126,4 @@ public static unsafe class DdfCpuScheduler
             NativeMemory.Free(partials);
         }
     }
-
-    private static T* AllocateZeroRow<T>(in DdfGeometry g) where T : unmanaged =>
-        (T*)NativeMemory.AllocZeroed((nuint)Math.Max(g.Width, 1), (nuint)sizeof(T));
 }

@@ -1,0 +1,60 @@
+using System.ComponentModel;
+using Ddf.Runtime;
+using static TorchSharp.torch;
+
+namespace Ddf;
+
+/// <summary>
+/// Runs a set of DDF CPU kernels (<see cref="DdfCpuKernelSet"/>) on TorchSharp tensors' own memory.
+/// <c>Ddf.ops.ddf</c> uses it with the generic kernels; generated layers with their specialised ones.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Advanced)]
+public static unsafe class DdfCpuTensors
+{
+    /// <summary>
+    /// Checks the arguments of a DDF call (see <see cref="ops.ddf"/>) and returns its geometry; throws
+    /// an <see cref="System.ArgumentException"/> naming the argument that is wrong.
+    /// </summary>
+    public static DdfGeometry Validate(Tensor input, Tensor? channel_filter, Tensor? spatial_filter,
+        long kernel_size, long dilation, long stride, KernelCombine combine) =>
+        DdfArguments.Validate(input, channel_filter, spatial_filter, kernel_size, dilation, stride, combine);
+
+    /// <summary>The DDF output for validated CPU tensors (made contiguous first where they are not).</summary>
+    public static Tensor Forward(Tensor input, Tensor? channelFilter, Tensor? spatialFilter, DdfGeometry g, DdfCpuKernelSet kernels)
+    {
+        var output = empty([g.Batch, g.Channels, g.OutHeight, g.OutWidth], input.dtype, input.device);
+        if (output.numel() == 0)
+            return output;
+        using var x = input.contiguous();
+        using var cf = channelFilter?.contiguous();
+        using var sf = spatialFilter?.contiguous();
+        if (input.dtype == ScalarType.Float32)
+            kernels.ForwardSingle(new DdfCpuArgs<float>(g, Pointer<float>(x), Pointer<float>(cf), Pointer<float>(sf), Pointer<float>(output)));
+        else
+            kernels.ForwardDouble(new DdfCpuArgs<double>(g, Pointer<double>(x), Pointer<double>(cf), Pointer<double>(sf), Pointer<double>(output)));
+        return output;
+    }
+
+    /// <summary>The gradients asked for (the others are null) for upstream gradient <paramref name="gradOutput"/>.</summary>
+    public static (Tensor? Input, Tensor? ChannelFilter, Tensor? SpatialFilter) Backward(
+        Tensor input, Tensor? channelFilter, Tensor? spatialFilter, Tensor gradOutput, DdfGeometry g, DdfCpuKernelSet kernels,
+        bool wantInput, bool wantChannel, bool wantSpatial)
+    {
+        var dx = wantInput ? empty(input.shape, input.dtype, input.device) : null;
+        var dcf = wantChannel && channelFilter is not null ? empty(channelFilter.shape, input.dtype, input.device) : null;
+        var dsf = wantSpatial && spatialFilter is not null ? empty(spatialFilter.shape, input.dtype, input.device) : null;
+        if (input.numel() == 0 || gradOutput.numel() == 0)
+            return (dx?.zero_(), dcf?.zero_(), dsf?.zero_());
+        using var x = input.contiguous();
+        using var cf = channelFilter?.contiguous();
+        using var sf = spatialFilter?.contiguous();
+        using var go = gradOutput.contiguous();
+        if (input.dtype == ScalarType.Float32)
+            kernels.BackwardSingle(new DdfCpuArgs<float>(g, Pointer<float>(x), Pointer<float>(cf), Pointer<float>(sf), Pointer<float>(go), Pointer<float>(dx), Pointer<float>(dsf)), Pointer<float>(dcf));
+        else
+            kernels.BackwardDouble(new DdfCpuArgs<double>(g, Pointer<double>(x), Pointer<double>(cf), Pointer<double>(sf), Pointer<double>(go), Pointer<double>(dx), Pointer<double>(dsf)), Pointer<double>(dcf));
+        return (dx, dcf, dsf);
+    }
+
+    private static T* Pointer<T>(Tensor? tensor) where T : unmanaged => TensorMemory.PointerOrNull<T>(tensor);
+}

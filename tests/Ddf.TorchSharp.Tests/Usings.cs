@@ -1,1 +1,2 @@
 global using TorchSharp;
+global using Ddf.TestSupport;

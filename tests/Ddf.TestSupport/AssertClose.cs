@@ -2,9 +2,9 @@ using System;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace Ddf.TorchSharp.Tests;
+namespace Ddf.TestSupport;
 
-internal static class AssertClose
+public static class AssertClose
 {
     /// <summary>Fails unless |expected - actual| &lt;= atol + rtol * |expected| everywhere, reporting the worst element.</summary>
     public static void Tensors(Tensor expected, Tensor actual, double atol, double rtol)

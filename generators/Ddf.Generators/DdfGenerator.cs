@@ -1,0 +1,41 @@
+using System.Collections.Immutable;
+using Ddf.Generators.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Ddf.Generators;
+
+/// <summary>
+/// Turns every <c>[DynamicFilter]</c> partial class into a TorchSharp DDF layer: its module, an
+/// autograd function, and CPU kernels specialised to the spec. Pipeline wiring only: parsing is in
+/// <c>DdfGenerator.Parser.cs</c>, emission in <c>Emitters/</c>.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed partial class DdfGenerator : IIncrementalGenerator
+{
+    internal const string DynamicFilterAttribute = "Ddf.DynamicFilterAttribute";
+    internal const string DynamicFilterUpAttribute = "Ddf.DynamicFilterUpAttribute";
+
+    /// <inheritdoc/>
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var parsed = context.SyntaxProvider
+            .ForAttributeWithMetadataName(DynamicFilterAttribute,
+                static (node, _) => node is ClassDeclarationSyntax,
+                static (syntax, token) => Parser.Parse(syntax, token))
+            .WithTrackingName(TrackingNames.Parse);
+
+        // Diagnostics on their own output: they hold syntax trees, and must not invalidate the emitters' cache.
+        context.RegisterSourceOutput(parsed.Select(static (result, _) => result.Diagnostics), static (output, diagnostics) =>
+        {
+            foreach (var diagnostic in diagnostics)
+                output.ReportDiagnostic(diagnostic.ToDiagnostic());
+        });
+
+        var specs = parsed
+            .Where(static result => result.Spec is not null)
+            .Select(static (result, _) => result.Spec!)
+            .WithTrackingName(TrackingNames.Spec);
+        context.RegisterSourceOutput(specs, static (output, spec) => Emitter.Emit(output, spec));
+    }
+}

@@ -1,0 +1,387 @@
+using System.Text;
+using Ddf.Generators.Helpers;
+using Ddf.Generators.Model;
+
+namespace Ddf.Generators;
+
+public sealed partial class DdfGenerator
+{
+    internal static partial class Emitter
+    {
+        private const string Runtime = "global::Ddf.Runtime";
+        private const string Numerics = "global::System.Numerics";
+        private const string TConstraint = "where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>";
+        private const string Hot = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
+        private const string Inline = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
+
+        /// <summary>
+        /// CPU row kernels with the spec's constants baked in and its k*k taps unrolled, run by the
+        /// runtime's tile scheduler; edge columns use the runtime's bounds-checked scalar helpers.
+        /// </summary>
+        private static void WriteCpuKernels(SourceWriter w, DdfSpec spec)
+        {
+            string generic = $"{Runtime}.GenericRows<T, {Weight(spec, "T")}>";
+            w.WriteLine($$"""
+                /// <summary>
+                /// CPU kernels of this layer, specialised at compile time to k = {{spec.KernelSize}}, dilation {{spec.Dilation}}, stride {{spec.Stride}}, {{spec.Branches}}, {{CombineName(spec)}}:
+                /// the taps are unrolled with constant offsets, rows are vectorised, tiles run in parallel, and results do not
+                /// depend on the thread count. They work in place on the tensors' memory.
+                /// </summary>
+                {{GeneratedCode}}
+                internal static unsafe class CpuKernels
+                {
+                    /// <summary>These kernels for float32 and float64, as Ddf.DdfCpuTensors runs them.</summary>
+                    public static readonly {{Runtime}}.DdfCpuKernelSet Set = new(Forward<float>, Forward<double>, Backward<float>, Backward<double>);
+
+                    /// <summary>Writes args.Output.</summary>
+                    public static void Forward<T>(in {{Runtime}}.DdfCpuArgs<T> args) {{TConstraint}} =>
+                        {{Runtime}}.DdfCpuScheduler.Forward<T, Rows<T>>(args);
+
+                    /// <summary>Writes the gradients asked for (null pointers are skipped).</summary>
+                    public static void Backward<T>(in {{Runtime}}.DdfCpuArgs<T> args, T* gradChannelFilter) {{TConstraint}} =>
+                        {{Runtime}}.DdfCpuScheduler.Backward<T, Rows<T>>(args, gradChannelFilter);
+
+                    private readonly struct Rows<T> : {{Runtime}}.IDdfCpuRows<T> {{TConstraint}}
+                    {
+                """);
+            w.Indentation += 2;
+            w.WriteLine($$"""
+                {{Inline}}
+                private static {{Numerics}}.Vector<T> Load(T* p) => {{Numerics}}.Vector.Load(p);
+
+                {{Inline}}
+                private static void Store({{Numerics}}.Vector<T> value, T* p) => {{Numerics}}.Vector.Store(value, p);
+
+                {{Inline}}
+                private static {{Numerics}}.Vector<T> Tap({{Numerics}}.Vector<T> sum, {{Numerics}}.Vector<T> value, {{Numerics}}.Vector<T> channel, {{Numerics}}.Vector<T> spatial) =>
+                    {{Weight(spec, "T")}}.Accumulate(sum, value, channel, spatial);
+                """);
+            w.WriteLine();
+            if (spec.Stride == 1)
+                WriteForwardRow(w, spec, generic);
+            else
+                WriteStridedForwardRow(w, spec, generic);
+            w.WriteLine();
+            if (spec.Stride == 1)
+            {
+                WriteInputGradientRow(w, spec, generic);
+                w.WriteLine();
+                WriteFilterGradientsRow(w, spec, generic);
+            }
+            else
+            {
+                w.WriteLine($$"""
+                    /// <inheritdoc/>
+                    /// <remarks>Stride {{spec.Stride}}: the transposed taps land on a strided subset of columns, so this runs the generic row.</remarks>
+                    public static void InputGradient(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, int y) => {{generic}}.InputGradient(a, b, c, y);
+
+                    /// <inheritdoc/>
+                    /// <remarks>Stride {{spec.Stride}}: runs the generic row.</remarks>
+                    public static void FilterGradients(in {{Runtime}}.DdfCpuArgs<T> a, int b, int oy, T* channelPartials) => {{generic}}.FilterGradients(a, b, oy, channelPartials);
+                    """);
+            }
+            w.Indentation -= 2;
+            w.WriteLine("""
+                    }
+                }
+                """);
+        }
+
+        /// <summary>Declares <c>c0 ... c{k*k-1}</c>: the channel-filter taps broadcast (or scalar) when the spec has a channel branch.</summary>
+        private static void WriteChannelTaps(SourceWriter w, DdfSpec spec, bool vector)
+        {
+            if (!spec.HasChannel)
+                return;
+            var line = new StringBuilder(vector ? $"{Numerics}.Vector<T> " : "T ");
+            for (int t = 0; t < spec.Taps; t++)
+                line.Append(t == 0 ? "" : ", ").Append(vector ? $"c{t} = new(cf[{t}])" : $"c{t} = cf[{t}]");
+            w.WriteLine(line.Append(';').ToString());
+        }
+
+        private static string Offset(int value) => value switch { 0 => "", > 0 => $" + {value}", _ => $" - {-value}" };
+
+        private static string TapOffset(int t) => t switch { 0 => "", 1 => " + tap", _ => $" + {t} * tap" };
+
+        private static void WriteForwardRow(SourceWriter w, DdfSpec spec, string generic)
+        {
+            w.WriteLine($$"""
+                /// <inheritdoc/>
+                {{Hot}}
+                public static void Forward(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, int oy)
+                {
+                    int vw = {{Numerics}}.Vector<T>.Count, lo = Spec.Padding, hi = a.Geometry.Width - Spec.Padding;
+                    if (hi - lo < 2 * vw)
+                    {
+                        {{generic}}.Forward(a, b, c, oy);
+                        return;
+                    }
+                    T* xPlane = a.InputPlane(b, c), cf = a.ChannelTaps(b, c), sf = a.SpatialRow(b, oy), y = a.OutputRow(b, c, oy);
+                    long tap = a.Geometry.OutPlane;
+                    // Input rows of tap rows ky (read only inside the image), shifted left by the padding.
+                """);
+            w.Indentation++;
+            for (int ky = 0; ky < spec.KernelSize; ky++)
+            {
+                w.WriteLine($"int iy{ky} = oy{Offset(ky * spec.Dilation - spec.Padding)};");
+                w.WriteLine($"bool in{ky} = (uint)iy{ky} < (uint)a.Geometry.Height;");
+                w.WriteLine($"T* x{ky} = xPlane + (long)iy{ky} * a.Geometry.Width - Spec.Padding;");
+            }
+            WriteChannelTaps(w, spec, vector: true);
+            w.WriteLine($$"""
+                {{generic}}.ForwardColumns(a, xPlane, cf, sf, y, oy, 0, lo);
+                // Two vectors a step; the last step shifts back to end at hi, so there is no scalar tail.
+                for (int next = lo; ; next += 2 * vw)
+                {
+                    int o0 = global::System.Math.Min(next, hi - 2 * vw), o1 = o0 + vw;
+                    var p = {{Numerics}}.Vector<T>.Zero;
+                    var q = {{Numerics}}.Vector<T>.Zero;
+                """);
+            w.Indentation++;
+            for (int ky = 0; ky < spec.KernelSize; ky++)
+            {
+                w.WriteLine($"if (in{ky})");
+                w.WriteLine("{");
+                w.Indentation++;
+                for (int kx = 0; kx < spec.KernelSize; kx++)
+                {
+                    int t = ky * spec.KernelSize + kx;
+                    string channel = spec.HasChannel ? $"c{t}" : "default";
+                    foreach (var (acc, o) in new[] { ("p", "o0"), ("q", "o1") })
+                    {
+                        string spatial = spec.HasSpatial ? $"Load(sf{TapOffset(t)} + {o})" : "default";
+                        w.WriteLine($"{acc} = Tap({acc}, Load(x{ky} + {o}{Offset(kx * spec.Dilation)}), {channel}, {spatial});");
+                    }
+                }
+                w.Indentation--;
+                w.WriteLine("}");
+            }
+            w.WriteLine("""
+                Store(p, y + o0);
+                Store(q, y + o1);
+                if (o0 == hi - 2 * vw)
+                    break;
+                """);
+            w.Indentation--;
+            w.WriteLine("}");
+            w.WriteLine($"{generic}.ForwardColumns(a, xPlane, cf, sf, y, oy, hi, a.Geometry.OutWidth);");
+            w.Indentation--;
+            w.WriteLine("}");
+        }
+
+        private static void WriteStridedForwardRow(SourceWriter w, DdfSpec spec, string generic)
+        {
+            w.WriteLine($$"""
+                /// <inheritdoc/>
+                {{Hot}}
+                public static void Forward(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, int oy)
+                {
+                    // Columns whose taps all lie inside the row: ox * Stride - Padding >= 0 and ox * Stride + Padding <= W - 1.
+                    int last = a.Geometry.Width - 1 - Spec.Padding;
+                    int lo = (Spec.Padding + Spec.Stride - 1) / Spec.Stride, hi = last < 0 ? 0 : global::System.Math.Min(a.Geometry.OutWidth, last / Spec.Stride + 1);
+                    if (hi <= lo)
+                    {
+                        {{generic}}.Forward(a, b, c, oy);
+                        return;
+                    }
+                    T* xPlane = a.InputPlane(b, c), cf = a.ChannelTaps(b, c), sf = a.SpatialRow(b, oy), y = a.OutputRow(b, c, oy);
+                    long tap = a.Geometry.OutPlane;
+                    // Input rows of tap rows ky (read only inside the image), shifted left by the padding.
+                """);
+            w.Indentation++;
+            for (int ky = 0; ky < spec.KernelSize; ky++)
+            {
+                w.WriteLine($"int iy{ky} = oy * Spec.Stride{Offset(ky * spec.Dilation - spec.Padding)};");
+                w.WriteLine($"bool in{ky} = (uint)iy{ky} < (uint)a.Geometry.Height;");
+                w.WriteLine($"T* x{ky} = xPlane + (long)iy{ky} * a.Geometry.Width - Spec.Padding;");
+            }
+            WriteChannelTaps(w, spec, vector: false);
+            w.WriteLine($$"""
+                {{generic}}.ForwardColumns(a, xPlane, cf, sf, y, oy, 0, lo);
+                for (int ox = lo; ox < hi; ox++)
+                {
+                    int ix = ox * Spec.Stride;
+                    T sum = T.Zero;
+                """);
+            w.Indentation++;
+            for (int ky = 0; ky < spec.KernelSize; ky++)
+            {
+                w.WriteLine($"if (in{ky})");
+                w.WriteLine("{");
+                w.Indentation++;
+                for (int kx = 0; kx < spec.KernelSize; kx++)
+                {
+                    int t = ky * spec.KernelSize + kx;
+                    string channel = spec.HasChannel ? $"c{t}" : "T.Zero";
+                    string spatial = spec.HasSpatial ? $"sf[{(t == 0 ? "" : t == 1 ? "tap + " : $"{t} * tap + ")}ox]" : "T.Zero";
+                    w.WriteLine($"sum = {Weight(spec, "T")}.Accumulate(sum, x{ky}[ix{Offset(kx * spec.Dilation)}], {channel}, {spatial});");
+                }
+                w.Indentation--;
+                w.WriteLine("}");
+            }
+            w.WriteLine("y[ox] = sum;");
+            w.Indentation--;
+            w.WriteLine("}");
+            w.WriteLine($"{generic}.ForwardColumns(a, xPlane, cf, sf, y, oy, hi, a.Geometry.OutWidth);");
+            w.Indentation--;
+            w.WriteLine("}");
+        }
+
+        private static void WriteInputGradientRow(SourceWriter w, DdfSpec spec, string generic)
+        {
+            w.WriteLine($$"""
+                /// <inheritdoc/>
+                {{Hot}}
+                public static void InputGradient(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, int y)
+                {
+                    int vw = {{Numerics}}.Vector<T>.Count, width = a.Geometry.Width, lo = Spec.Padding, hi = width - Spec.Padding;
+                    if (hi - lo < 2 * vw)
+                    {
+                        {{generic}}.InputGradient(a, b, c, y);
+                        return;
+                    }
+                    T* gPlane = a.OutputRow(b, c, 0), cf = a.ChannelTaps(b, c), sf = a.SpatialRow(b, 0);
+                    T* dx = a.GradInput + ((long)b * a.Geometry.Channels + c) * a.Geometry.InPlane + (long)y * width;
+                    long tap = a.Geometry.OutPlane;
+                    // Output rows that tap rows ky reach from input row y (oy = y + Padding - ky * Dilation), shifted right by the padding.
+                """);
+            w.Indentation++;
+            for (int ky = 0; ky < spec.KernelSize; ky++)
+            {
+                w.WriteLine($"int oy{ky} = y{Offset(spec.Padding - ky * spec.Dilation)};");
+                w.WriteLine($"bool in{ky} = (uint)oy{ky} < (uint)a.Geometry.OutHeight;");
+                w.WriteLine($"long r{ky} = (long)oy{ky} * width + Spec.Padding;");
+            }
+            WriteChannelTaps(w, spec, vector: true);
+            w.WriteLine($$"""
+                {{generic}}.InputGradientColumns(a, gPlane, cf, sf, dx, y, 0, lo);
+                for (int next = lo; ; next += 2 * vw)
+                {
+                    int o0 = global::System.Math.Min(next, hi - 2 * vw), o1 = o0 + vw;
+                    var p = {{Numerics}}.Vector<T>.Zero;
+                    var q = {{Numerics}}.Vector<T>.Zero;
+                """);
+            w.Indentation++;
+            for (int ky = 0; ky < spec.KernelSize; ky++)
+            {
+                w.WriteLine($"if (in{ky})");
+                w.WriteLine("{");
+                w.Indentation++;
+                for (int kx = 0; kx < spec.KernelSize; kx++)
+                {
+                    int t = ky * spec.KernelSize + kx;
+                    string channel = spec.HasChannel ? $"c{t}" : "default";
+                    foreach (var (acc, o) in new[] { ("p", "o0"), ("q", "o1") })
+                    {
+                        string at = $"r{ky} + {o}{Offset(-kx * spec.Dilation)}";
+                        string spatial = spec.HasSpatial ? $"Load(sf{TapOffset(t)} + {at})" : "default";
+                        w.WriteLine($"{acc} = Tap({acc}, Load(gPlane + {at}), {channel}, {spatial});");
+                    }
+                }
+                w.Indentation--;
+                w.WriteLine("}");
+            }
+            w.WriteLine("""
+                Store(p, dx + o0);
+                Store(q, dx + o1);
+                if (o0 == hi - 2 * vw)
+                    break;
+                """);
+            w.Indentation--;
+            w.WriteLine("}");
+            w.WriteLine($"{generic}.InputGradientColumns(a, gPlane, cf, sf, dx, y, hi, width);");
+            w.Indentation--;
+            w.WriteLine("}");
+        }
+
+        private static void WriteFilterGradientsRow(SourceWriter w, DdfSpec spec, string generic)
+        {
+            bool product = spec.HasChannel && spec.HasSpatial && spec.Combine == CombineMode.Mul;
+            w.WriteLine($$"""
+                /// <inheritdoc/>
+                {{Hot}}
+                public static void FilterGradients(in {{Runtime}}.DdfCpuArgs<T> a, int b, int oy, T* channelPartials)
+                {
+                    int vw = {{Numerics}}.Vector<T>.Count, width = a.Geometry.Width, lo = Spec.Padding, hi = width - Spec.Padding;
+                    if (hi - lo < vw)
+                    {
+                        {{generic}}.FilterGradients(a, b, oy, channelPartials);
+                        return;
+                    }
+                    int end = lo + (hi - lo) / vw * vw;
+                    T* sf = a.SpatialRow(b, oy);
+                    T* dsf = a.GradSpatialFilter == null || sf == null ? null : a.GradSpatialFilter + (sf - a.SpatialFilter);
+                    long tap = a.Geometry.OutPlane;
+                    // Input rows of tap rows ky (read only inside the image), shifted left by the padding.
+                """);
+            w.Indentation++;
+            for (int ky = 0; ky < spec.KernelSize; ky++)
+            {
+                w.WriteLine($"int iy{ky} = oy{Offset(ky * spec.Dilation - spec.Padding)};");
+                w.WriteLine($"bool in{ky} = (uint)iy{ky} < (uint)a.Geometry.Height;");
+                w.WriteLine($"long r{ky} = (long)iy{ky} * width - Spec.Padding;");
+            }
+            w.WriteLine("for (int c = 0; c < a.Geometry.Channels; c++)");
+            w.WriteLine("{");
+            w.Indentation++;
+            w.WriteLine($$"""
+                T* xPlane = a.InputPlane(b, c), gRow = a.OutputRow(b, c, oy), cf = a.ChannelTaps(b, c);
+                T* partial = channelPartials == null ? null : channelPartials + (long)c * Spec.Taps;
+                // Edge columns and the tail after the last full vector, bounds-checked.
+                {{generic}}.FilterGradientColumns(a, b, c, oy, 0, lo, partial);
+                {{generic}}.FilterGradientColumns(a, b, c, oy, end, a.Geometry.OutWidth, partial);
+                """);
+            if (product)
+                WriteChannelTaps(w, spec, vector: true);
+            if (spec.HasChannel)
+            {
+                var sums = new StringBuilder($"{Numerics}.Vector<T> ");
+                for (int t = 0; t < spec.Taps; t++)
+                    sums.Append(t == 0 ? "" : ", ").Append($"d{t} = default");
+                w.WriteLine(sums.Append(';').ToString());
+            }
+            w.WriteLine("for (int o = lo; o < end; o += vw)");
+            w.WriteLine("{");
+            w.Indentation++;
+            w.WriteLine("var gv = Load(gRow + o);");
+            w.WriteLine($"{Numerics}.Vector<T> e;");
+            for (int ky = 0; ky < spec.KernelSize; ky++)
+            {
+                w.WriteLine($"if (in{ky})");
+                w.WriteLine("{");
+                w.Indentation++;
+                for (int kx = 0; kx < spec.KernelSize; kx++)
+                {
+                    int t = ky * spec.KernelSize + kx;
+                    w.WriteLine($"e = gv * Load(xPlane + r{ky} + o{Offset(kx * spec.Dilation)});");
+                    if (spec.HasSpatial)
+                    {
+                        string dsfAt = $"dsf{TapOffset(t)} + o";
+                        w.WriteLine(product
+                            ? $"if (dsf != null) Store({Runtime}.VectorMath.Fma(e, c{t}, Load({dsfAt})), {dsfAt});"
+                            : $"if (dsf != null) Store(e + Load({dsfAt}), {dsfAt});");
+                    }
+                    if (spec.HasChannel)
+                        w.WriteLine(product ? $"d{t} = {Runtime}.VectorMath.Fma(e, Load(sf{TapOffset(t)} + o), d{t});" : $"d{t} += e;");
+                }
+                w.Indentation--;
+                w.WriteLine("}");
+            }
+            w.Indentation--;
+            w.WriteLine("}");
+            if (spec.HasChannel)
+            {
+                w.WriteLine("if (partial != null)");
+                w.WriteLine("{");
+                w.Indentation++;
+                for (int t = 0; t < spec.Taps; t++)
+                    w.WriteLine($"partial[{t}] += {Numerics}.Vector.Sum(d{t});");
+                w.Indentation--;
+                w.WriteLine("}");
+            }
+            w.Indentation--;
+            w.WriteLine("}");
+            w.Indentation--;
+            w.WriteLine("}");
+        }
+    }
+}

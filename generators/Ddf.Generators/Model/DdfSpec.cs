@@ -1,0 +1,73 @@
+using Ddf.Generators.Helpers;
+
+namespace Ddf.Generators.Model;
+
+/// <summary>How the two filters combine (mirrors Ddf.KernelCombine).</summary>
+internal enum CombineMode { Mul = 0, Add = 1 }
+
+/// <summary>Filter normalisation (mirrors Ddf.FilterNormalization).</summary>
+internal enum NormalizationMode { Filter = 0, Batch = 1, Sigmoid = 2, None = 3 }
+
+/// <summary>Filter branches (mirrors Ddf.FilterBranches).</summary>
+internal enum BranchesMode { Both = 0, Spatial = 1, Channel = 2 }
+
+/// <summary>A type that contains the annotated class, outermost first.</summary>
+/// <param name="Keyword">The declaration keyword: <c>class</c>, <c>struct</c>, <c>record</c>, <c>record struct</c> or <c>interface</c>.</param>
+/// <param name="Name">The type's name.</param>
+internal sealed record ContainingType(string Keyword, string Name);
+
+/// <summary>
+/// Everything the emitters need to know about one <c>[DynamicFilter]</c> class.
+/// </summary>
+/// <remarks>
+/// This record is the output of the parse step and the key of the generator's cache: it must stay
+/// immutable and compare by value, so it holds only strings, numbers, enums and equatable arrays,
+/// never an ISymbol, SyntaxNode, Location or Compilation.
+/// </remarks>
+/// <param name="Namespace">The class's namespace, or null for the global namespace.</param>
+/// <param name="TypeName">The class's name.</param>
+/// <param name="ContainingTypes">Types the class is nested in, outermost first.</param>
+/// <param name="KernelSize">Odd kernel size k, 3 to 31.</param>
+/// <param name="Dilation">Dilation of the taps, at least 1.</param>
+/// <param name="Stride">Stride, at least 1.</param>
+/// <param name="Heads">Spatial-filter heads, at least 1.</param>
+/// <param name="SqueezeRatio">Channel-branch squeeze ratio in (0, 1].</param>
+/// <param name="Normalization">Normalisation of the predicted filters.</param>
+/// <param name="Branches">Which filter branches the layer has.</param>
+/// <param name="Combine">How the two filters combine.</param>
+internal sealed record DdfSpec(
+    string? Namespace,
+    string TypeName,
+    EquatableArray<ContainingType> ContainingTypes,
+    int KernelSize,
+    int Dilation,
+    int Stride,
+    int Heads,
+    double SqueezeRatio,
+    NormalizationMode Normalization,
+    BranchesMode Branches,
+    CombineMode Combine)
+{
+    public int Taps => KernelSize * KernelSize;
+
+    public int Padding => Dilation * (KernelSize - 1) / 2;
+
+    public bool HasSpatial => Branches != BranchesMode.Channel;
+
+    public bool HasChannel => Branches != BranchesMode.Spatial;
+
+    /// <summary>File-name prefix of the generated files: namespace, containing types and name, dot-separated.</summary>
+    public string HintPrefix
+    {
+        get
+        {
+            var parts = new System.Collections.Generic.List<string>();
+            if (Namespace is not null)
+                parts.Add(Namespace);
+            foreach (var type in ContainingTypes)
+                parts.Add(type.Name);
+            parts.Add(TypeName);
+            return string.Join(".", parts);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+global using Ddf.TestSupport;
+global using TorchSharp;

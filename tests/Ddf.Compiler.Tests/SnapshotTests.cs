@@ -1,0 +1,41 @@
+using Xunit;
+
+namespace Ddf.Compiler.Tests;
+
+/// <summary>
+/// The generated files for a representative set of specs. Each run also proves that the output
+/// compiles and that the generator's cache holds.
+/// </summary>
+public class SnapshotTests
+{
+    public static TheoryData<string, string> Specs => new()
+    {
+        { "Defaults", "namespace Demo;\n\n[Ddf.DynamicFilter]\npublic partial class Ddf3x3;\n" },
+        { "Kernel5Dilation2", "namespace Demo;\n\n[Ddf.DynamicFilter(KernelSize = 5, Dilation = 2)]\npublic partial class Ddf5x5Dilated;\n" },
+        { "Stride2", "namespace Demo;\n\n[Ddf.DynamicFilter(Stride = 2)]\npublic partial class DdfDown;\n" },
+        { "AddCombine", "namespace Demo;\n\n[Ddf.DynamicFilter(Combine = Ddf.KernelCombine.Add)]\npublic partial class DdfAdd;\n" },
+        { "SpatialOnly", "namespace Demo;\n\n[Ddf.DynamicFilter(Branches = Ddf.FilterBranches.Spatial)]\npublic partial class DdfSpatial;\n" },
+        { "ChannelOnly", "namespace Demo;\n\n[Ddf.DynamicFilter(Branches = Ddf.FilterBranches.Channel)]\npublic partial class DdfChannel;\n" },
+        { "Heads4", "namespace Demo;\n\n[Ddf.DynamicFilter(Heads = 4, SqueezeRatio = 0.3)]\npublic partial class DdfHeads;\n" },
+        { "BatchNormalisation", "namespace Demo;\n\n[Ddf.DynamicFilter(Normalization = Ddf.FilterNormalization.Batch)]\npublic partial class DdfBatch;\n" },
+        { "SigmoidNormalisation", "namespace Demo;\n\n[Ddf.DynamicFilter(Normalization = Ddf.FilterNormalization.Sigmoid)]\npublic partial class DdfSigmoid;\n" },
+        { "NoNormalisation", "namespace Demo;\n\n[Ddf.DynamicFilter(Normalization = Ddf.FilterNormalization.None)]\npublic partial class DdfRaw;\n" },
+        { "NestedClass", "namespace Demo;\n\npublic static partial class Layers\n{\n    [Ddf.DynamicFilter(KernelSize = 7)]\n    internal partial class Ddf7x7;\n}\n" },
+        { "BlockNamespace", "namespace Demo.Blocks\n{\n    [Ddf.DynamicFilter]\n    public partial class BlockDdf\n    {\n    }\n}\n" },
+        { "GlobalNamespace", "[Ddf.DynamicFilter(KernelSize = 3, Stride = 3, Combine = Ddf.KernelCombine.Add)]\npublic partial class GlobalDdf;\n" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Specs))]
+    public void Generated_files_match_their_snapshots(string name, string source)
+    {
+        var compilation = GeneratorHarness.Compile(true, source);
+        var (driver, result, output) = GeneratorHarness.Run(compilation);
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(GeneratorHarness.Errors(output));
+        Assert.Equal(3, result.GeneratedTrees.Length);
+        SnapshotAssert.Match(result, $"{nameof(SnapshotTests)}.{name}");
+        CacheAssert.RerunIsCached(compilation, driver, result);
+    }
+}

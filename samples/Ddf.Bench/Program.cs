@@ -113,6 +113,17 @@ internal static class Program
             Time("TorchSharp depthwise conv2d forward", () => nn.functional.conv2d(x, depthwise, padding: [1, 1], groups: C).Dispose(), runs);
         }
         Time("Ddf.ops.ddf forward+backward", () => ForwardBackward(t => ops.ddf(t[0], t[1], t[2], K), x, cf, sf), runs);
+        using (no_grad())
+            Time("generated Ddf3x3 kernel forward", () => Ddf3x3.filter(x, cf, sf).Dispose(), runs);
+        Time("generated Ddf3x3 kernel forward+backward", () => ForwardBackward(t => Ddf3x3.filter(t[0], t[1], t[2]), x, cf, sf), runs);
+        var layer = new Ddf3x3(C);
+        var conv = nn.Conv2d(C, C, K, padding: 1, bias: false);
+        using (no_grad())
+        {
+            Time("generated Ddf3x3 layer forward (branches + filtering)", () => layer.forward(x).Dispose(), runs);
+            Time("TorchSharp conv2d 3x3 256->256 forward", () => conv.forward(x).Dispose(), runs);
+        }
+        Time("generated Ddf3x3 layer forward+backward", () => { using var s = NewDisposeScope(); layer.forward(x.detach().requires_grad_(true)).backward([gradOutput]); }, runs);
         Time("TorchSharp depthwise conv2d forward+backward",
             () => ForwardBackward(t => nn.functional.conv2d(t[0], t[1], padding: [1, 1], groups: C), x, depthwise), runs);
         if (unfold)
@@ -121,6 +132,7 @@ internal static class Program
                 Time("unfold-based DDF forward (TorchSharp)", () => { using var s = NewDisposeScope(); UnfoldReference.Ddf(x, cf, sf, K); }, 1);
         }
 
+        double Ms(string name) => rows.Find(r => r.Name == name).Ms;
         double depthwiseForward = rows.Find(r => r.Name == "TorchSharp depthwise conv2d forward").Ms;
         double depthwiseBoth = rows.Find(r => r.Name == "TorchSharp depthwise conv2d forward+backward").Ms;
         double floor = rows[0].Ms;
@@ -134,5 +146,15 @@ internal static class Program
             double reference = name.Contains("forward+backward") ? depthwiseBoth : depthwiseForward;
             Console.WriteLine(string.Create(Invariant, $"| {name} | {ms:F1} | {ms / floor:F1} | {ms / reference:F2} |"));
         }
+        Console.WriteLine();
+        Console.WriteLine("| ratio (same run) | value |");
+        Console.WriteLine("|---|---:|");
+        foreach (var (label, numerator, denominator) in new[]
+        {
+            ("generic Ddf.ops.ddf forward / generated kernel forward (speed-up)", "Ddf.ops.ddf forward", "generated Ddf3x3 kernel forward"),
+            ("generic / generated kernel, forward+backward (speed-up)", "Ddf.ops.ddf forward+backward", "generated Ddf3x3 kernel forward+backward"),
+            ("conv2d 3x3 256->256 / generated layer, forward (speed-up)", "TorchSharp conv2d 3x3 256->256 forward", "generated Ddf3x3 layer forward (branches + filtering)"),
+        })
+            Console.WriteLine(string.Create(Invariant, $"| {label} | {Ms(numerator) / Ms(denominator):F2} |"));
     }
 }

@@ -65,8 +65,6 @@ public sealed partial class DdfGenerator
             if (spec.Stride == 1)
             {
                 WriteInputGradientRow(w, spec, generic);
-                w.WriteLine();
-                WriteFilterGradientsRow(w, spec, generic);
             }
             else
             {
@@ -74,12 +72,16 @@ public sealed partial class DdfGenerator
                     /// <inheritdoc/>
                     /// <remarks>Stride {{spec.Stride}}: the transposed taps land on a strided subset of columns, so this runs the generic row.</remarks>
                     public static void InputGradient(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, int y) => {{generic}}.InputGradient(a, b, c, y);
-
-                    /// <inheritdoc/>
-                    /// <remarks>Stride {{spec.Stride}}: runs the generic row.</remarks>
-                    public static void FilterGradients(in {{Runtime}}.DdfCpuArgs<T> a, int b, int oy, T* channelPartials) => {{generic}}.FilterGradients(a, b, oy, channelPartials);
                     """);
             }
+            w.WriteLine();
+            // Measured (docs/performance.md): unrolling the taps of this reduction over channels and pixels made it
+            // slower than the generic row, whose per-tap column loops stream one filter row at a time.
+            w.WriteLine($$"""
+                /// <inheritdoc/>
+                /// <remarks>The generic row: per tap, a column loop streams one filter-gradient row (faster here than unrolled taps).</remarks>
+                public static void FilterGradients(in {{Runtime}}.DdfCpuArgs<T> a, int b, int oy, T* channelPartials) => {{generic}}.FilterGradients(a, b, oy, channelPartials);
+                """);
             w.Indentation -= 2;
             w.WriteLine("""
                     }
@@ -289,97 +291,6 @@ public sealed partial class DdfGenerator
             w.Indentation--;
             w.WriteLine("}");
             w.WriteLine($"{generic}.InputGradientColumns(a, gPlane, cf, sf, dx, y, hi, width);");
-            w.Indentation--;
-            w.WriteLine("}");
-        }
-
-        private static void WriteFilterGradientsRow(SourceWriter w, DdfSpec spec, string generic)
-        {
-            bool product = spec.HasChannel && spec.HasSpatial && spec.Combine == CombineMode.Mul;
-            w.WriteLine($$"""
-                /// <inheritdoc/>
-                {{Hot}}
-                public static void FilterGradients(in {{Runtime}}.DdfCpuArgs<T> a, int b, int oy, T* channelPartials)
-                {
-                    int vw = {{Numerics}}.Vector<T>.Count, width = a.Geometry.Width, lo = Spec.Padding, hi = width - Spec.Padding;
-                    if (hi - lo < vw)
-                    {
-                        {{generic}}.FilterGradients(a, b, oy, channelPartials);
-                        return;
-                    }
-                    int end = lo + (hi - lo) / vw * vw;
-                    T* sf = a.SpatialRow(b, oy);
-                    T* dsf = a.GradSpatialFilter == null || sf == null ? null : a.GradSpatialFilter + (sf - a.SpatialFilter);
-                    long tap = a.Geometry.OutPlane;
-                    // Input rows of tap rows ky (read only inside the image), shifted left by the padding.
-                """);
-            w.Indentation++;
-            for (int ky = 0; ky < spec.KernelSize; ky++)
-            {
-                w.WriteLine($"int iy{ky} = oy{Offset(ky * spec.Dilation - spec.Padding)};");
-                w.WriteLine($"bool in{ky} = (uint)iy{ky} < (uint)a.Geometry.Height;");
-                w.WriteLine($"long r{ky} = (long)iy{ky} * width - Spec.Padding;");
-            }
-            w.WriteLine("for (int c = 0; c < a.Geometry.Channels; c++)");
-            w.WriteLine("{");
-            w.Indentation++;
-            w.WriteLine($$"""
-                T* xPlane = a.InputPlane(b, c), gRow = a.OutputRow(b, c, oy), cf = a.ChannelTaps(b, c);
-                T* partial = channelPartials == null ? null : channelPartials + (long)c * Spec.Taps;
-                // Edge columns and the tail after the last full vector, bounds-checked.
-                {{generic}}.FilterGradientColumns(a, b, c, oy, 0, lo, partial);
-                {{generic}}.FilterGradientColumns(a, b, c, oy, end, a.Geometry.OutWidth, partial);
-                """);
-            if (product)
-                WriteChannelTaps(w, spec, vector: true);
-            if (spec.HasChannel)
-            {
-                var sums = new StringBuilder($"{Numerics}.Vector<T> ");
-                for (int t = 0; t < spec.Taps; t++)
-                    sums.Append(t == 0 ? "" : ", ").Append($"d{t} = default");
-                w.WriteLine(sums.Append(';').ToString());
-            }
-            w.WriteLine("for (int o = lo; o < end; o += vw)");
-            w.WriteLine("{");
-            w.Indentation++;
-            w.WriteLine("var gv = Load(gRow + o);");
-            w.WriteLine($"{Numerics}.Vector<T> e;");
-            for (int ky = 0; ky < spec.KernelSize; ky++)
-            {
-                w.WriteLine($"if (in{ky})");
-                w.WriteLine("{");
-                w.Indentation++;
-                for (int kx = 0; kx < spec.KernelSize; kx++)
-                {
-                    int t = ky * spec.KernelSize + kx;
-                    w.WriteLine($"e = gv * Load(xPlane + r{ky} + o{Offset(kx * spec.Dilation)});");
-                    if (spec.HasSpatial)
-                    {
-                        string dsfAt = $"dsf{TapOffset(t)} + o";
-                        w.WriteLine(product
-                            ? $"if (dsf != null) Store({Runtime}.VectorMath.Fma(e, c{t}, Load({dsfAt})), {dsfAt});"
-                            : $"if (dsf != null) Store(e + Load({dsfAt}), {dsfAt});");
-                    }
-                    if (spec.HasChannel)
-                        w.WriteLine(product ? $"d{t} = {Runtime}.VectorMath.Fma(e, Load(sf{TapOffset(t)} + o), d{t});" : $"d{t} += e;");
-                }
-                w.Indentation--;
-                w.WriteLine("}");
-            }
-            w.Indentation--;
-            w.WriteLine("}");
-            if (spec.HasChannel)
-            {
-                w.WriteLine("if (partial != null)");
-                w.WriteLine("{");
-                w.Indentation++;
-                for (int t = 0; t < spec.Taps; t++)
-                    w.WriteLine($"partial[{t}] += {Numerics}.Vector.Sum(d{t});");
-                w.Indentation--;
-                w.WriteLine("}");
-            }
-            w.Indentation--;
-            w.WriteLine("}");
             w.Indentation--;
             w.WriteLine("}");
         }

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 namespace Ddf.Runtime;
 
 /// <summary>Generic wrappers over the float / double vector intrinsics (the JIT folds the type tests away).</summary>
-public static class VectorMath
+internal static class VectorMath
 {
     /// <summary><c>a * b + c</c>, fused where the hardware has FMA.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -93,7 +93,7 @@ partial class GlobalDdf
             public static void InputGradient(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, int y) => global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.AddWeight<T>>.InputGradient(a, b, c, y);
 
             /// <inheritdoc/>
-            /// <remarks>Stride 3: runs the generic row.</remarks>
+            /// <remarks>The generic row: per tap, a column loop streams one filter-gradient row (faster here than unrolled taps).</remarks>
             public static void FilterGradients(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int oy, T* channelPartials) => global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.AddWeight<T>>.FilterGradients(a, b, oy, channelPartials);
         }
     }

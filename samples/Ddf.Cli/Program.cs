@@ -12,9 +12,9 @@ internal static class Program
     private const string Usage = """
         usage: ddf [demo] [--epochs N] [--batch N] [--seed N]
 
-          demo    train a DDF digit classifier and its 3x3-conv twin on the 10,000 real MNIST digits
+          demo    train a digit classifier built from generated [DynamicFilter] layers and its 3x3-conv twin on the 10,000 real MNIST digits
                   embedded in this program (8,000 train / 2,000 test), and print both test accuracies.
-                  Default: --epochs 1 --batch 64 --seed 1
+                  Default: --epochs 3 --batch 64 --seed 1
         """;
 
     public static int Main(string[] args)
@@ -68,7 +68,7 @@ internal static class Program
     {
         public static DemoOptions? Parse(string[] args)
         {
-            var options = new DemoOptions(1, 64, 1);
+            var options = new DemoOptions(3, 64, 1);
             for (int i = 0; i < args.Length; i++)
             {
                 switch (args[i])

@@ -1,51 +1,25 @@
 using System;
-using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
 namespace Ddf.Cli.Mnist;
 
-/// <summary>
-/// A decoupled dynamic filter layer written with <see cref="ops.ddf"/> and <see cref="FilterNorm"/>:
-/// the reference DDFPack (spatial branch: 1x1 conv + filter norm; channel branch: pool, squeeze,
-/// expand, filter norm).
-/// </summary>
-internal sealed class FunctionalDdf : Module<Tensor, Tensor>
-{
-    private readonly Sequential spatial_branch;
-    private readonly Sequential channel_branch;
-    private readonly long kernelSize;
-    private readonly long stride;
+/// <summary>A DDF layer that halves the resolution: the spatial filters are predicted at stride 2.</summary>
+[DynamicFilter(KernelSize = 3, Stride = 2)]
+internal partial class DdfDown;
 
-    public FunctionalDdf(long channels, long kernelSize = 3, long stride = 1, double squeezeRatio = 0.2) : base(nameof(FunctionalDdf))
-    {
-        this.kernelSize = kernelSize;
-        this.stride = stride;
-        long taps = kernelSize * kernelSize, mid = Math.Max(1, (long)(channels * squeezeRatio));
-        double gain = Math.Sqrt(2);
-        spatial_branch = Sequential(Conv2d(channels, taps, 1, stride: stride), new FilterNorm(FilterKind.Spatial, 1, kernelSize, gain));
-        channel_branch = Sequential(AdaptiveAvgPool2d(1), Conv2d(channels, mid, 1), ReLU(), Conv2d(mid, channels * taps, 1),
-            new FilterNorm(FilterKind.Channel, channels, kernelSize, gain));
-        RegisterComponents();
-    }
-
-    public override Tensor forward(Tensor x)
-    {
-        using var channel = channel_branch.forward(x);
-        using var channelFilter = channel.view(x.shape[0], x.shape[1], kernelSize, kernelSize);
-        using var spatialFilter = spatial_branch.forward(x);
-        return ops.ddf(x, channelFilter, spatialFilter, kernelSize, stride: stride);
-    }
-}
+/// <summary>The paper's default DDF layer: k = 3, squeeze ratio 0.2, filter normalisation, Mul.</summary>
+[DynamicFilter(KernelSize = 3)]
+internal partial class Ddf3;
 
 /// <summary>Small digit classifiers: a DDF network and its twin with 3x3 convolutions in the same places.</summary>
 internal static class MnistNets
 {
-    public static Module<Tensor, Tensor> Ddf() => Build(static (channels, stride) => new FunctionalDdf(channels, 3, stride));
+    public static Module<Tensor, Tensor> Ddf() =>
+        Build(static (channels, stride) => stride == 2 ? new DdfDown(channels) : new Ddf3(channels));
 
     public static Module<Tensor, Tensor> Conv() =>
-        Build(static (channels, stride) => Conv2d(channels, channels, 3, stride: stride, padding: 1, groups: 1));
+        Build(static (channels, stride) => Conv2d(channels, channels, 3, stride: stride, padding: 1));
 
     private static Module<Tensor, Tensor> Build(Func<long, long, Module<Tensor, Tensor>> filter) => Sequential(
         Conv2d(1, 32, 3, padding: 1), BatchNorm2d(32), ReLU(),

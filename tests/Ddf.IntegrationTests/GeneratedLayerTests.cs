@@ -54,7 +54,7 @@ public class GeneratedLayerTests
     {
         var spec = LayerCase.Get(name);
         var generator = new Generator(3);
-        long b = 2, c = 6, h = 23, w = 41, ho = (h - 1) / spec.Stride + 1, wo = (w - 1) / spec.Stride + 1;
+        long b = 2, c = 7, h = 23, w = 41, ho = (h - 1) / spec.Stride + 1, wo = (w - 1) / spec.Stride + 1;
         foreach (var type in new[] { ScalarType.Float32, ScalarType.Float64 })
         {
             Tensor Leaf(params long[] shape) => randn(shape, type, generator: generator).requires_grad_(true);

@@ -57,6 +57,23 @@ public sealed partial class DdfGenerator
                     {{Weight(spec, "T")}}.Accumulate(sum, value, channel, spatial);
                 """);
             w.WriteLine();
+            if (spec.Stride == 1 && spec.HasSpatial)
+            {
+                WriteForwardPair(w, spec, generic);
+            }
+            else
+            {
+                w.WriteLine($$"""
+                    /// <inheritdoc/>
+                    public static void Forward(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, bool pair, int oy)
+                    {
+                        ForwardRow(a, b, c, oy);
+                        if (pair)
+                            ForwardRow(a, b, c + 1, oy);
+                    }
+                    """);
+            }
+            w.WriteLine();
             if (spec.Stride == 1)
                 WriteForwardRow(w, spec, generic);
             else
@@ -107,9 +124,9 @@ public sealed partial class DdfGenerator
         private static void WriteForwardRow(SourceWriter w, DdfSpec spec, string generic)
         {
             w.WriteLine($$"""
-                /// <inheritdoc/>
+                /// <summary>Writes output row oy of plane (b, c).</summary>
                 {{Hot}}
-                public static void Forward(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, int oy)
+                private static void ForwardRow(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, int oy)
                 {
                     int vw = {{Numerics}}.Vector<T>.Count, lo = Spec.Padding, hi = a.Geometry.Width - Spec.Padding;
                     if (hi - lo < 2 * vw)
@@ -170,12 +187,100 @@ public sealed partial class DdfGenerator
             w.WriteLine("}");
         }
 
-        private static void WriteStridedForwardRow(SourceWriter w, DdfSpec spec, string generic)
+        /// <summary>Two channels per pass over a row: each spatial-filter load serves both.</summary>
+        private static void WriteForwardPair(SourceWriter w, DdfSpec spec, string generic)
         {
             w.WriteLine($$"""
                 /// <inheritdoc/>
                 {{Hot}}
-                public static void Forward(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, int oy)
+                public static void Forward(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, bool pair, int oy)
+                {
+                    int vw = {{Numerics}}.Vector<T>.Count, lo = Spec.Padding, hi = a.Geometry.Width - Spec.Padding;
+                    if (!pair || hi - lo < 2 * vw)
+                    {
+                        ForwardRow(a, b, c, oy);
+                        if (pair)
+                            ForwardRow(a, b, c + 1, oy);
+                        return;
+                    }
+                    T* xa = a.InputPlane(b, c), xb = a.InputPlane(b, c + 1), cfa = a.ChannelTaps(b, c), cfb = a.ChannelTaps(b, c + 1);
+                    T* sf = a.SpatialRow(b, oy), ya = a.OutputRow(b, c, oy), yb = a.OutputRow(b, c + 1, oy);
+                    long tap = a.Geometry.OutPlane;
+                    // Input rows of tap rows ky (read only inside the image), shifted left by the padding.
+                """);
+            w.Indentation++;
+            for (int ky = 0; ky < spec.KernelSize; ky++)
+            {
+                w.WriteLine($"int iy{ky} = oy{Offset(ky * spec.Dilation - spec.Padding)};");
+                w.WriteLine($"bool in{ky} = (uint)iy{ky} < (uint)a.Geometry.Height;");
+                w.WriteLine($"long r{ky} = (long)iy{ky} * a.Geometry.Width - Spec.Padding;");
+            }
+            if (spec.HasChannel)
+            {
+                foreach (var channel in new[] { "a", "b" })
+                {
+                    var line = new StringBuilder($"{Numerics}.Vector<T> ");
+                    for (int t = 0; t < spec.Taps; t++)
+                        line.Append(t == 0 ? "" : ", ").Append($"c{channel}{t} = new(cf{channel}[{t}])");
+                    w.WriteLine(line.Append(';').ToString());
+                }
+            }
+            w.WriteLine($$"""
+                {{generic}}.ForwardColumns(a, xa, cfa, sf, ya, oy, 0, lo);
+                {{generic}}.ForwardColumns(a, xb, cfb, sf, yb, oy, 0, lo);
+                // Two vectors of each channel a step; the last step shifts back to end at hi.
+                for (int next = lo; ; next += 2 * vw)
+                {
+                    int o = global::System.Math.Min(next, hi - 2 * vw), o1 = o + vw;
+                    var p = {{Numerics}}.Vector<T>.Zero;
+                    var q = {{Numerics}}.Vector<T>.Zero;
+                    var u = {{Numerics}}.Vector<T>.Zero;
+                    var v = {{Numerics}}.Vector<T>.Zero;
+                    {{Numerics}}.Vector<T> s, s1;
+                """);
+            w.Indentation++;
+            for (int ky = 0; ky < spec.KernelSize; ky++)
+            {
+                w.WriteLine($"if (in{ky})");
+                w.WriteLine("{");
+                w.Indentation++;
+                for (int kx = 0; kx < spec.KernelSize; kx++)
+                {
+                    int t = ky * spec.KernelSize + kx;
+                    string at = $"r{ky} + o{Offset(kx * spec.Dilation)}", at1 = $"r{ky} + o1{Offset(kx * spec.Dilation)}";
+                    string ca = spec.HasChannel ? $"ca{t}" : "default", cb = spec.HasChannel ? $"cb{t}" : "default";
+                    w.WriteLine($"s = Load(sf{TapOffset(t)} + o);");
+                    w.WriteLine($"s1 = Load(sf{TapOffset(t)} + o1);");
+                    w.WriteLine($"p = Tap(p, Load(xa + {at}), {ca}, s);");
+                    w.WriteLine($"q = Tap(q, Load(xa + {at1}), {ca}, s1);");
+                    w.WriteLine($"u = Tap(u, Load(xb + {at}), {cb}, s);");
+                    w.WriteLine($"v = Tap(v, Load(xb + {at1}), {cb}, s1);");
+                }
+                w.Indentation--;
+                w.WriteLine("}");
+            }
+            w.WriteLine("""
+                Store(p, ya + o);
+                Store(q, ya + o1);
+                Store(u, yb + o);
+                Store(v, yb + o1);
+                if (o == hi - 2 * vw)
+                    break;
+                """);
+            w.Indentation--;
+            w.WriteLine("}");
+            w.WriteLine($"{generic}.ForwardColumns(a, xa, cfa, sf, ya, oy, hi, a.Geometry.OutWidth);");
+            w.WriteLine($"{generic}.ForwardColumns(a, xb, cfb, sf, yb, oy, hi, a.Geometry.OutWidth);");
+            w.Indentation--;
+            w.WriteLine("}");
+        }
+
+        private static void WriteStridedForwardRow(SourceWriter w, DdfSpec spec, string generic)
+        {
+            w.WriteLine($$"""
+                /// <summary>Writes output row oy of plane (b, c).</summary>
+                {{Hot}}
+                private static void ForwardRow(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, int oy)
                 {
                     // Columns whose taps all lie inside the row: ox * Stride - Padding >= 0 and ox * Stride + Padding <= W - 1.
                     int last = a.Geometry.Width - 1 - Spec.Padding;

@@ -31,6 +31,14 @@ public readonly unsafe partial struct GenericRows<T, TW> : IDdfCpuRows<T>
     }
 
     /// <inheritdoc/>
+    public static void Forward(in DdfCpuArgs<T> a, int b, int c, bool pair, int oy)
+    {
+        Forward(a, b, c, oy);
+        if (pair)
+            Forward(a, b, c + 1, oy);
+    }
+
+    /// <summary>Writes output row <paramref name="oy"/> of plane (b, c).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(in DdfCpuArgs<T> a, int b, int c, int oy)
     {

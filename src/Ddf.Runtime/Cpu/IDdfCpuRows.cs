@@ -9,8 +9,11 @@ namespace Ddf.Runtime;
 /// </summary>
 public unsafe interface IDdfCpuRows<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>Writes output row <paramref name="oy"/> of plane (b, c).</summary>
-    static abstract void Forward(in DdfCpuArgs<T> args, int b, int c, int oy);
+    /// <summary>
+    /// Writes output row <paramref name="oy"/> of plane (b, c) and, when <paramref name="pair"/> is true, of
+    /// plane (b, c + 1) too: kernels may share each spatial-filter load between the two channels.
+    /// </summary>
+    static abstract void Forward(in DdfCpuArgs<T> args, int b, int c, bool pair, int oy);
 
     /// <summary>Writes input-gradient row <paramref name="y"/> of plane (b, c).</summary>
     static abstract void InputGradient(in DdfCpuArgs<T> args, int b, int c, int y);

@@ -38,8 +38,16 @@ namespace Demo
                     global::Ddf.Runtime.ChannelWeight<T>.Accumulate(sum, value, channel, spatial);
 
                 /// <inheritdoc/>
+                public static void Forward(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, bool pair, int oy)
+                {
+                    ForwardRow(a, b, c, oy);
+                    if (pair)
+                        ForwardRow(a, b, c + 1, oy);
+                }
+
+                /// <summary>Writes output row oy of plane (b, c).</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                public static void Forward(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, int oy)
+                private static void ForwardRow(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, int oy)
                 {
                     int vw = global::System.Numerics.Vector<T>.Count, lo = Spec.Padding, hi = a.Geometry.Width - Spec.Padding;
                     if (hi - lo < 2 * vw)

@@ -41,7 +41,383 @@ namespace Demo
 
                     /// <inheritdoc/>
                     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                    public static void Forward(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, int oy)
+                    public static void Forward(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, bool pair, int oy)
+                    {
+                        int vw = global::System.Numerics.Vector<T>.Count, lo = Spec.Padding, hi = a.Geometry.Width - Spec.Padding;
+                        if (!pair || hi - lo < 2 * vw)
+                        {
+                            ForwardRow(a, b, c, oy);
+                            if (pair)
+                                ForwardRow(a, b, c + 1, oy);
+                            return;
+                        }
+                        T* xa = a.InputPlane(b, c), xb = a.InputPlane(b, c + 1), cfa = a.ChannelTaps(b, c), cfb = a.ChannelTaps(b, c + 1);
+                        T* sf = a.SpatialRow(b, oy), ya = a.OutputRow(b, c, oy), yb = a.OutputRow(b, c + 1, oy);
+                        long tap = a.Geometry.OutPlane;
+                        // Input rows of tap rows ky (read only inside the image), shifted left by the padding.
+                        int iy0 = oy - 3;
+                        bool in0 = (uint)iy0 < (uint)a.Geometry.Height;
+                        long r0 = (long)iy0 * a.Geometry.Width - Spec.Padding;
+                        int iy1 = oy - 2;
+                        bool in1 = (uint)iy1 < (uint)a.Geometry.Height;
+                        long r1 = (long)iy1 * a.Geometry.Width - Spec.Padding;
+                        int iy2 = oy - 1;
+                        bool in2 = (uint)iy2 < (uint)a.Geometry.Height;
+                        long r2 = (long)iy2 * a.Geometry.Width - Spec.Padding;
+                        int iy3 = oy;
+                        bool in3 = (uint)iy3 < (uint)a.Geometry.Height;
+                        long r3 = (long)iy3 * a.Geometry.Width - Spec.Padding;
+                        int iy4 = oy + 1;
+                        bool in4 = (uint)iy4 < (uint)a.Geometry.Height;
+                        long r4 = (long)iy4 * a.Geometry.Width - Spec.Padding;
+                        int iy5 = oy + 2;
+                        bool in5 = (uint)iy5 < (uint)a.Geometry.Height;
+                        long r5 = (long)iy5 * a.Geometry.Width - Spec.Padding;
+                        int iy6 = oy + 3;
+                        bool in6 = (uint)iy6 < (uint)a.Geometry.Height;
+                        long r6 = (long)iy6 * a.Geometry.Width - Spec.Padding;
+                        global::System.Numerics.Vector<T> ca0 = new(cfa[0]), ca1 = new(cfa[1]), ca2 = new(cfa[2]), ca3 = new(cfa[3]), ca4 = new(cfa[4]), ca5 = new(cfa[5]), ca6 = new(cfa[6]), ca7 = new(cfa[7]), ca8 = new(cfa[8]), ca9 = new(cfa[9]), ca10 = new(cfa[10]), ca11 = new(cfa[11]), ca12 = new(cfa[12]), ca13 = new(cfa[13]), ca14 = new(cfa[14]), ca15 = new(cfa[15]), ca16 = new(cfa[16]), ca17 = new(cfa[17]), ca18 = new(cfa[18]), ca19 = new(cfa[19]), ca20 = new(cfa[20]), ca21 = new(cfa[21]), ca22 = new(cfa[22]), ca23 = new(cfa[23]), ca24 = new(cfa[24]), ca25 = new(cfa[25]), ca26 = new(cfa[26]), ca27 = new(cfa[27]), ca28 = new(cfa[28]), ca29 = new(cfa[29]), ca30 = new(cfa[30]), ca31 = new(cfa[31]), ca32 = new(cfa[32]), ca33 = new(cfa[33]), ca34 = new(cfa[34]), ca35 = new(cfa[35]), ca36 = new(cfa[36]), ca37 = new(cfa[37]), ca38 = new(cfa[38]), ca39 = new(cfa[39]), ca40 = new(cfa[40]), ca41 = new(cfa[41]), ca42 = new(cfa[42]), ca43 = new(cfa[43]), ca44 = new(cfa[44]), ca45 = new(cfa[45]), ca46 = new(cfa[46]), ca47 = new(cfa[47]), ca48 = new(cfa[48]);
+                        global::System.Numerics.Vector<T> cb0 = new(cfb[0]), cb1 = new(cfb[1]), cb2 = new(cfb[2]), cb3 = new(cfb[3]), cb4 = new(cfb[4]), cb5 = new(cfb[5]), cb6 = new(cfb[6]), cb7 = new(cfb[7]), cb8 = new(cfb[8]), cb9 = new(cfb[9]), cb10 = new(cfb[10]), cb11 = new(cfb[11]), cb12 = new(cfb[12]), cb13 = new(cfb[13]), cb14 = new(cfb[14]), cb15 = new(cfb[15]), cb16 = new(cfb[16]), cb17 = new(cfb[17]), cb18 = new(cfb[18]), cb19 = new(cfb[19]), cb20 = new(cfb[20]), cb21 = new(cfb[21]), cb22 = new(cfb[22]), cb23 = new(cfb[23]), cb24 = new(cfb[24]), cb25 = new(cfb[25]), cb26 = new(cfb[26]), cb27 = new(cfb[27]), cb28 = new(cfb[28]), cb29 = new(cfb[29]), cb30 = new(cfb[30]), cb31 = new(cfb[31]), cb32 = new(cfb[32]), cb33 = new(cfb[33]), cb34 = new(cfb[34]), cb35 = new(cfb[35]), cb36 = new(cfb[36]), cb37 = new(cfb[37]), cb38 = new(cfb[38]), cb39 = new(cfb[39]), cb40 = new(cfb[40]), cb41 = new(cfb[41]), cb42 = new(cfb[42]), cb43 = new(cfb[43]), cb44 = new(cfb[44]), cb45 = new(cfb[45]), cb46 = new(cfb[46]), cb47 = new(cfb[47]), cb48 = new(cfb[48]);
+                        global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.ForwardColumns(a, xa, cfa, sf, ya, oy, 0, lo);
+                        global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.ForwardColumns(a, xb, cfb, sf, yb, oy, 0, lo);
+                        // Two vectors of each channel a step; the last step shifts back to end at hi.
+                        for (int next = lo; ; next += 2 * vw)
+                        {
+                            int o = global::System.Math.Min(next, hi - 2 * vw), o1 = o + vw;
+                            var p = global::System.Numerics.Vector<T>.Zero;
+                            var q = global::System.Numerics.Vector<T>.Zero;
+                            var u = global::System.Numerics.Vector<T>.Zero;
+                            var v = global::System.Numerics.Vector<T>.Zero;
+                            global::System.Numerics.Vector<T> s, s1;
+                            if (in0)
+                            {
+                                s = Load(sf + o);
+                                s1 = Load(sf + o1);
+                                p = Tap(p, Load(xa + r0 + o), ca0, s);
+                                q = Tap(q, Load(xa + r0 + o1), ca0, s1);
+                                u = Tap(u, Load(xb + r0 + o), cb0, s);
+                                v = Tap(v, Load(xb + r0 + o1), cb0, s1);
+                                s = Load(sf + tap + o);
+                                s1 = Load(sf + tap + o1);
+                                p = Tap(p, Load(xa + r0 + o + 1), ca1, s);
+                                q = Tap(q, Load(xa + r0 + o1 + 1), ca1, s1);
+                                u = Tap(u, Load(xb + r0 + o + 1), cb1, s);
+                                v = Tap(v, Load(xb + r0 + o1 + 1), cb1, s1);
+                                s = Load(sf + 2 * tap + o);
+                                s1 = Load(sf + 2 * tap + o1);
+                                p = Tap(p, Load(xa + r0 + o + 2), ca2, s);
+                                q = Tap(q, Load(xa + r0 + o1 + 2), ca2, s1);
+                                u = Tap(u, Load(xb + r0 + o + 2), cb2, s);
+                                v = Tap(v, Load(xb + r0 + o1 + 2), cb2, s1);
+                                s = Load(sf + 3 * tap + o);
+                                s1 = Load(sf + 3 * tap + o1);
+                                p = Tap(p, Load(xa + r0 + o + 3), ca3, s);
+                                q = Tap(q, Load(xa + r0 + o1 + 3), ca3, s1);
+                                u = Tap(u, Load(xb + r0 + o + 3), cb3, s);
+                                v = Tap(v, Load(xb + r0 + o1 + 3), cb3, s1);
+                                s = Load(sf + 4 * tap + o);
+                                s1 = Load(sf + 4 * tap + o1);
+                                p = Tap(p, Load(xa + r0 + o + 4), ca4, s);
+                                q = Tap(q, Load(xa + r0 + o1 + 4), ca4, s1);
+                                u = Tap(u, Load(xb + r0 + o + 4), cb4, s);
+                                v = Tap(v, Load(xb + r0 + o1 + 4), cb4, s1);
+                                s = Load(sf + 5 * tap + o);
+                                s1 = Load(sf + 5 * tap + o1);
+                                p = Tap(p, Load(xa + r0 + o + 5), ca5, s);
+                                q = Tap(q, Load(xa + r0 + o1 + 5), ca5, s1);
+                                u = Tap(u, Load(xb + r0 + o + 5), cb5, s);
+                                v = Tap(v, Load(xb + r0 + o1 + 5), cb5, s1);
+                                s = Load(sf + 6 * tap + o);
+                                s1 = Load(sf + 6 * tap + o1);
+                                p = Tap(p, Load(xa + r0 + o + 6), ca6, s);
+                                q = Tap(q, Load(xa + r0 + o1 + 6), ca6, s1);
+                                u = Tap(u, Load(xb + r0 + o + 6), cb6, s);
+                                v = Tap(v, Load(xb + r0 + o1 + 6), cb6, s1);
+                            }
+                            if (in1)
+                            {
+                                s = Load(sf + 7 * tap + o);
+                                s1 = Load(sf + 7 * tap + o1);
+                                p = Tap(p, Load(xa + r1 + o), ca7, s);
+                                q = Tap(q, Load(xa + r1 + o1), ca7, s1);
+                                u = Tap(u, Load(xb + r1 + o), cb7, s);
+                                v = Tap(v, Load(xb + r1 + o1), cb7, s1);
+                                s = Load(sf + 8 * tap + o);
+                                s1 = Load(sf + 8 * tap + o1);
+                                p = Tap(p, Load(xa + r1 + o + 1), ca8, s);
+                                q = Tap(q, Load(xa + r1 + o1 + 1), ca8, s1);
+                                u = Tap(u, Load(xb + r1 + o + 1), cb8, s);
+                                v = Tap(v, Load(xb + r1 + o1 + 1), cb8, s1);
+                                s = Load(sf + 9 * tap + o);
+                                s1 = Load(sf + 9 * tap + o1);
+                                p = Tap(p, Load(xa + r1 + o + 2), ca9, s);
+                                q = Tap(q, Load(xa + r1 + o1 + 2), ca9, s1);
+                                u = Tap(u, Load(xb + r1 + o + 2), cb9, s);
+                                v = Tap(v, Load(xb + r1 + o1 + 2), cb9, s1);
+                                s = Load(sf + 10 * tap + o);
+                                s1 = Load(sf + 10 * tap + o1);
+                                p = Tap(p, Load(xa + r1 + o + 3), ca10, s);
+                                q = Tap(q, Load(xa + r1 + o1 + 3), ca10, s1);
+                                u = Tap(u, Load(xb + r1 + o + 3), cb10, s);
+                                v = Tap(v, Load(xb + r1 + o1 + 3), cb10, s1);
+                                s = Load(sf + 11 * tap + o);
+                                s1 = Load(sf + 11 * tap + o1);
+                                p = Tap(p, Load(xa + r1 + o + 4), ca11, s);
+                                q = Tap(q, Load(xa + r1 + o1 + 4), ca11, s1);
+                                u = Tap(u, Load(xb + r1 + o + 4), cb11, s);
+                                v = Tap(v, Load(xb + r1 + o1 + 4), cb11, s1);
+                                s = Load(sf + 12 * tap + o);
+                                s1 = Load(sf + 12 * tap + o1);
+                                p = Tap(p, Load(xa + r1 + o + 5), ca12, s);
+                                q = Tap(q, Load(xa + r1 + o1 + 5), ca12, s1);
+                                u = Tap(u, Load(xb + r1 + o + 5), cb12, s);
+                                v = Tap(v, Load(xb + r1 + o1 + 5), cb12, s1);
+                                s = Load(sf + 13 * tap + o);
+                                s1 = Load(sf + 13 * tap + o1);
+                                p = Tap(p, Load(xa + r1 + o + 6), ca13, s);
+                                q = Tap(q, Load(xa + r1 + o1 + 6), ca13, s1);
+                                u = Tap(u, Load(xb + r1 + o + 6), cb13, s);
+                                v = Tap(v, Load(xb + r1 + o1 + 6), cb13, s1);
+                            }
+                            if (in2)
+                            {
+                                s = Load(sf + 14 * tap + o);
+                                s1 = Load(sf + 14 * tap + o1);
+                                p = Tap(p, Load(xa + r2 + o), ca14, s);
+                                q = Tap(q, Load(xa + r2 + o1), ca14, s1);
+                                u = Tap(u, Load(xb + r2 + o), cb14, s);
+                                v = Tap(v, Load(xb + r2 + o1), cb14, s1);
+                                s = Load(sf + 15 * tap + o);
+                                s1 = Load(sf + 15 * tap + o1);
+                                p = Tap(p, Load(xa + r2 + o + 1), ca15, s);
+                                q = Tap(q, Load(xa + r2 + o1 + 1), ca15, s1);
+                                u = Tap(u, Load(xb + r2 + o + 1), cb15, s);
+                                v = Tap(v, Load(xb + r2 + o1 + 1), cb15, s1);
+                                s = Load(sf + 16 * tap + o);
+                                s1 = Load(sf + 16 * tap + o1);
+                                p = Tap(p, Load(xa + r2 + o + 2), ca16, s);
+                                q = Tap(q, Load(xa + r2 + o1 + 2), ca16, s1);
+                                u = Tap(u, Load(xb + r2 + o + 2), cb16, s);
+                                v = Tap(v, Load(xb + r2 + o1 + 2), cb16, s1);
+                                s = Load(sf + 17 * tap + o);
+                                s1 = Load(sf + 17 * tap + o1);
+                                p = Tap(p, Load(xa + r2 + o + 3), ca17, s);
+                                q = Tap(q, Load(xa + r2 + o1 + 3), ca17, s1);
+                                u = Tap(u, Load(xb + r2 + o + 3), cb17, s);
+                                v = Tap(v, Load(xb + r2 + o1 + 3), cb17, s1);
+                                s = Load(sf + 18 * tap + o);
+                                s1 = Load(sf + 18 * tap + o1);
+                                p = Tap(p, Load(xa + r2 + o + 4), ca18, s);
+                                q = Tap(q, Load(xa + r2 + o1 + 4), ca18, s1);
+                                u = Tap(u, Load(xb + r2 + o + 4), cb18, s);
+                                v = Tap(v, Load(xb + r2 + o1 + 4), cb18, s1);
+                                s = Load(sf + 19 * tap + o);
+                                s1 = Load(sf + 19 * tap + o1);
+                                p = Tap(p, Load(xa + r2 + o + 5), ca19, s);
+                                q = Tap(q, Load(xa + r2 + o1 + 5), ca19, s1);
+                                u = Tap(u, Load(xb + r2 + o + 5), cb19, s);
+                                v = Tap(v, Load(xb + r2 + o1 + 5), cb19, s1);
+                                s = Load(sf + 20 * tap + o);
+                                s1 = Load(sf + 20 * tap + o1);
+                                p = Tap(p, Load(xa + r2 + o + 6), ca20, s);
+                                q = Tap(q, Load(xa + r2 + o1 + 6), ca20, s1);
+                                u = Tap(u, Load(xb + r2 + o + 6), cb20, s);
+                                v = Tap(v, Load(xb + r2 + o1 + 6), cb20, s1);
+                            }
+                            if (in3)
+                            {
+                                s = Load(sf + 21 * tap + o);
+                                s1 = Load(sf + 21 * tap + o1);
+                                p = Tap(p, Load(xa + r3 + o), ca21, s);
+                                q = Tap(q, Load(xa + r3 + o1), ca21, s1);
+                                u = Tap(u, Load(xb + r3 + o), cb21, s);
+                                v = Tap(v, Load(xb + r3 + o1), cb21, s1);
+                                s = Load(sf + 22 * tap + o);
+                                s1 = Load(sf + 22 * tap + o1);
+                                p = Tap(p, Load(xa + r3 + o + 1), ca22, s);
+                                q = Tap(q, Load(xa + r3 + o1 + 1), ca22, s1);
+                                u = Tap(u, Load(xb + r3 + o + 1), cb22, s);
+                                v = Tap(v, Load(xb + r3 + o1 + 1), cb22, s1);
+                                s = Load(sf + 23 * tap + o);
+                                s1 = Load(sf + 23 * tap + o1);
+                                p = Tap(p, Load(xa + r3 + o + 2), ca23, s);
+                                q = Tap(q, Load(xa + r3 + o1 + 2), ca23, s1);
+                                u = Tap(u, Load(xb + r3 + o + 2), cb23, s);
+                                v = Tap(v, Load(xb + r3 + o1 + 2), cb23, s1);
+                                s = Load(sf + 24 * tap + o);
+                                s1 = Load(sf + 24 * tap + o1);
+                                p = Tap(p, Load(xa + r3 + o + 3), ca24, s);
+                                q = Tap(q, Load(xa + r3 + o1 + 3), ca24, s1);
+                                u = Tap(u, Load(xb + r3 + o + 3), cb24, s);
+                                v = Tap(v, Load(xb + r3 + o1 + 3), cb24, s1);
+                                s = Load(sf + 25 * tap + o);
+                                s1 = Load(sf + 25 * tap + o1);
+                                p = Tap(p, Load(xa + r3 + o + 4), ca25, s);
+                                q = Tap(q, Load(xa + r3 + o1 + 4), ca25, s1);
+                                u = Tap(u, Load(xb + r3 + o + 4), cb25, s);
+                                v = Tap(v, Load(xb + r3 + o1 + 4), cb25, s1);
+                                s = Load(sf + 26 * tap + o);
+                                s1 = Load(sf + 26 * tap + o1);
+                                p = Tap(p, Load(xa + r3 + o + 5), ca26, s);
+                                q = Tap(q, Load(xa + r3 + o1 + 5), ca26, s1);
+                                u = Tap(u, Load(xb + r3 + o + 5), cb26, s);
+                                v = Tap(v, Load(xb + r3 + o1 + 5), cb26, s1);
+                                s = Load(sf + 27 * tap + o);
+                                s1 = Load(sf + 27 * tap + o1);
+                                p = Tap(p, Load(xa + r3 + o + 6), ca27, s);
+                                q = Tap(q, Load(xa + r3 + o1 + 6), ca27, s1);
+                                u = Tap(u, Load(xb + r3 + o + 6), cb27, s);
+                                v = Tap(v, Load(xb + r3 + o1 + 6), cb27, s1);
+                            }
+                            if (in4)
+                            {
+                                s = Load(sf + 28 * tap + o);
+                                s1 = Load(sf + 28 * tap + o1);
+                                p = Tap(p, Load(xa + r4 + o), ca28, s);
+                                q = Tap(q, Load(xa + r4 + o1), ca28, s1);
+                                u = Tap(u, Load(xb + r4 + o), cb28, s);
+                                v = Tap(v, Load(xb + r4 + o1), cb28, s1);
+                                s = Load(sf + 29 * tap + o);
+                                s1 = Load(sf + 29 * tap + o1);
+                                p = Tap(p, Load(xa + r4 + o + 1), ca29, s);
+                                q = Tap(q, Load(xa + r4 + o1 + 1), ca29, s1);
+                                u = Tap(u, Load(xb + r4 + o + 1), cb29, s);
+                                v = Tap(v, Load(xb + r4 + o1 + 1), cb29, s1);
+                                s = Load(sf + 30 * tap + o);
+                                s1 = Load(sf + 30 * tap + o1);
+                                p = Tap(p, Load(xa + r4 + o + 2), ca30, s);
+                                q = Tap(q, Load(xa + r4 + o1 + 2), ca30, s1);
+                                u = Tap(u, Load(xb + r4 + o + 2), cb30, s);
+                                v = Tap(v, Load(xb + r4 + o1 + 2), cb30, s1);
+                                s = Load(sf + 31 * tap + o);
+                                s1 = Load(sf + 31 * tap + o1);
+                                p = Tap(p, Load(xa + r4 + o + 3), ca31, s);
+                                q = Tap(q, Load(xa + r4 + o1 + 3), ca31, s1);
+                                u = Tap(u, Load(xb + r4 + o + 3), cb31, s);
+                                v = Tap(v, Load(xb + r4 + o1 + 3), cb31, s1);
+                                s = Load(sf + 32 * tap + o);
+                                s1 = Load(sf + 32 * tap + o1);
+                                p = Tap(p, Load(xa + r4 + o + 4), ca32, s);
+                                q = Tap(q, Load(xa + r4 + o1 + 4), ca32, s1);
+                                u = Tap(u, Load(xb + r4 + o + 4), cb32, s);
+                                v = Tap(v, Load(xb + r4 + o1 + 4), cb32, s1);
+                                s = Load(sf + 33 * tap + o);
+                                s1 = Load(sf + 33 * tap + o1);
+                                p = Tap(p, Load(xa + r4 + o + 5), ca33, s);
+                                q = Tap(q, Load(xa + r4 + o1 + 5), ca33, s1);
+                                u = Tap(u, Load(xb + r4 + o + 5), cb33, s);
+                                v = Tap(v, Load(xb + r4 + o1 + 5), cb33, s1);
+                                s = Load(sf + 34 * tap + o);
+                                s1 = Load(sf + 34 * tap + o1);
+                                p = Tap(p, Load(xa + r4 + o + 6), ca34, s);
+                                q = Tap(q, Load(xa + r4 + o1 + 6), ca34, s1);
+                                u = Tap(u, Load(xb + r4 + o + 6), cb34, s);
+                                v = Tap(v, Load(xb + r4 + o1 + 6), cb34, s1);
+                            }
+                            if (in5)
+                            {
+                                s = Load(sf + 35 * tap + o);
+                                s1 = Load(sf + 35 * tap + o1);
+                                p = Tap(p, Load(xa + r5 + o), ca35, s);
+                                q = Tap(q, Load(xa + r5 + o1), ca35, s1);
+                                u = Tap(u, Load(xb + r5 + o), cb35, s);
+                                v = Tap(v, Load(xb + r5 + o1), cb35, s1);
+                                s = Load(sf + 36 * tap + o);
+                                s1 = Load(sf + 36 * tap + o1);
+                                p = Tap(p, Load(xa + r5 + o + 1), ca36, s);
+                                q = Tap(q, Load(xa + r5 + o1 + 1), ca36, s1);
+                                u = Tap(u, Load(xb + r5 + o + 1), cb36, s);
+                                v = Tap(v, Load(xb + r5 + o1 + 1), cb36, s1);
+                                s = Load(sf + 37 * tap + o);
+                                s1 = Load(sf + 37 * tap + o1);
+                                p = Tap(p, Load(xa + r5 + o + 2), ca37, s);
+                                q = Tap(q, Load(xa + r5 + o1 + 2), ca37, s1);
+                                u = Tap(u, Load(xb + r5 + o + 2), cb37, s);
+                                v = Tap(v, Load(xb + r5 + o1 + 2), cb37, s1);
+                                s = Load(sf + 38 * tap + o);
+                                s1 = Load(sf + 38 * tap + o1);
+                                p = Tap(p, Load(xa + r5 + o + 3), ca38, s);
+                                q = Tap(q, Load(xa + r5 + o1 + 3), ca38, s1);
+                                u = Tap(u, Load(xb + r5 + o + 3), cb38, s);
+                                v = Tap(v, Load(xb + r5 + o1 + 3), cb38, s1);
+                                s = Load(sf + 39 * tap + o);
+                                s1 = Load(sf + 39 * tap + o1);
+                                p = Tap(p, Load(xa + r5 + o + 4), ca39, s);
+                                q = Tap(q, Load(xa + r5 + o1 + 4), ca39, s1);
+                                u = Tap(u, Load(xb + r5 + o + 4), cb39, s);
+                                v = Tap(v, Load(xb + r5 + o1 + 4), cb39, s1);
+                                s = Load(sf + 40 * tap + o);
+                                s1 = Load(sf + 40 * tap + o1);
+                                p = Tap(p, Load(xa + r5 + o + 5), ca40, s);
+                                q = Tap(q, Load(xa + r5 + o1 + 5), ca40, s1);
+                                u = Tap(u, Load(xb + r5 + o + 5), cb40, s);
+                                v = Tap(v, Load(xb + r5 + o1 + 5), cb40, s1);
+                                s = Load(sf + 41 * tap + o);
+                                s1 = Load(sf + 41 * tap + o1);
+                                p = Tap(p, Load(xa + r5 + o + 6), ca41, s);
+                                q = Tap(q, Load(xa + r5 + o1 + 6), ca41, s1);
+                                u = Tap(u, Load(xb + r5 + o + 6), cb41, s);
+                                v = Tap(v, Load(xb + r5 + o1 + 6), cb41, s1);
+                            }
+                            if (in6)
+                            {
+                                s = Load(sf + 42 * tap + o);
+                                s1 = Load(sf + 42 * tap + o1);
+                                p = Tap(p, Load(xa + r6 + o), ca42, s);
+                                q = Tap(q, Load(xa + r6 + o1), ca42, s1);
+                                u = Tap(u, Load(xb + r6 + o), cb42, s);
+                                v = Tap(v, Load(xb + r6 + o1), cb42, s1);
+                                s = Load(sf + 43 * tap + o);
+                                s1 = Load(sf + 43 * tap + o1);
+                                p = Tap(p, Load(xa + r6 + o + 1), ca43, s);
+                                q = Tap(q, Load(xa + r6 + o1 + 1), ca43, s1);
+                                u = Tap(u, Load(xb + r6 + o + 1), cb43, s);
+                                v = Tap(v, Load(xb + r6 + o1 + 1), cb43, s1);
+                                s = Load(sf + 44 * tap + o);
+                                s1 = Load(sf + 44 * tap + o1);
+                                p = Tap(p, Load(xa + r6 + o + 2), ca44, s);
+                                q = Tap(q, Load(xa + r6 + o1 + 2), ca44, s1);
+                                u = Tap(u, Load(xb + r6 + o + 2), cb44, s);
+                                v = Tap(v, Load(xb + r6 + o1 + 2), cb44, s1);
+                                s = Load(sf + 45 * tap + o);
+                                s1 = Load(sf + 45 * tap + o1);
+                                p = Tap(p, Load(xa + r6 + o + 3), ca45, s);
+                                q = Tap(q, Load(xa + r6 + o1 + 3), ca45, s1);
+                                u = Tap(u, Load(xb + r6 + o + 3), cb45, s);
+                                v = Tap(v, Load(xb + r6 + o1 + 3), cb45, s1);
+                                s = Load(sf + 46 * tap + o);
+                                s1 = Load(sf + 46 * tap + o1);
+                                p = Tap(p, Load(xa + r6 + o + 4), ca46, s);
+                                q = Tap(q, Load(xa + r6 + o1 + 4), ca46, s1);
+                                u = Tap(u, Load(xb + r6 + o + 4), cb46, s);
+                                v = Tap(v, Load(xb + r6 + o1 + 4), cb46, s1);
+                                s = Load(sf + 47 * tap + o);
+                                s1 = Load(sf + 47 * tap + o1);
+                                p = Tap(p, Load(xa + r6 + o + 5), ca47, s);
+                                q = Tap(q, Load(xa + r6 + o1 + 5), ca47, s1);
+                                u = Tap(u, Load(xb + r6 + o + 5), cb47, s);
+                                v = Tap(v, Load(xb + r6 + o1 + 5), cb47, s1);
+                                s = Load(sf + 48 * tap + o);
+                                s1 = Load(sf + 48 * tap + o1);
+                                p = Tap(p, Load(xa + r6 + o + 6), ca48, s);
+                                q = Tap(q, Load(xa + r6 + o1 + 6), ca48, s1);
+                                u = Tap(u, Load(xb + r6 + o + 6), cb48, s);
+                                v = Tap(v, Load(xb + r6 + o1 + 6), cb48, s1);
+                            }
+                            Store(p, ya + o);
+                            Store(q, ya + o1);
+                            Store(u, yb + o);
+                            Store(v, yb + o1);
+                            if (o == hi - 2 * vw)
+                                break;
+                        }
+                        global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.ForwardColumns(a, xa, cfa, sf, ya, oy, hi, a.Geometry.OutWidth);
+                        global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.ForwardColumns(a, xb, cfb, sf, yb, oy, hi, a.Geometry.OutWidth);
+                    }
+
+                    /// <summary>Writes output row oy of plane (b, c).</summary>
+                    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                    private static void ForwardRow(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, int oy)
                     {
                         int vw = global::System.Numerics.Vector<T>.Count, lo = Spec.Padding, hi = a.Geometry.Width - Spec.Padding;
                         if (hi - lo < 2 * vw)

@@ -39,7 +39,119 @@ namespace Demo
 
                 /// <inheritdoc/>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                public static void Forward(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, int oy)
+                public static void Forward(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, bool pair, int oy)
+                {
+                    int vw = global::System.Numerics.Vector<T>.Count, lo = Spec.Padding, hi = a.Geometry.Width - Spec.Padding;
+                    if (!pair || hi - lo < 2 * vw)
+                    {
+                        ForwardRow(a, b, c, oy);
+                        if (pair)
+                            ForwardRow(a, b, c + 1, oy);
+                        return;
+                    }
+                    T* xa = a.InputPlane(b, c), xb = a.InputPlane(b, c + 1), cfa = a.ChannelTaps(b, c), cfb = a.ChannelTaps(b, c + 1);
+                    T* sf = a.SpatialRow(b, oy), ya = a.OutputRow(b, c, oy), yb = a.OutputRow(b, c + 1, oy);
+                    long tap = a.Geometry.OutPlane;
+                    // Input rows of tap rows ky (read only inside the image), shifted left by the padding.
+                    int iy0 = oy - 1;
+                    bool in0 = (uint)iy0 < (uint)a.Geometry.Height;
+                    long r0 = (long)iy0 * a.Geometry.Width - Spec.Padding;
+                    int iy1 = oy;
+                    bool in1 = (uint)iy1 < (uint)a.Geometry.Height;
+                    long r1 = (long)iy1 * a.Geometry.Width - Spec.Padding;
+                    int iy2 = oy + 1;
+                    bool in2 = (uint)iy2 < (uint)a.Geometry.Height;
+                    long r2 = (long)iy2 * a.Geometry.Width - Spec.Padding;
+                    global::System.Numerics.Vector<T> ca0 = new(cfa[0]), ca1 = new(cfa[1]), ca2 = new(cfa[2]), ca3 = new(cfa[3]), ca4 = new(cfa[4]), ca5 = new(cfa[5]), ca6 = new(cfa[6]), ca7 = new(cfa[7]), ca8 = new(cfa[8]);
+                    global::System.Numerics.Vector<T> cb0 = new(cfb[0]), cb1 = new(cfb[1]), cb2 = new(cfb[2]), cb3 = new(cfb[3]), cb4 = new(cfb[4]), cb5 = new(cfb[5]), cb6 = new(cfb[6]), cb7 = new(cfb[7]), cb8 = new(cfb[8]);
+                    global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.ForwardColumns(a, xa, cfa, sf, ya, oy, 0, lo);
+                    global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.ForwardColumns(a, xb, cfb, sf, yb, oy, 0, lo);
+                    // Two vectors of each channel a step; the last step shifts back to end at hi.
+                    for (int next = lo; ; next += 2 * vw)
+                    {
+                        int o = global::System.Math.Min(next, hi - 2 * vw), o1 = o + vw;
+                        var p = global::System.Numerics.Vector<T>.Zero;
+                        var q = global::System.Numerics.Vector<T>.Zero;
+                        var u = global::System.Numerics.Vector<T>.Zero;
+                        var v = global::System.Numerics.Vector<T>.Zero;
+                        global::System.Numerics.Vector<T> s, s1;
+                        if (in0)
+                        {
+                            s = Load(sf + o);
+                            s1 = Load(sf + o1);
+                            p = Tap(p, Load(xa + r0 + o), ca0, s);
+                            q = Tap(q, Load(xa + r0 + o1), ca0, s1);
+                            u = Tap(u, Load(xb + r0 + o), cb0, s);
+                            v = Tap(v, Load(xb + r0 + o1), cb0, s1);
+                            s = Load(sf + tap + o);
+                            s1 = Load(sf + tap + o1);
+                            p = Tap(p, Load(xa + r0 + o + 1), ca1, s);
+                            q = Tap(q, Load(xa + r0 + o1 + 1), ca1, s1);
+                            u = Tap(u, Load(xb + r0 + o + 1), cb1, s);
+                            v = Tap(v, Load(xb + r0 + o1 + 1), cb1, s1);
+                            s = Load(sf + 2 * tap + o);
+                            s1 = Load(sf + 2 * tap + o1);
+                            p = Tap(p, Load(xa + r0 + o + 2), ca2, s);
+                            q = Tap(q, Load(xa + r0 + o1 + 2), ca2, s1);
+                            u = Tap(u, Load(xb + r0 + o + 2), cb2, s);
+                            v = Tap(v, Load(xb + r0 + o1 + 2), cb2, s1);
+                        }
+                        if (in1)
+                        {
+                            s = Load(sf + 3 * tap + o);
+                            s1 = Load(sf + 3 * tap + o1);
+                            p = Tap(p, Load(xa + r1 + o), ca3, s);
+                            q = Tap(q, Load(xa + r1 + o1), ca3, s1);
+                            u = Tap(u, Load(xb + r1 + o), cb3, s);
+                            v = Tap(v, Load(xb + r1 + o1), cb3, s1);
+                            s = Load(sf + 4 * tap + o);
+                            s1 = Load(sf + 4 * tap + o1);
+                            p = Tap(p, Load(xa + r1 + o + 1), ca4, s);
+                            q = Tap(q, Load(xa + r1 + o1 + 1), ca4, s1);
+                            u = Tap(u, Load(xb + r1 + o + 1), cb4, s);
+                            v = Tap(v, Load(xb + r1 + o1 + 1), cb4, s1);
+                            s = Load(sf + 5 * tap + o);
+                            s1 = Load(sf + 5 * tap + o1);
+                            p = Tap(p, Load(xa + r1 + o + 2), ca5, s);
+                            q = Tap(q, Load(xa + r1 + o1 + 2), ca5, s1);
+                            u = Tap(u, Load(xb + r1 + o + 2), cb5, s);
+                            v = Tap(v, Load(xb + r1 + o1 + 2), cb5, s1);
+                        }
+                        if (in2)
+                        {
+                            s = Load(sf + 6 * tap + o);
+                            s1 = Load(sf + 6 * tap + o1);
+                            p = Tap(p, Load(xa + r2 + o), ca6, s);
+                            q = Tap(q, Load(xa + r2 + o1), ca6, s1);
+                            u = Tap(u, Load(xb + r2 + o), cb6, s);
+                            v = Tap(v, Load(xb + r2 + o1), cb6, s1);
+                            s = Load(sf + 7 * tap + o);
+                            s1 = Load(sf + 7 * tap + o1);
+                            p = Tap(p, Load(xa + r2 + o + 1), ca7, s);
+                            q = Tap(q, Load(xa + r2 + o1 + 1), ca7, s1);
+                            u = Tap(u, Load(xb + r2 + o + 1), cb7, s);
+                            v = Tap(v, Load(xb + r2 + o1 + 1), cb7, s1);
+                            s = Load(sf + 8 * tap + o);
+                            s1 = Load(sf + 8 * tap + o1);
+                            p = Tap(p, Load(xa + r2 + o + 2), ca8, s);
+                            q = Tap(q, Load(xa + r2 + o1 + 2), ca8, s1);
+                            u = Tap(u, Load(xb + r2 + o + 2), cb8, s);
+                            v = Tap(v, Load(xb + r2 + o1 + 2), cb8, s1);
+                        }
+                        Store(p, ya + o);
+                        Store(q, ya + o1);
+                        Store(u, yb + o);
+                        Store(v, yb + o1);
+                        if (o == hi - 2 * vw)
+                            break;
+                    }
+                    global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.ForwardColumns(a, xa, cfa, sf, ya, oy, hi, a.Geometry.OutWidth);
+                    global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.ForwardColumns(a, xb, cfb, sf, yb, oy, hi, a.Geometry.OutWidth);
+                }
+
+                /// <summary>Writes output row oy of plane (b, c).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void ForwardRow(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, int oy)
                 {
                     int vw = global::System.Numerics.Vector<T>.Count, lo = Spec.Padding, hi = a.Geometry.Width - Spec.Padding;
                     if (hi - lo < 2 * vw)

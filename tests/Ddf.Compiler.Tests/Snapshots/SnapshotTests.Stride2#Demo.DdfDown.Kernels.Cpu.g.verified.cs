@@ -38,8 +38,16 @@ namespace Demo
                     global::Ddf.Runtime.MulWeight<T>.Accumulate(sum, value, channel, spatial);
 
                 /// <inheritdoc/>
+                public static void Forward(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, bool pair, int oy)
+                {
+                    ForwardRow(a, b, c, oy);
+                    if (pair)
+                        ForwardRow(a, b, c + 1, oy);
+                }
+
+                /// <summary>Writes output row oy of plane (b, c).</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                public static void Forward(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, int oy)
+                private static void ForwardRow(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, int oy)
                 {
                     // Columns whose taps all lie inside the row: ox * Stride - Padding >= 0 and ox * Stride + Padding <= W - 1.
                     int last = a.Geometry.Width - 1 - Spec.Padding;

@@ -69,6 +69,8 @@ public sealed class FilterNorm : nn.Module<Tensor, Tensor>
         long taps = kernel_size * kernel_size;
         if (filters.dim() != 4 || filters.shape[1] != groups * taps)
             throw new ArgumentException($"{nameof(FilterNorm)} expects filters of shape (B, {groups * taps}, H, W) ({groups} x {taps} taps), got [{string.Join(", ", filters.shape)}].", nameof(filters));
+        if (kind == FilterKind.Spatial && filters.device_type == DeviceType.CPU && filters.dtype is ScalarType.Float32 or ScalarType.Float64)
+            return SpatialFilterNormFunction.Apply(filters, (int)groups, (int)taps, scale);
         using var scope = NewDisposeScope();
         long b = filters.shape[0], h = filters.shape[2], w = filters.shape[3];
         var grouped = filters.reshape(b, groups, taps, h, w);

@@ -9,7 +9,8 @@ using static TorchSharp.torch;
 namespace Ddf.Bench;
 
 /// <summary>
-/// Times Ddf.ops.ddf at the paper's Table 2 size (2x256x200x300, k = 3, float32, all cores) next to
+/// Times Ddf.ops.ddf (which runs kernels specialised for k = 3), the generic run-time-k kernels and a
+/// generated layer at the paper's Table 2 size (2x256x200x300, k = 3, float32, all cores) next to
 /// TorchSharp's depthwise conv2d, the unfold formulation and a copy into preallocated memory (the
 /// floor for one pass over the bytes), and prints markdown tables with ratios. Without arguments it
 /// runs itself twice, once with glibc's default malloc and once keeping freed memory (see
@@ -113,6 +114,15 @@ internal static class Program
             Time("TorchSharp depthwise conv2d forward", () => nn.functional.conv2d(x, depthwise, padding: [1, 1], groups: C).Dispose(), runs);
         }
         Time("Ddf.ops.ddf forward+backward", () => ForwardBackward(t => ops.ddf(t[0], t[1], t[2], K), x, cf, sf), runs);
+        var generic = Runtime.DdfCpuKernelSet.Generic(true, true, KernelCombine.Mul);
+        var geometry = DdfCpuTensors.Validate(x, cf, sf, K, 1, 1, KernelCombine.Mul);
+        Time("generic (run-time k) kernel forward", () => DdfCpuTensors.Forward(x, cf, sf, geometry, generic).Dispose(), runs);
+        Time("generic (run-time k) kernel forward+backward", () =>
+        {
+            using var s = NewDisposeScope();
+            DdfCpuTensors.Forward(x, cf, sf, geometry, generic);
+            DdfCpuTensors.Backward(x, cf, sf, gradOutput, geometry, generic, true, true, true);
+        }, runs);
         using (no_grad())
             Time("generated Ddf3x3 kernel forward", () => Ddf3x3.filter(x, cf, sf).Dispose(), runs);
         Time("generated Ddf3x3 kernel forward+backward", () => ForwardBackward(t => Ddf3x3.filter(t[0], t[1], t[2]), x, cf, sf), runs);
@@ -151,8 +161,8 @@ internal static class Program
         Console.WriteLine("|---|---:|");
         foreach (var (label, numerator, denominator) in new[]
         {
-            ("generic Ddf.ops.ddf forward / generated kernel forward (speed-up)", "Ddf.ops.ddf forward", "generated Ddf3x3 kernel forward"),
-            ("generic / generated kernel, forward+backward (speed-up)", "Ddf.ops.ddf forward+backward", "generated Ddf3x3 kernel forward+backward"),
+            ("generic (run-time k) kernel / generated Ddf3x3 kernel, forward (speed-up)", "generic (run-time k) kernel forward", "generated Ddf3x3 kernel forward"),
+            ("generic / generated kernel, forward+backward (speed-up)", "generic (run-time k) kernel forward+backward", "generated Ddf3x3 kernel forward+backward"),
             ("conv2d 3x3 256->256 / generated layer, forward (speed-up)", "TorchSharp conv2d 3x3 256->256 forward", "generated Ddf3x3 layer forward (branches + filtering)"),
         })
             Console.WriteLine(string.Create(Invariant, $"| {label} | {Ms(numerator) / Ms(denominator):F2} |"));

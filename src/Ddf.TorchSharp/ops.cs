@@ -14,7 +14,9 @@ public static class ops
     /// x[b, c, oy*s - p + ky*d, ox*s - p + kx*d] * W, with W = channel_filter[b, c, ky, kx] (op)
     /// spatial_filter[b, ky*k + kx, oy, ox], zero padding p = d * (k - 1) / 2, and output size
     /// Ho = (H - 1) / s + 1, Wo = (W - 1) / s + 1. Differentiable in all three tensors; float32 and float64.
-    /// CPU tensors run vectorised, parallel, deterministic kernels directly on the tensors' memory.
+    /// CPU tensors run vectorised, parallel, deterministic kernels directly on the tensors' memory: for the
+    /// common specs (k = 3, 5, 7 at stride 1, k = 3 at stride 2, dilation 1, both filters) kernels this
+    /// library's generator specialises, otherwise the generic ones.
     /// </summary>
     /// <param name="input">Input features (B, C, H, W).</param>
     /// <param name="channel_filter">Per-channel filters (B, C, k, k), or null for a spatial-only filter.</param>
@@ -30,7 +32,8 @@ public static class ops
         long dilation = 1, long stride = 1, KernelCombine combine = KernelCombine.Mul)
     {
         var geometry = DdfArguments.Validate(input, channel_filter, spatial_filter, kernel_size, dilation, stride, combine);
-        var kernels = DdfCpuKernelSet.Generic(channel_filter is not null, spatial_filter is not null, combine);
+        var kernels = (channel_filter is not null && spatial_filter is not null ? Specialised.CommonSpecs.Find(geometry, combine) : null)
+            ?? DdfCpuKernelSet.Generic(channel_filter is not null, spatial_filter is not null, combine);
         bool recordsGraph = is_grad_enabled()
             && (input.requires_grad || channel_filter?.requires_grad == true || spatial_filter?.requires_grad == true);
         return recordsGraph

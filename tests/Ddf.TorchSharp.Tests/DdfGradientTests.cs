@@ -141,4 +141,30 @@ public class DdfGradientTests
             AssertClose.Bitwise(first[i], single[i], $"gradient {i} differs between all cores and one thread");
         }
     }
+
+    [Theory]
+    [InlineData(3, 1, KernelCombine.Mul)]
+    [InlineData(3, 2, KernelCombine.Add)]
+    [InlineData(5, 1, KernelCombine.Add)]
+    [InlineData(7, 1, KernelCombine.Mul)]
+    public void Generic_kernels_match_the_reference_for_the_specs_ops_runs_specialised(int k, int stride, KernelCombine combine)
+    {
+        // ops.ddf runs generated kernels for these specs; the generic ones must stay right for them too.
+        var ddfCase = DdfCases.Make(2, 5, 11, 37, k, 1, stride, combine, true, true);
+        var (x, cf, sf) = ddfCase.Inputs();
+        var probe = randn([ddfCase.B, ddfCase.C, ddfCase.OutHeight, ddfCase.OutWidth], ScalarType.Float64, generator: new Generator(3));
+        var geometry = DdfCpuTensors.Validate(x, cf, sf, k, 1, stride, combine);
+        var kernels = DdfCpuKernelSet.Generic(true, true, combine);
+
+        var output = DdfCpuTensors.Forward(x, cf, sf, geometry, kernels);
+        var (dx, dcf, dsf) = DdfCpuTensors.Backward(x, cf, sf, probe, geometry, kernels, true, true, true);
+
+        var leaves = new[] { x, cf!, sf! }.Select(t => t.detach().requires_grad_(true)).ToArray();
+        var expected = ddfCase.Reference(leaves[0], leaves[1], leaves[2]);
+        (expected * probe).sum().backward();
+        AssertClose.Tensors(expected, output, 1e-12, 1e-12);
+        AssertClose.Tensors(leaves[0].grad!, dx!, 1e-11, 1e-11);
+        AssertClose.Tensors(leaves[1].grad!, dcf!, 1e-11, 1e-11);
+        AssertClose.Tensors(leaves[2].grad!, dsf!, 1e-11, 1e-11);
+    }
 }

@@ -17,27 +17,40 @@ public sealed partial class DdfGenerator
     /// <summary>Symbol and syntax to <see cref="DdfSpec"/> plus diagnostics. Never throws on user code.</summary>
     internal static class Parser
     {
-        public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken token)
+        public static ParseResult Parse(GeneratorAttributeSyntaxContext context, LayerKind kind, CancellationToken token)
         {
             var declaration = (ClassDeclarationSyntax)context.TargetNode;
             var symbol = (INamedTypeSymbol)context.TargetSymbol;
-            var attribute = context.Attributes[0];
+            // A class with both attributes is reported once, by the [DynamicFilter] pipeline.
+            if (kind == LayerKind.Upsample && HasAttribute(symbol, DynamicFilterAttribute))
+                return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
             var diagnostics = new List<DiagnosticInfo>();
 
-            CheckClassShape(declaration, symbol, diagnostics);
+            CheckClassShape(declaration, symbol, kind, diagnostics);
             if (context.SemanticModel.Compilation.Options is CSharpCompilationOptions { AllowUnsafe: false })
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsafeCodeNotAllowed, declaration.Identifier, symbol.Name));
             token.ThrowIfCancellationRequested();
 
-            var values = new AttributeValues(attribute, diagnostics);
+            var values = new AttributeValues(context.Attributes[0], diagnostics);
             int kernelSize = values.Int("KernelSize", 3, k => k >= 3 && k <= 31 && k % 2 == 1, DiagnosticDescriptors.InvalidKernelSize);
             int dilation = values.Int("Dilation", 1, d => d >= 1, DiagnosticDescriptors.InvalidDilation);
-            int stride = values.Int("Stride", 1, s => s >= 1, DiagnosticDescriptors.InvalidStride);
             int heads = values.Int("Heads", 1, h => h >= 1, DiagnosticDescriptors.InvalidHeads);
             double squeezeRatio = values.Double("SqueezeRatio", 0.2, r => r > 0 && r <= 1, DiagnosticDescriptors.InvalidSqueezeRatio);
             var normalization = (NormalizationMode)values.Enum("Normalization", 0, 3, "FilterNormalization");
-            var branches = (BranchesMode)values.Enum("Branches", 0, 2, "FilterBranches");
             var combine = (CombineMode)values.Enum("Combine", 0, 1, "KernelCombine");
+            int stride = 1, scaleFactor = 1;
+            var branches = BranchesMode.Both;
+            bool joint = false;
+            if (kind == LayerKind.Filter)
+            {
+                stride = values.Int("Stride", 1, s => s >= 1, DiagnosticDescriptors.InvalidStride);
+                branches = (BranchesMode)values.Enum("Branches", 0, 2, "FilterBranches");
+            }
+            else
+            {
+                scaleFactor = values.Int("ScaleFactor", 2, s => s >= 2 && s <= 8, DiagnosticDescriptors.InvalidScaleFactor);
+                joint = values.Enum("Guidance", 0, 1, "UpsampleGuidance") == 1;
+            }
 
             if (diagnostics.Count > 0 || values.HasCompilerErrors)
                 return new ParseResult(null, diagnostics.ToEquatableArray());
@@ -46,12 +59,15 @@ public sealed partial class DdfGenerator
                 symbol.ContainingNamespace.IsGlobalNamespace ? null : symbol.ContainingNamespace.ToDisplayString(),
                 symbol.Name,
                 ContainingTypes(symbol).ToEquatableArray(),
-                kernelSize, dilation, stride, heads, squeezeRatio, normalization, branches, combine);
+                kernelSize, dilation, stride, heads, squeezeRatio, normalization, branches, combine, kind, scaleFactor, joint);
             return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
         }
 
+        private static bool HasAttribute(INamedTypeSymbol symbol, string name) =>
+            symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == name);
+
         /// <summary>Class-shape problems, reported on the class name.</summary>
-        private static void CheckClassShape(ClassDeclarationSyntax declaration, INamedTypeSymbol symbol, List<DiagnosticInfo> diagnostics)
+        private static void CheckClassShape(ClassDeclarationSyntax declaration, INamedTypeSymbol symbol, LayerKind kind, List<DiagnosticInfo> diagnostics)
         {
             var name = declaration.Identifier;
             if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
@@ -73,7 +89,7 @@ public sealed partial class DdfGenerator
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassHasBaseClass, name, symbol.Name, baseType.ToDisplayString()));
             if (symbol.IsStatic || symbol.IsAbstract)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.StaticOrAbstractClass, name, symbol.Name, symbol.IsStatic ? "static" : "abstract"));
-            if (symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == DynamicFilterUpAttribute))
+            if (kind == LayerKind.Filter && HasAttribute(symbol, DynamicFilterUpAttribute))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BothAttributes, name, symbol.Name));
         }
 

@@ -6,8 +6,8 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace Ddf.Generators;
 
 /// <summary>
-/// Turns every <c>[DynamicFilter]</c> partial class into a TorchSharp DDF layer: its module, an
-/// autograd function, and CPU kernels specialised to the spec. Pipeline wiring only: parsing is in
+/// Turns every <c>[DynamicFilter]</c> and <c>[DynamicFilterUp]</c> partial class into a TorchSharp DDF
+/// (or DDF-Up) layer: its module, an autograd function, and CPU kernels specialised to the spec. Pipeline wiring only: parsing is in
 /// <c>DdfGenerator.Parser.cs</c>, emission in <c>Emitters/</c>.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
@@ -19,12 +19,20 @@ public sealed partial class DdfGenerator : IIncrementalGenerator
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        var parsed = context.SyntaxProvider
+        Register(context, context.SyntaxProvider
             .ForAttributeWithMetadataName(DynamicFilterAttribute,
                 static (node, _) => node is ClassDeclarationSyntax,
-                static (syntax, token) => Parser.Parse(syntax, token))
-            .WithTrackingName(TrackingNames.Parse);
+                static (syntax, token) => Parser.Parse(syntax, LayerKind.Filter, token))
+            .WithTrackingName(TrackingNames.Parse));
+        Register(context, context.SyntaxProvider
+            .ForAttributeWithMetadataName(DynamicFilterUpAttribute,
+                static (node, _) => node is ClassDeclarationSyntax,
+                static (syntax, token) => Parser.Parse(syntax, LayerKind.Upsample, token))
+            .WithTrackingName(TrackingNames.Parse));
+    }
 
+    private static void Register(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<ParseResult> parsed)
+    {
         // Diagnostics on their own output: they hold syntax trees, and must not invalidate the emitters' cache.
         context.RegisterSourceOutput(parsed.Select(static (result, _) => result.Diagnostics), static (output, diagnostics) =>
         {

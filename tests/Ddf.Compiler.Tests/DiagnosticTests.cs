@@ -69,6 +69,20 @@ public class DiagnosticTests
     [Fact]
     public void Both_attributes() => AssertDiagnostics("[Ddf.DynamicFilter, Ddf.DynamicFilterUp]\npartial class L;", "DDF0011 (2,15)");
 
+    [Theory]
+    [InlineData("ScaleFactor = 1")]
+    [InlineData("ScaleFactor = 9")]
+    public void Up_scale_factor_from_2_to_8(string argument) =>
+        AssertDiagnostics($"[Ddf.DynamicFilterUp({argument})]\npartial class U;", "DDF0014 (1,22)");
+
+    [Fact]
+    public void Up_layers_get_the_ddf_checks_too() =>
+        AssertDiagnostics("[Ddf.DynamicFilterUp(KernelSize = 2, Heads = 0)]\nclass U;", "DDF0001 (1,22)", "DDF0004 (1,38)", "DDF0006 (2,7)");
+
+    [Fact]
+    public void Up_guidance_that_names_no_member() =>
+        AssertDiagnostics("[Ddf.DynamicFilterUp(Guidance = (Ddf.UpsampleGuidance)2)]\npartial class U;", "DDF0012 (1,22)");
+
     [Fact]
     public void Enum_value_that_names_no_member() =>
         AssertDiagnostics("[Ddf.DynamicFilter(Combine = (Ddf.KernelCombine)7)]\npartial class L;", "DDF0012 (1,20)");

@@ -23,6 +23,10 @@ public class SnapshotTests
         { "NestedClass", "namespace Demo;\n\npublic static partial class Layers\n{\n    [Ddf.DynamicFilter(KernelSize = 7)]\n    internal partial class Ddf7x7;\n}\n" },
         { "BlockNamespace", "namespace Demo.Blocks\n{\n    [Ddf.DynamicFilter]\n    public partial class BlockDdf\n    {\n    }\n}\n" },
         { "GlobalNamespace", "[Ddf.DynamicFilter(KernelSize = 3, Stride = 3, Combine = Ddf.KernelCombine.Add)]\npublic partial class GlobalDdf;\n" },
+        { "UpSelf2", "namespace Demo;\n\n[Ddf.DynamicFilterUp]\npublic partial class Up2;\n" },
+        { "UpSelf4", "namespace Demo;\n\n[Ddf.DynamicFilterUp(ScaleFactor = 4, KernelSize = 5, Heads = 2)]\npublic partial class Up4;\n" },
+        { "UpJoint2", "namespace Demo;\n\n[Ddf.DynamicFilterUp(Guidance = Ddf.UpsampleGuidance.Joint)]\npublic partial class JointUp2;\n" },
+        { "UpJoint4", "namespace Demo;\n\n[Ddf.DynamicFilterUp(ScaleFactor = 4, Guidance = Ddf.UpsampleGuidance.Joint, Normalization = Ddf.FilterNormalization.None)]\npublic partial class JointUp4;\n" },
     };
 
     [Theory]

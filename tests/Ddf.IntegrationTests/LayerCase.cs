@@ -15,6 +15,9 @@ public sealed record LayerCase(
     public bool HasChannel => Branches != FilterBranches.Spatial;
     public int Taps => K * K;
 
+    /// <summary>FilterNorm gain: ReLU's sqrt(2) in DDF layers, linear 1 in DDF-Up layers.</summary>
+    public double Gain { get; init; } = Math.Sqrt(2);
+
     public override string ToString() => Name;
 
     public static LayerCase Get(string name) => name switch

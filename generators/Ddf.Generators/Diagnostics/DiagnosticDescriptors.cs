@@ -62,6 +62,10 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnsafeCodeNotAllowed = Error("DDF0013", "Project does not allow unsafe code",
         "'{0}' needs unsafe code: its generated CPU kernels work on tensor memory through pointers; add <AllowUnsafeBlocks>true</AllowUnsafeBlocks> to the project");
 
+    /// <summary>"ScaleFactor {0} is not supported: use a whole number from 2 to 8".</summary>
+    public static readonly DiagnosticDescriptor InvalidScaleFactor = Error("DDF0014", "Invalid scale factor",
+        "ScaleFactor {0} is not supported: use a whole number from 2 to 8");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

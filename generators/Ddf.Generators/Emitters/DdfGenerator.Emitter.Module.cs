@@ -54,7 +54,8 @@ public sealed partial class DdfGenerator
 
         private static void WriteSpecConstants(SourceWriter w, DdfSpec spec)
         {
-            w.WriteLine("/// <summary>The settings of this layer, fixed at compile time by its [DynamicFilter] attribute.</summary>");
+            string attribute = spec.Kind == LayerKind.Upsample ? "DynamicFilterUp" : "DynamicFilter";
+            w.WriteLine($"/// <summary>The settings of this layer, fixed at compile time by its [{attribute}] attribute.</summary>");
             using (w.OpenBlock("public static class Spec"))
             {
                 w.WriteLine($$"""
@@ -88,6 +89,17 @@ public sealed partial class DdfGenerator
                     /// <summary>Zero padding on each side, dilation * (k - 1) / 2.</summary>
                     public const int Padding = {{spec.Padding}};
                     """);
+                if (spec.Kind == LayerKind.Upsample)
+                {
+                    w.WriteLine($$"""
+
+                        /// <summary>Upsampling factor S: S * S filter branch pairs, pixel-shuffled.</summary>
+                        public const int ScaleFactor = {{spec.ScaleFactor}};
+
+                        /// <summary>Where the spatial filters are predicted from.</summary>
+                        public const global::Ddf.UpsampleGuidance Guidance = global::Ddf.UpsampleGuidance.{{(spec.JointGuidance ? "Joint" : "Self")}};
+                        """);
+                }
             }
         }
 
@@ -108,43 +120,61 @@ public sealed partial class DdfGenerator
                     if (in_channels < 1 || in_channels % Spec.Heads != 0)
                         throw new global::System.ArgumentOutOfRangeException(nameof(in_channels), in_channels, $"in_channels must be a positive multiple of Heads = {Spec.Heads}, got {in_channels}.");
                     this.in_channels = in_channels;
-                    // ReLU gain, as the reference DDFPack (nonlinearity 'relu').
-                    double gain = global::System.Math.Sqrt(2.0);
                     """);
-                if (spec.HasSpatial)
+                if (spec.Normalization == NormalizationMode.Filter)
                 {
-                    string norm = spec.Normalization switch
-                    {
-                        NormalizationMode.Filter => ",\n    new global::Ddf.FilterNorm(global::Ddf.FilterKind.Spatial, Spec.Heads, Spec.KernelSize, gain, device, dtype)",
-                        NormalizationMode.Batch => $",\n    {Nn}.BatchNorm2d(Spec.Heads * Spec.Taps, device: device, dtype: dtype)",
-                        NormalizationMode.Sigmoid => $",\n    {Nn}.Sigmoid()",
-                        _ => "",
-                    };
-                    w.WriteLine($$"""
-                        spatial_branch = {{Nn}}.Sequential(
-                            {{Nn}}.Conv2d(in_channels, Spec.Heads * Spec.Taps, 1, stride: Spec.Stride, bias: true, device: device, dtype: dtype){{norm}});
+                    w.WriteLine("""
+                        // ReLU gain, as the reference DDFPack (nonlinearity 'relu').
+                        double gain = global::System.Math.Sqrt(2.0);
                         """);
                 }
+                if (spec.HasSpatial)
+                    w.WriteLine($"spatial_branch = {SpatialBranch(spec, "in_channels", "Spec.Stride")};");
                 if (spec.HasChannel)
                 {
-                    string norm = spec.Normalization switch
-                    {
-                        NormalizationMode.Filter => ",\n    new global::Ddf.FilterNorm(global::Ddf.FilterKind.Channel, in_channels, Spec.KernelSize, gain, device, dtype)",
-                        NormalizationMode.Batch => $",\n    {Nn}.BatchNorm2d(in_channels * Spec.Taps, device: device, dtype: dtype)",
-                        NormalizationMode.Sigmoid => $",\n    {Nn}.Sigmoid()",
-                        _ => "",
-                    };
-                    w.WriteLine($$"""
-                        long squeezed = global::System.Math.Max(1L, (long)(in_channels * Spec.SqueezeRatio));
-                        channel_branch = {{Nn}}.Sequential(
-                            {{Nn}}.AdaptiveAvgPool2d(1),
-                            {{Nn}}.Conv2d(in_channels, squeezed, 1, bias: true, device: device, dtype: dtype),
-                            {{Nn}}.ReLU(),
-                            {{Nn}}.Conv2d(squeezed, in_channels * Spec.Taps, 1, bias: true, device: device, dtype: dtype){{norm}});
-                        """);
+                    w.WriteLine("long squeezed = global::System.Math.Max(1L, (long)(in_channels * Spec.SqueezeRatio));");
+                    w.WriteLine($"channel_branch = {ChannelBranch(spec)};");
                 }
                 w.WriteLine("RegisterComponents();");
             }
+        }
+
+        /// <summary>
+        /// The reference's spatial branch: a 1x1 conv from <paramref name="inputs"/> channels to heads * k*k
+        /// filters, then the normalisation (uses locals <c>gain</c>, <c>device</c>, <c>dtype</c>).
+        /// </summary>
+        private static string SpatialBranch(DdfSpec spec, string inputs, string stride)
+        {
+            string norm = spec.Normalization switch
+            {
+                NormalizationMode.Filter => ",\n    new global::Ddf.FilterNorm(global::Ddf.FilterKind.Spatial, Spec.Heads, Spec.KernelSize, gain, device, dtype)",
+                NormalizationMode.Batch => $",\n    {Nn}.BatchNorm2d(Spec.Heads * Spec.Taps, device: device, dtype: dtype)",
+                NormalizationMode.Sigmoid => $",\n    {Nn}.Sigmoid()",
+                _ => "",
+            };
+            return $"{Nn}.Sequential(\n    {Nn}.Conv2d({inputs}, Spec.Heads * Spec.Taps, 1, stride: {stride}, bias: true, device: device, dtype: dtype){norm})";
+        }
+
+        /// <summary>
+        /// The reference's channel branch: pool, squeeze to <c>squeezed</c> channels, ReLU, expand to C * k*k
+        /// filters, then the normalisation (uses locals <c>in_channels</c>, <c>squeezed</c>, <c>gain</c>, <c>device</c>, <c>dtype</c>).
+        /// </summary>
+        private static string ChannelBranch(DdfSpec spec)
+        {
+            string norm = spec.Normalization switch
+            {
+                NormalizationMode.Filter => ",\n    new global::Ddf.FilterNorm(global::Ddf.FilterKind.Channel, in_channels, Spec.KernelSize, gain, device, dtype)",
+                NormalizationMode.Batch => $",\n    {Nn}.BatchNorm2d(in_channels * Spec.Taps, device: device, dtype: dtype)",
+                NormalizationMode.Sigmoid => $",\n    {Nn}.Sigmoid()",
+                _ => "",
+            };
+            return $$"""
+                {{Nn}}.Sequential(
+                    {{Nn}}.AdaptiveAvgPool2d(1),
+                    {{Nn}}.Conv2d(in_channels, squeezed, 1, bias: true, device: device, dtype: dtype),
+                    {{Nn}}.ReLU(),
+                    {{Nn}}.Conv2d(squeezed, in_channels * Spec.Taps, 1, bias: true, device: device, dtype: dtype){{norm}})
+                """;
         }
 
         private static void WriteForward(SourceWriter w, DdfSpec spec)

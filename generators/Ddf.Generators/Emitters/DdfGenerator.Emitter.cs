@@ -20,7 +20,10 @@ public sealed partial class DdfGenerator
 
         public static void Emit(SourceProductionContext output, DdfSpec spec)
         {
-            output.AddSource($"{spec.HintPrefix}.Module.g.cs", SourceText.From(File(spec, ModuleDeclaration(spec), WriteModule), System.Text.Encoding.UTF8));
+            var module = spec.Kind == LayerKind.Upsample
+                ? File(spec, UpModuleDeclaration(spec), WriteUpModule)
+                : File(spec, ModuleDeclaration(spec), WriteModule);
+            output.AddSource($"{spec.HintPrefix}.Module.g.cs", SourceText.From(module, System.Text.Encoding.UTF8));
             output.AddSource($"{spec.HintPrefix}.Autograd.g.cs", SourceText.From(File(spec, $"partial class {spec.TypeName}", WriteAutograd), System.Text.Encoding.UTF8));
             output.AddSource($"{spec.HintPrefix}.Kernels.Cpu.g.cs", SourceText.From(File(spec, $"partial class {spec.TypeName}", WriteCpuKernels), System.Text.Encoding.UTF8));
         }

@@ -11,6 +11,9 @@ internal enum NormalizationMode { Filter = 0, Batch = 1, Sigmoid = 2, None = 3 }
 /// <summary>Filter branches (mirrors Ddf.FilterBranches).</summary>
 internal enum BranchesMode { Both = 0, Spatial = 1, Channel = 2 }
 
+/// <summary>Which attribute made the layer.</summary>
+internal enum LayerKind { Filter = 0, Upsample = 1 }
+
 /// <summary>A type that contains the annotated class, outermost first.</summary>
 /// <param name="Keyword">The declaration keyword: <c>class</c>, <c>struct</c>, <c>record</c>, <c>record struct</c> or <c>interface</c>.</param>
 /// <param name="Name">The type's name.</param>
@@ -35,6 +38,9 @@ internal sealed record ContainingType(string Keyword, string Name);
 /// <param name="Normalization">Normalisation of the predicted filters.</param>
 /// <param name="Branches">Which filter branches the layer has.</param>
 /// <param name="Combine">How the two filters combine.</param>
+/// <param name="Kind">[DynamicFilter] or [DynamicFilterUp].</param>
+/// <param name="ScaleFactor">DDF-Up: the upsampling factor S (2 to 8); 1 for a [DynamicFilter] layer.</param>
+/// <param name="JointGuidance">DDF-Up: spatial filters predicted from separate guidance features.</param>
 internal sealed record DdfSpec(
     string? Namespace,
     string TypeName,
@@ -46,7 +52,10 @@ internal sealed record DdfSpec(
     double SqueezeRatio,
     NormalizationMode Normalization,
     BranchesMode Branches,
-    CombineMode Combine)
+    CombineMode Combine,
+    LayerKind Kind = LayerKind.Filter,
+    int ScaleFactor = 1,
+    bool JointGuidance = false)
 {
     public int Taps => KernelSize * KernelSize;
 

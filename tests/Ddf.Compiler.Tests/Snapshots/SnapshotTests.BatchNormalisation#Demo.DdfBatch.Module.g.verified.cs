@@ -59,8 +59,6 @@ namespace Demo
             if (in_channels < 1 || in_channels % Spec.Heads != 0)
                 throw new global::System.ArgumentOutOfRangeException(nameof(in_channels), in_channels, $"in_channels must be a positive multiple of Heads = {Spec.Heads}, got {in_channels}.");
             this.in_channels = in_channels;
-            // ReLU gain, as the reference DDFPack (nonlinearity 'relu').
-            double gain = global::System.Math.Sqrt(2.0);
             spatial_branch = global::TorchSharp.torch.nn.Sequential(
                 global::TorchSharp.torch.nn.Conv2d(in_channels, Spec.Heads * Spec.Taps, 1, stride: Spec.Stride, bias: true, device: device, dtype: dtype),
                 global::TorchSharp.torch.nn.BatchNorm2d(Spec.Heads * Spec.Taps, device: device, dtype: dtype));

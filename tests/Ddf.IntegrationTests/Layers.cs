@@ -28,3 +28,7 @@ public static partial class Blocks
     [DynamicFilter(KernelSize = 3, Dilation = 3, Combine = KernelCombine.Add)]
     public partial class NestedDilated3;
 }
+
+/// <summary>The settings of the PyTorch fixture ddfpack_k5_add_stride2.</summary>
+[DynamicFilter(KernelSize = 5, Stride = 2, SqueezeRatio = 0.3, Combine = KernelCombine.Add)]
+public partial class InteropK5AddStrided;

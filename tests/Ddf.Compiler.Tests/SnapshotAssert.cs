@@ -2,29 +2,33 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Runtime.CompilerServices;
+using System.Reflection;
 using System.Text;
 using DiffPlex.DiffBuilder;
 using DiffPlex.DiffBuilder.Model;
 using Ddf.Generators;
 using Microsoft.CodeAnalysis;
+using Xunit;
 using Xunit.Sdk;
 
 namespace Ddf.Compiler.Tests;
 
 /// <summary>
 /// Snapshot files of generated code, in the habits of Verify (not served here): one
-/// <c>Snapshots/{name}#{hint}.verified.cs</c> per generated file, starting with <c>//HintName:</c>; a
+/// <c>tests/Ddf.Compiler.Tests/Snapshots/{name}#{hint}.verified.cs</c> per generated file, starting with <c>//HintName:</c>; a
 /// mismatch or a missing file writes <c>.received.cs</c> beside it and fails with a diff; verified files
 /// of the same test that were not produced fail too. <c>DDF_ACCEPT_SNAPSHOTS=1</c> rewrites them,
 /// except under <c>CI=true</c>, where snapshots are always compared.
 /// </summary>
 internal static class SnapshotAssert
 {
-    public static void Match(GeneratorDriverRunResult result, string name, [CallerFilePath] string testFile = "")
+    private static readonly string Folder = typeof(SnapshotAssert).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "SnapshotFolder").Value!;
+
+    public static void Match(GeneratorDriverRunResult result, string name)
     {
-        string folder = Path.Combine(Path.GetDirectoryName(testFile)!, "Snapshots");
-        Directory.CreateDirectory(folder);
+        string folder = Folder;
+        Assert.True(Directory.Exists(folder), $"snapshot folder {folder} does not exist");
         bool accept = Environment.GetEnvironmentVariable("DDF_ACCEPT_SNAPSHOTS") == "1"
             && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 

@@ -17,7 +17,7 @@ public sealed partial class DdfGenerator
             /// Maps (B, C, H, W) to (B, C, (H - 1) / {{spec.Stride}} + 1, (W - 1) / {{spec.Stride}} + 1). Parameters and state_dict keys match the reference DDFPack.
             /// </summary>
             {{GeneratedCode}}
-            partial class {{spec.TypeName}} : {{Nn}}.Module<{{Tensor}}, {{Tensor}}>
+            partial class {{spec.TypeName}} : {{Nn}}.Module<{{Tensor}}, {{Tensor}}>, global::Ddf.IDynamicFilterLayer
             """;
 
         /// <summary>The module's members: spec constants, the filter branches (the reference DDFPack's), forward.</summary>
@@ -202,9 +202,9 @@ public sealed partial class DdfGenerator
                     var grouped = input.reshape(batch * Spec.Heads, in_channels / Spec.Heads, height, width);
                     """);
                 if (spec.HasChannel)
-                    w.WriteLine("var channelFilter = channel_branch.forward(input).reshape(batch * Spec.Heads, in_channels / Spec.Heads, Spec.KernelSize, Spec.KernelSize);");
+                    w.WriteLine("var channelFilter = channel_branch.call(input).reshape(batch * Spec.Heads, in_channels / Spec.Heads, Spec.KernelSize, Spec.KernelSize);");
                 if (spec.HasSpatial)
-                    w.WriteLine("var spatialFilter = spatial_branch.forward(input).reshape(batch * Spec.Heads, Spec.Taps, outHeight, outWidth);");
+                    w.WriteLine("var spatialFilter = spatial_branch.call(input).reshape(batch * Spec.Heads, Spec.Taps, outHeight, outWidth);");
                 w.WriteLine($"return filter({filterArgs}).reshape(batch, in_channels, outHeight, outWidth).MoveToOuterDisposeScope();");
             }
         }

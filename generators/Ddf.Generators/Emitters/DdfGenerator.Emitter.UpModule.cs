@@ -20,7 +20,7 @@ public sealed partial class DdfGenerator
             /// Parameters and state_dict keys match the reference DDFUpPack.
             /// </summary>
             {{GeneratedCode}}
-            partial class {{spec.TypeName}} : {{UpBase(spec)}}
+            partial class {{spec.TypeName}} : {{UpBase(spec)}}, global::Ddf.IDynamicFilterLayer
             """;
 
         /// <summary>The DDF-Up module's members: spec constants, S*S branch pairs, forward.</summary>
@@ -102,6 +102,9 @@ public sealed partial class DdfGenerator
             }
             w.WriteLine();
             w.WriteLine("""
+                /// <summary>Kernel size k of each of the layer's dynamic filters.</summary>
+                public long kernel_size => Spec.KernelSize;
+
                 /// <summary>Upsampling factor.</summary>
                 public long scale_factor => Spec.ScaleFactor;
                 """);
@@ -138,8 +141,8 @@ public sealed partial class DdfGenerator
                     var outputs = new {{Tensor}}[Spec.ScaleFactor * Spec.ScaleFactor];
                     for (int i = 0; i < outputs.Length; i++)
                     {
-                        var channelFilter = channel_branch[i].forward(input).reshape(batch * Spec.Heads, in_channels / Spec.Heads, Spec.KernelSize, Spec.KernelSize);
-                        var spatialFilter = spatial_branch[i].forward({{source}}).reshape(batch * Spec.Heads, Spec.Taps, height, width);
+                        var channelFilter = channel_branch[i].call(input).reshape(batch * Spec.Heads, in_channels / Spec.Heads, Spec.KernelSize, Spec.KernelSize);
+                        var spatialFilter = spatial_branch[i].call({{source}}).reshape(batch * Spec.Heads, Spec.Taps, height, width);
                         outputs[i] = filter(grouped, channelFilter, spatialFilter).reshape(batch, in_channels, height, width);
                     }
                     // (B, C, S*S, H, W) -> (B, C*S*S, H, W) -> pixel shuffle: out[:, :, y*S + i, x*S + j] = output[i*S + j][:, :, y, x].

@@ -10,7 +10,7 @@ namespace Demo
     /// Maps (B, C, H, W) to (B, C, (H - 1) / 1 + 1, (W - 1) / 1 + 1). Parameters and state_dict keys match the reference DDFPack.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Ddf.Compiler", "VERSION")]
-    partial class DdfBatch : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>
+    partial class DdfBatch : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::Ddf.IDynamicFilterLayer
     {
         /// <summary>The settings of this layer, fixed at compile time by its [DynamicFilter] attribute.</summary>
         public static class Spec
@@ -97,8 +97,8 @@ namespace Demo
             long outHeight = (height - 1) / Spec.Stride + 1, outWidth = (width - 1) / Spec.Stride + 1;
             // Heads: channel group j uses spatial-filter channels j*k*k ... (j+1)*k*k - 1.
             var grouped = input.reshape(batch * Spec.Heads, in_channels / Spec.Heads, height, width);
-            var channelFilter = channel_branch.forward(input).reshape(batch * Spec.Heads, in_channels / Spec.Heads, Spec.KernelSize, Spec.KernelSize);
-            var spatialFilter = spatial_branch.forward(input).reshape(batch * Spec.Heads, Spec.Taps, outHeight, outWidth);
+            var channelFilter = channel_branch.call(input).reshape(batch * Spec.Heads, in_channels / Spec.Heads, Spec.KernelSize, Spec.KernelSize);
+            var spatialFilter = spatial_branch.call(input).reshape(batch * Spec.Heads, Spec.Taps, outHeight, outWidth);
             return filter(grouped, channelFilter, spatialFilter).reshape(batch, in_channels, outHeight, outWidth).MoveToOuterDisposeScope();
         }
     }

@@ -10,7 +10,7 @@ namespace Demo
     /// Maps (B, C, H, W) to (B, C, (H - 1) / 1 + 1, (W - 1) / 1 + 1). Parameters and state_dict keys match the reference DDFPack.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Ddf.Compiler", "VERSION")]
-    partial class DdfChannel : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>
+    partial class DdfChannel : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::Ddf.IDynamicFilterLayer
     {
         /// <summary>The settings of this layer, fixed at compile time by its [DynamicFilter] attribute.</summary>
         public static class Spec
@@ -95,7 +95,7 @@ namespace Demo
             long outHeight = (height - 1) / Spec.Stride + 1, outWidth = (width - 1) / Spec.Stride + 1;
             // Heads: channel group j uses spatial-filter channels j*k*k ... (j+1)*k*k - 1.
             var grouped = input.reshape(batch * Spec.Heads, in_channels / Spec.Heads, height, width);
-            var channelFilter = channel_branch.forward(input).reshape(batch * Spec.Heads, in_channels / Spec.Heads, Spec.KernelSize, Spec.KernelSize);
+            var channelFilter = channel_branch.call(input).reshape(batch * Spec.Heads, in_channels / Spec.Heads, Spec.KernelSize, Spec.KernelSize);
             return filter(grouped, channelFilter).reshape(batch, in_channels, outHeight, outWidth).MoveToOuterDisposeScope();
         }
     }

@@ -11,7 +11,7 @@ namespace Demo
     /// Parameters and state_dict keys match the reference DDFUpPack.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Ddf.Compiler", "VERSION")]
-    partial class JointUp4 : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>
+    partial class JointUp4 : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::Ddf.IDynamicFilterLayer
     {
         /// <summary>The settings of this layer, fixed at compile time by its [DynamicFilterUp] attribute.</summary>
         public static class Spec
@@ -94,6 +94,9 @@ namespace Demo
         /// <summary>Channels of the guidance features.</summary>
         public long guidance_channels { get; }
 
+        /// <summary>Kernel size k of each of the layer's dynamic filters.</summary>
+        public long kernel_size => Spec.KernelSize;
+
         /// <summary>Upsampling factor.</summary>
         public long scale_factor => Spec.ScaleFactor;
 
@@ -110,8 +113,8 @@ namespace Demo
             var outputs = new global::TorchSharp.torch.Tensor[Spec.ScaleFactor * Spec.ScaleFactor];
             for (int i = 0; i < outputs.Length; i++)
             {
-                var channelFilter = channel_branch[i].forward(input).reshape(batch * Spec.Heads, in_channels / Spec.Heads, Spec.KernelSize, Spec.KernelSize);
-                var spatialFilter = spatial_branch[i].forward(guidance).reshape(batch * Spec.Heads, Spec.Taps, height, width);
+                var channelFilter = channel_branch[i].call(input).reshape(batch * Spec.Heads, in_channels / Spec.Heads, Spec.KernelSize, Spec.KernelSize);
+                var spatialFilter = spatial_branch[i].call(guidance).reshape(batch * Spec.Heads, Spec.Taps, height, width);
                 outputs[i] = filter(grouped, channelFilter, spatialFilter).reshape(batch, in_channels, height, width);
             }
             // (B, C, S*S, H, W) -> (B, C*S*S, H, W) -> pixel shuffle: out[:, :, y*S + i, x*S + j] = output[i*S + j][:, :, y, x].

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
+using System.Linq;
 using Ddf.Runtime;
 using Ddf.TorchSharp.Tests;
 using static TorchSharp.torch;
@@ -16,14 +17,18 @@ namespace Ddf.Bench;
 /// runs itself twice, once with glibc's default malloc and once keeping freed memory (see
 /// NativeMemoryTuning), because fresh pages dominate every op that returns a new tensor here.
 /// </summary>
-internal static class Program
+public static class BenchRunner
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
-    public static int Main(string[] args)
+    /// <summary>
+    /// Runs the benchmark. Without arguments it runs itself twice as child processes (default malloc, then
+    /// glibc keeping freed memory); <paramref name="childPrefix"/> is what the child's command line starts with.
+    /// </summary>
+    public static int Run(string[] args, params string[] childPrefix)
     {
         if (args.Length == 0)
-            return RunBoth();
+            return RunBoth(childPrefix);
         var options = new Dictionary<string, string>();
         for (int i = 0; i + 1 < args.Length; i += 2)
             options[args[i]] = args[i + 1];
@@ -40,12 +45,12 @@ internal static class Program
         return 0;
     }
 
-    private static int RunBoth()
+    private static int RunBoth(string[] childPrefix)
     {
         foreach (var malloc in new[] { "default", "keep" })
         {
             var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
-            foreach (var arg in new[] { "--malloc", malloc })
+            foreach (var arg in childPrefix.Concat(new[] { "--malloc", malloc }))
                 start.ArgumentList.Add(arg);
             // glibc reads these at start-up, before the runtime allocates anything: steadier than mallopt later.
             foreach (var (name, value) in KeepFreedMemoryEnvironment)
@@ -167,4 +172,9 @@ internal static class Program
         })
             Console.WriteLine(string.Create(Invariant, $"| {label} | {Ms(numerator) / Ms(denominator):F2} |"));
     }
+}
+
+internal static class Program
+{
+    public static int Main(string[] args) => BenchRunner.Run(args);
 }

@@ -77,8 +77,12 @@ internal sealed class MnistDigits
         return (train, test);
     }
 
-    /// <summary>A batch of digits as (N, 1, 28, 28) float32 in [0, 1], and their labels as int64.</summary>
-    public (Tensor Images, Tensor Labels) Batch(ReadOnlySpan<int> indices)
+    /// <summary>
+    /// A batch of digits as (N, 1, 28, 28) float32 in [0, 1], and their labels as int64. With
+    /// <paramref name="shifts"/>, each digit moves by up to <paramref name="maxShift"/> pixels each way
+    /// (training augmentation; uncovered pixels are background).
+    /// </summary>
+    public (Tensor Images, Tensor Labels) Batch(ReadOnlySpan<int> indices, Random? shifts = null, int maxShift = 2)
     {
         var images = new float[indices.Length * Pixels];
         var labels = new long[indices.Length];
@@ -86,8 +90,12 @@ internal sealed class MnistDigits
         {
             int digit = indices[n];
             labels[n] = Labels[digit];
-            for (int p = 0; p < Pixels; p++)
-                images[n * Pixels + p] = PixelBytes[digit * Pixels + p] / 255f;
+            int dx = shifts?.Next(-maxShift, maxShift + 1) ?? 0, dy = shifts?.Next(-maxShift, maxShift + 1) ?? 0;
+            for (int y = Math.Max(0, dy); y < Math.Min(Side, Side + dy); y++)
+            {
+                for (int x = Math.Max(0, dx); x < Math.Min(Side, Side + dx); x++)
+                    images[n * Pixels + y * Side + x] = PixelBytes[digit * Pixels + (y - dy) * Side + (x - dx)] / 255f;
+            }
         }
         return (tensor(images, [indices.Length, 1, Side, Side]), tensor(labels));
     }

@@ -1,4 +1,5 @@
 using System;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -12,6 +13,34 @@ internal partial class DdfDown;
 [DynamicFilter(KernelSize = 3)]
 internal partial class Ddf3;
 
+/// <summary>
+/// A residual bottleneck as in DDF-ResNet: 1x1 - BN - ReLU - filter (3x3 conv or DDF, with the stride) -
+/// BN - ReLU - 1x1 - BN, plus the shortcut. DDF's normalised filters are zero-mean, so like the paper we
+/// use them inside residual blocks, where the shortcut carries the rest.
+/// </summary>
+internal sealed class ResidualBlock : Module<Tensor, Tensor>
+{
+    private readonly Sequential body;
+    private readonly Module<Tensor, Tensor>? shortcut;
+
+    public ResidualBlock(long inChannels, long width, long outChannels, long stride, Func<long, long, Module<Tensor, Tensor>> filter) : base(nameof(ResidualBlock))
+    {
+        body = Sequential(
+            Conv2d(inChannels, width, 1, bias: false), BatchNorm2d(width), ReLU(),
+            filter(width, stride), BatchNorm2d(width), ReLU(),
+            Conv2d(width, outChannels, 1, bias: false), BatchNorm2d(outChannels));
+        if (stride != 1 || inChannels != outChannels)
+            shortcut = Sequential(Conv2d(inChannels, outChannels, 1, stride: stride, bias: false), BatchNorm2d(outChannels));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return functional.relu(body.call(x) + (shortcut?.call(x) ?? x)).MoveToOuterDisposeScope();
+    }
+}
+
 /// <summary>Small digit classifiers: a DDF network and its twin with 3x3 convolutions in the same places.</summary>
 internal static class MnistNets
 {
@@ -19,14 +48,12 @@ internal static class MnistNets
         Build(static (channels, stride) => stride == 2 ? new DdfDown(channels) : new Ddf3(channels));
 
     public static Module<Tensor, Tensor> Conv() =>
-        Build(static (channels, stride) => Conv2d(channels, channels, 3, stride: stride, padding: 1));
+        Build(static (channels, stride) => Conv2d(channels, channels, 3, stride: stride, padding: 1, bias: false));
 
     private static Module<Tensor, Tensor> Build(Func<long, long, Module<Tensor, Tensor>> filter) => Sequential(
-        Conv2d(1, 32, 3, padding: 1), BatchNorm2d(32), ReLU(),
-        filter(32, 2), BatchNorm2d(32), ReLU(),                          // 14 x 14
-        Conv2d(32, 64, 1), BatchNorm2d(64), ReLU(),
-        filter(64, 2), BatchNorm2d(64), ReLU(),                          // 7 x 7
-        Conv2d(64, 128, 1), BatchNorm2d(128), ReLU(),
-        filter(128, 1), BatchNorm2d(128), ReLU(),
+        Conv2d(1, 32, 3, padding: 1, bias: false), BatchNorm2d(32), ReLU(),    // 28 x 28
+        new ResidualBlock(32, 32, 64, 2, filter),                               // 14 x 14
+        new ResidualBlock(64, 48, 128, 2, filter),                              // 7 x 7
+        new ResidualBlock(128, 64, 128, 1, filter),
         AdaptiveAvgPool2d(1), Flatten(), Linear(128, 10));
 }

@@ -21,8 +21,9 @@ public sealed partial class DdfGenerator
         {
             var declaration = (ClassDeclarationSyntax)context.TargetNode;
             var symbol = (INamedTypeSymbol)context.TargetSymbol;
-            // A class with both attributes is reported once, by the [DynamicFilter] pipeline.
-            if (kind == LayerKind.Upsample && HasAttribute(symbol, DynamicFilterAttribute))
+            // A class with both attributes is reported once, by the [DynamicFilter] pipeline; a declaration
+            // still missing its name (typing in progress) is left to the compiler's own syntax error.
+            if ((kind == LayerKind.Upsample && HasAttribute(symbol, DynamicFilterAttribute)) || HasMissingName(declaration))
                 return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
             var diagnostics = new List<DiagnosticInfo>();
 
@@ -62,6 +63,10 @@ public sealed partial class DdfGenerator
                 kernelSize, dilation, stride, heads, squeezeRatio, normalization, branches, combine, kind, scaleFactor, joint);
             return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
         }
+
+        private static bool HasMissingName(ClassDeclarationSyntax declaration) =>
+            declaration.AncestorsAndSelf().OfType<BaseTypeDeclarationSyntax>().Any(type => type.Identifier.IsMissing || type.Identifier.Text.Length == 0)
+            || declaration.Ancestors().OfType<BaseNamespaceDeclarationSyntax>().Any(ns => ns.Name.IsMissing || ns.Name.ContainsDiagnostics);
 
         private static bool HasAttribute(INamedTypeSymbol symbol, string name) =>
             symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == name);

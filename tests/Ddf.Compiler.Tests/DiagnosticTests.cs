@@ -111,6 +111,18 @@ public class DiagnosticTests
         Assert.True(diagnostic.Location.IsInSource);
     }
 
+    [Theory]
+    [InlineData("[Ddf.DynamicFilter]\npublic partial class")]
+    [InlineData("namespace =Broken;\n[Ddf.DynamicFilter]\npublic partial class L { }")]
+    public void A_declaration_missing_its_name_is_left_to_the_compiler(string source)
+    {
+        // Found by the fuzz test: generating for a nameless class or namespace emitted code that did not compile.
+        var (_, result, output) = GeneratorHarness.Run(GeneratorHarness.Compile(true, source));
+        Assert.Empty(result.GeneratedTrees);
+        Assert.Empty(result.Diagnostics);
+        Assert.NotEmpty(GeneratorHarness.Errors(output));
+    }
+
     [Fact]
     public void Constant_expressions_and_constants_from_other_classes_are_evaluated()
     {

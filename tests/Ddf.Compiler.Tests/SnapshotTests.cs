@@ -23,6 +23,8 @@ public class SnapshotTests
         { "NestedClass", "namespace Demo;\n\npublic static partial class Layers\n{\n    [Ddf.DynamicFilter(KernelSize = 7)]\n    internal partial class Ddf7x7;\n}\n" },
         { "BlockNamespace", "namespace Demo.Blocks\n{\n    [Ddf.DynamicFilter]\n    public partial class BlockDdf\n    {\n    }\n}\n" },
         { "GlobalNamespace", "[Ddf.DynamicFilter(KernelSize = 3, Stride = 3, Combine = Ddf.KernelCombine.Add)]\npublic partial class GlobalDdf;\n" },
+        // The layer that tests/Ddf.Package.Tests declares in a consumer of the packed Ddf.Compiler package.
+        { "PackageConsumer", "[Ddf.DynamicFilter(KernelSize = 5)]\npartial class Layer;\n" },
         { "UpSelf2", "namespace Demo;\n\n[Ddf.DynamicFilterUp]\npublic partial class Up2;\n" },
         { "UpSelf4", "namespace Demo;\n\n[Ddf.DynamicFilterUp(ScaleFactor = 4, KernelSize = 5, Heads = 2)]\npublic partial class Up4;\n" },
         { "UpJoint2", "namespace Demo;\n\n[Ddf.DynamicFilterUp(Guidance = Ddf.UpsampleGuidance.Joint)]\npublic partial class JointUp2;\n" },

@@ -24,6 +24,8 @@ internal static class Program
             });
             config.AddCommand<SummaryCommand>("summary")
                 .WithDescription("Per-part and total parameters and multiply-adds of a model at 224x224.");
+            config.AddCommand<SoakCommand>("soak")
+                .WithDescription("10,000 forward+backward passes under dispose scopes; fails if resident memory grows 5 % or more.");
             config.AddCommand<BenchCommand>("bench")
                 .WithDescription("The benchmark tables at the paper's Table 2 size (takes a few minutes).");
             // Errors are messages, never stack traces.

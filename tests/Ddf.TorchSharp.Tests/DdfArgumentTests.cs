@@ -96,6 +96,12 @@ public class DdfArgumentTests
     }
 
     [Fact]
+    public void Sizes_beyond_32_bit_tiling_are_refused_before_any_memory_is_touched() =>
+        // Meta tensors have shapes but no memory: the check must come first.
+        AssertRejects("input", ["[2147483647, 64, 8, 8]", "too large", "2^31"],
+            () => ops.ddf(empty([int.MaxValue, 64, 8, 8], device: META), null, empty([int.MaxValue, 9, 8, 8], device: META), 3));
+
+    [Fact]
     public void Empty_spatial_size() =>
         AssertRejects("input", ["[2, 3, 0, 6]"], () => ops.ddf(randn(2, 3, 0, 6), Cf, null, 3));
 }

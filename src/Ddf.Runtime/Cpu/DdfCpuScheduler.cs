@@ -17,6 +17,19 @@ public static unsafe class DdfCpuScheduler
     /// <summary>Channels per forward / input-gradient tile.</summary>
     private const int ChannelBlock = 32;
 
+    /// <summary>
+    /// Null when the scheduler can run a call of this geometry, else why not: its tile counts and per-tile
+    /// partial sums are indexed with 32-bit integers (element offsets themselves are 64-bit).
+    /// </summary>
+    public static string? Unsupported(in DdfGeometry g)
+    {
+        long tiles = (long)g.Batch * CpuParallelism.Blocks(Math.Max(g.Height, g.OutHeight), RowBlock) * CpuParallelism.Blocks(g.Channels, ChannelBlock);
+        if (tiles > int.MaxValue)
+            return $"{tiles} tiles of {RowBlock} rows x {ChannelBlock} channels exceed 2^31 - 1";
+        long partials = (long)g.Channels * g.Taps;
+        return partials > int.MaxValue ? $"channels x taps = {partials} exceeds 2^31 - 1" : null;
+    }
+
     /// <summary>Writes <c>args.Output</c>: tiles of (batch, output rows, channels), channels taken in pairs.</summary>
     public static void Forward<T, TRows>(in DdfCpuArgs<T> args)
         where T : unmanaged, IFloatingPointIeee754<T>

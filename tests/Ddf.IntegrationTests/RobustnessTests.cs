@@ -7,7 +7,12 @@ using static TorchSharp.torch;
 
 namespace Ddf.IntegrationTests;
 
+/// <summary>Tests that measure the process (memory, threads): they run alone, after the parallel ones.</summary>
+[CollectionDefinition("process-wide", DisableParallelization = true)]
+public sealed class ProcessWideCollection;
+
 /// <summary>Behaviour under bad values, concurrency, long runs and misuse.</summary>
+[Collection("process-wide")]
 public class RobustnessTests
 {
     [Fact]
@@ -65,10 +70,11 @@ public class RobustnessTests
                 layer.zero_grad();
             }
         }
-        Iterations(50);   // warm-up: allocator pools, JIT, autograd caches
-        long before = Rss();
+        Iterations(300);   // warm-up: allocator pools, JIT tiers, autograd caches
+        long before = Rss(), tensors = Tensor.TotalCount;
         Iterations(400);
         long after = Rss();
+        Assert.Equal(tensors, Tensor.TotalCount);
         Assert.True(after < before * 1.05, $"resident memory grew from {before >> 20} MB to {after >> 20} MB");
     }
 

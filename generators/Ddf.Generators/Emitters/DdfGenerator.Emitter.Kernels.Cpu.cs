@@ -1,3 +1,6 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Text;
 using Ddf.Generators.Helpers;
 using Ddf.Generators.Model;
@@ -117,6 +120,26 @@ public sealed partial class DdfGenerator
             w.WriteLine(line.Append(';').ToString());
         }
 
+        /// <summary>
+        /// The unrolled taps: per tap row ky an <c>if (in{ky})</c> block (rows outside the image are skipped),
+        /// inside it the lines <paramref name="tap"/> gives for each tap (ky, kx, t = ky * k + kx).
+        /// </summary>
+        private static void WriteTapRows(SourceWriter w, DdfSpec spec, Func<int, int, int, IEnumerable<string>> tap)
+        {
+            for (int ky = 0; ky < spec.KernelSize; ky++)
+            {
+                w.WriteLine($"if (in{ky})");
+                using (w.OpenBlock(""))
+                {
+                    for (int kx = 0; kx < spec.KernelSize; kx++)
+                    {
+                        foreach (var line in tap(ky, kx, ky * spec.KernelSize + kx))
+                            w.WriteLine(line);
+                    }
+                }
+            }
+        }
+
         private static string Offset(int value) => value switch { 0 => "", > 0 => $" + {value}", _ => $" - {-value}" };
 
         private static string TapOffset(int t) => t switch { 0 => "", 1 => " + tap", _ => $" + {t} * tap" };
@@ -156,24 +179,9 @@ public sealed partial class DdfGenerator
                     var q = {{Numerics}}.Vector<T>.Zero;
                 """);
             w.Indentation++;
-            for (int ky = 0; ky < spec.KernelSize; ky++)
-            {
-                w.WriteLine($"if (in{ky})");
-                w.WriteLine("{");
-                w.Indentation++;
-                for (int kx = 0; kx < spec.KernelSize; kx++)
-                {
-                    int t = ky * spec.KernelSize + kx;
-                    string channel = spec.HasChannel ? $"c{t}" : "default";
-                    foreach (var (acc, o) in new[] { ("p", "o0"), ("q", "o1") })
-                    {
-                        string spatial = spec.HasSpatial ? $"Load(sf{TapOffset(t)} + {o})" : "default";
-                        w.WriteLine($"{acc} = Tap({acc}, Load(x{ky} + {o}{Offset(kx * spec.Dilation)}), {channel}, {spatial});");
-                    }
-                }
-                w.Indentation--;
-                w.WriteLine("}");
-            }
+            WriteTapRows(w, spec, (ky, kx, t) => new[] { ("p", "o0"), ("q", "o1") }.Select(v =>
+                $"{v.Item1} = Tap({v.Item1}, Load(x{ky} + {v.Item2}{Offset(kx * spec.Dilation)}), {(spec.HasChannel ? $"c{t}" : "default")}, " +
+                $"{(spec.HasSpatial ? $"Load(sf{TapOffset(t)} + {v.Item2})" : "default")});"));
             w.WriteLine("""
                 Store(p, y + o0);
                 Store(q, y + o1);
@@ -239,26 +247,17 @@ public sealed partial class DdfGenerator
                     {{Numerics}}.Vector<T> s, s1;
                 """);
             w.Indentation++;
-            for (int ky = 0; ky < spec.KernelSize; ky++)
+            WriteTapRows(w, spec, (ky, kx, t) =>
             {
-                w.WriteLine($"if (in{ky})");
-                w.WriteLine("{");
-                w.Indentation++;
-                for (int kx = 0; kx < spec.KernelSize; kx++)
-                {
-                    int t = ky * spec.KernelSize + kx;
-                    string at = $"r{ky} + o{Offset(kx * spec.Dilation)}", at1 = $"r{ky} + o1{Offset(kx * spec.Dilation)}";
-                    string ca = spec.HasChannel ? $"ca{t}" : "default", cb = spec.HasChannel ? $"cb{t}" : "default";
-                    w.WriteLine($"s = Load(sf{TapOffset(t)} + o);");
-                    w.WriteLine($"s1 = Load(sf{TapOffset(t)} + o1);");
-                    w.WriteLine($"p = Tap(p, Load(xa + {at}), {ca}, s);");
-                    w.WriteLine($"q = Tap(q, Load(xa + {at1}), {ca}, s1);");
-                    w.WriteLine($"u = Tap(u, Load(xb + {at}), {cb}, s);");
-                    w.WriteLine($"v = Tap(v, Load(xb + {at1}), {cb}, s1);");
-                }
-                w.Indentation--;
-                w.WriteLine("}");
-            }
+                string at = $"r{ky} + o{Offset(kx * spec.Dilation)}", at1 = $"r{ky} + o1{Offset(kx * spec.Dilation)}";
+                string ca = spec.HasChannel ? $"ca{t}" : "default", cb = spec.HasChannel ? $"cb{t}" : "default";
+                return
+                [
+                    $"s = Load(sf{TapOffset(t)} + o);", $"s1 = Load(sf{TapOffset(t)} + o1);",
+                    $"p = Tap(p, Load(xa + {at}), {ca}, s);", $"q = Tap(q, Load(xa + {at1}), {ca}, s1);",
+                    $"u = Tap(u, Load(xb + {at}), {cb}, s);", $"v = Tap(v, Load(xb + {at1}), {cb}, s1);",
+                ];
+            });
             w.WriteLine("""
                 Store(p, ya + o);
                 Store(q, ya + o1);
@@ -310,21 +309,11 @@ public sealed partial class DdfGenerator
                     T sum = T.Zero;
                 """);
             w.Indentation++;
-            for (int ky = 0; ky < spec.KernelSize; ky++)
-            {
-                w.WriteLine($"if (in{ky})");
-                w.WriteLine("{");
-                w.Indentation++;
-                for (int kx = 0; kx < spec.KernelSize; kx++)
-                {
-                    int t = ky * spec.KernelSize + kx;
-                    string channel = spec.HasChannel ? $"c{t}" : "T.Zero";
-                    string spatial = spec.HasSpatial ? $"sf[{(t == 0 ? "" : t == 1 ? "tap + " : $"{t} * tap + ")}ox]" : "T.Zero";
-                    w.WriteLine($"sum = {Weight(spec, "T")}.Accumulate(sum, x{ky}[ix{Offset(kx * spec.Dilation)}], {channel}, {spatial});");
-                }
-                w.Indentation--;
-                w.WriteLine("}");
-            }
+            WriteTapRows(w, spec, (ky, kx, t) =>
+            [
+                $"sum = {Weight(spec, "T")}.Accumulate(sum, x{ky}[ix{Offset(kx * spec.Dilation)}], {(spec.HasChannel ? $"c{t}" : "T.Zero")}, " +
+                $"{(spec.HasSpatial ? $"sf[{(t == 0 ? "" : t == 1 ? "tap + " : $"{t} * tap + ")}ox]" : "T.Zero")});",
+            ]);
             w.WriteLine("y[ox] = sum;");
             w.Indentation--;
             w.WriteLine("}");
@@ -368,25 +357,12 @@ public sealed partial class DdfGenerator
                     var q = {{Numerics}}.Vector<T>.Zero;
                 """);
             w.Indentation++;
-            for (int ky = 0; ky < spec.KernelSize; ky++)
+            WriteTapRows(w, spec, (ky, kx, t) => new[] { ("p", "o0"), ("q", "o1") }.Select(v =>
             {
-                w.WriteLine($"if (in{ky})");
-                w.WriteLine("{");
-                w.Indentation++;
-                for (int kx = 0; kx < spec.KernelSize; kx++)
-                {
-                    int t = ky * spec.KernelSize + kx;
-                    string channel = spec.HasChannel ? $"c{t}" : "default";
-                    foreach (var (acc, o) in new[] { ("p", "o0"), ("q", "o1") })
-                    {
-                        string at = $"r{ky} + {o}{Offset(-kx * spec.Dilation)}";
-                        string spatial = spec.HasSpatial ? $"Load(sf{TapOffset(t)} + {at})" : "default";
-                        w.WriteLine($"{acc} = Tap({acc}, Load(gPlane + {at}), {channel}, {spatial});");
-                    }
-                }
-                w.Indentation--;
-                w.WriteLine("}");
-            }
+                string at = $"r{ky} + {v.Item2}{Offset(-kx * spec.Dilation)}";
+                return $"{v.Item1} = Tap({v.Item1}, Load(gPlane + {at}), {(spec.HasChannel ? $"c{t}" : "default")}, " +
+                    $"{(spec.HasSpatial ? $"Load(sf{TapOffset(t)} + {at})" : "default")});";
+            }));
             w.WriteLine("""
                 Store(p, dx + o0);
                 Store(q, dx + o1);

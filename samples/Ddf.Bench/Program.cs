@@ -147,6 +147,35 @@ public static class BenchRunner
                 Time("unfold-based DDF forward (TorchSharp)", () => { using var s = NewDisposeScope(); UnfoldReference.Ddf(x, cf, sf, K); }, 1);
         }
 
+        // Other specs and the thread scaling of Ddf.ops.ddf (fewer runs: these are secondary tables).
+        var specs = new List<(string Name, double Forward, double Both)>();
+        void Spec(string name, long b, long c, long h, long w, long k, long d, long s)
+        {
+            long ho = (h - 1) / s + 1, wo = (w - 1) / s + 1;
+            var (sx, scf, ssf, sgo) = (randn(b, c, h, w), randn(b, c, k, k), randn(b, k * k, ho, wo), randn(b, c, ho, wo));
+            double forward, both;
+            using (no_grad())
+                forward = Measure.MedianMilliseconds(() => ops.ddf(sx, scf, ssf, k, d, s).Dispose(), 3, 5);
+            both = Measure.MedianMilliseconds(() =>
+            {
+                using var scope = NewDisposeScope();
+                var leaves = Array.ConvertAll(new[] { sx, scf, ssf }, t => t.detach().requires_grad_(true));
+                ops.ddf(leaves[0], leaves[1], leaves[2], k, d, s).backward([sgo]);
+            }, 3, 5);
+            specs.Add((name, forward, both));
+            Console.Error.WriteLine(string.Create(Invariant, $"  {name}: forward {forward:F1} ms, forward+backward {both:F1} ms"));
+        }
+        Spec($"{B}x{C}x{H}x{W}, k = 5", B, C, H, W, 5, 1, 1);
+        Spec($"{B}x{C}x{H}x{W}, k = 7", B, C, H, W, 7, 1, 1);
+        Spec($"{B}x{C}x{H}x{W}, k = 3, stride 2", B, C, H, W, 3, 1, 2);
+        Spec($"{B}x{C}x{H}x{W}, k = 3, dilation 2", B, C, H, W, 3, 2, 1);
+        Spec("1x64x512x512, k = 3 (latency)", 1, 64, 512, 512, 3, 1, 1);
+        int threads = CpuParallelism.MaxDegreeOfParallelism;
+        CpuParallelism.MaxDegreeOfParallelism = 1;
+        Spec($"{B}x{C}x{H}x{W}, k = 3, one thread", B, C, H, W, 3, 1, 1);
+        CpuParallelism.MaxDegreeOfParallelism = threads;
+        Spec($"{B}x{C}x{H}x{W}, k = 3, all {Environment.ProcessorCount} threads", B, C, H, W, 3, 1, 1);
+
         double Ms(string name) => rows.Find(r => r.Name == name).Ms;
         double depthwiseForward = rows.Find(r => r.Name == "TorchSharp depthwise conv2d forward").Ms;
         double depthwiseBoth = rows.Find(r => r.Name == "TorchSharp depthwise conv2d forward+backward").Ms;
@@ -171,6 +200,14 @@ public static class BenchRunner
             ("conv2d 3x3 256->256 / generated layer, forward (speed-up)", "TorchSharp conv2d 3x3 256->256 forward", "generated Ddf3x3 layer forward (branches + filtering)"),
         })
             Console.WriteLine(string.Create(Invariant, $"| {label} | {Ms(numerator) / Ms(denominator):F2} |"));
+        Console.WriteLine();
+        Console.WriteLine("| Ddf.ops.ddf, other specs (median of 5) | forward ms | forward+backward ms | forward x copy floor |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        foreach (var (name, forward, both) in specs)
+            Console.WriteLine(string.Create(Invariant, $"| {name} | {forward:F1} | {both:F1} | {forward / floor:F1} |"));
+        var (one, all) = (specs[^2], specs[^1]);
+        Console.WriteLine(string.Create(Invariant,
+            $"\nThread scaling (1 -> {Environment.ProcessorCount}): forward {one.Forward / all.Forward:F2}x, forward+backward {one.Both / all.Both:F2}x."));
     }
 }
 

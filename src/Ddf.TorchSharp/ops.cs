@@ -15,8 +15,8 @@ public static class ops
     /// spatial_filter[b, ky*k + kx, oy, ox], zero padding p = d * (k - 1) / 2, and output size
     /// Ho = (H - 1) / s + 1, Wo = (W - 1) / s + 1. Differentiable in all three tensors; float32 and float64.
     /// CPU tensors run vectorised, parallel, deterministic kernels directly on the tensors' memory: for the
-    /// common specs (k = 3, 5, 7 at stride 1, k = 3 at stride 2, dilation 1, both filters) kernels this
-    /// library's generator specialises, otherwise the generic ones.
+    /// common specs (k = 3 at stride 1 and 2, dilation 1, both filters) kernels this library's generator
+    /// specialises, otherwise the generic ones.
     /// </summary>
     /// <param name="input">Input features (B, C, H, W).</param>
     /// <param name="channel_filter">Per-channel filters (B, C, k, k), or null for a spatial-only filter.</param>

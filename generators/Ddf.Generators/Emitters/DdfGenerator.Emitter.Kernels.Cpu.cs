@@ -60,39 +60,23 @@ public sealed partial class DdfGenerator
                     {{Weight(spec, "T")}}.Accumulate(sum, value, channel, spatial);
                 """);
             w.WriteLine();
-            if (spec.Stride == 1 && spec.HasSpatial)
+            if (spec.KernelSize > UnrolledKernelSize)
             {
-                WriteForwardPair(w, spec, generic);
-            }
-            else
-            {
+                // Measured (docs/performance.md): unrolled 25- and 49-tap rows are huge methods the JIT compiles
+                // poorly (k = 7 ran 4x slower than the generic row), so larger kernels run the generic rows.
                 w.WriteLine($$"""
                     /// <inheritdoc/>
-                    public static void Forward(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, bool pair, int oy)
-                    {
-                        ForwardRow(a, b, c, oy);
-                        if (pair)
-                            ForwardRow(a, b, c + 1, oy);
-                    }
-                    """);
-            }
-            w.WriteLine();
-            if (spec.Stride == 1)
-                WriteForwardRow(w, spec, generic);
-            else
-                WriteStridedForwardRow(w, spec, generic);
-            w.WriteLine();
-            if (spec.Stride == 1)
-            {
-                WriteInputGradientRow(w, spec, generic);
-            }
-            else
-            {
-                w.WriteLine($$"""
+                    /// <remarks>k = {{spec.KernelSize}}: the generic rows (unrolled rows only pay off up to k = {{UnrolledKernelSize}}).</remarks>
+                    public static void Forward(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, bool pair, int oy) => {{generic}}.Forward(a, b, c, pair, oy);
+
                     /// <inheritdoc/>
-                    /// <remarks>Stride {{spec.Stride}}: the transposed taps land on a strided subset of columns, so this runs the generic row.</remarks>
+                    /// <remarks>k = {{spec.KernelSize}}: the generic row.</remarks>
                     public static void InputGradient(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, int y) => {{generic}}.InputGradient(a, b, c, y);
                     """);
+            }
+            else
+            {
+                WriteUnrolledRows(w, spec, generic);
             }
             w.WriteLine();
             // Measured (docs/performance.md): unrolling the taps of this reduction over channels and pixels made it
@@ -108,6 +92,51 @@ public sealed partial class DdfGenerator
                 }
                 """);
         }
+
+        /// <summary>The largest kernel size whose rows are emitted with unrolled taps.</summary>
+        private const int UnrolledKernelSize = 3;
+
+        /// <summary>Forward (channel pairs, single rows, strided rows) and input-gradient rows with unrolled taps.</summary>
+        private static void WriteUnrolledRows(SourceWriter w, DdfSpec spec, string generic)
+        {
+                if (spec.Stride == 1 && spec.HasSpatial)
+                {
+                    WriteForwardPair(w, spec, generic);
+                }
+                else
+                {
+                    w.WriteLine($$"""
+                        /// <inheritdoc/>
+                        public static void Forward(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, bool pair, int oy)
+                        {
+                            ForwardRow(a, b, c, oy);
+                            if (pair)
+                                ForwardRow(a, b, c + 1, oy);
+                        }
+                        """);
+                }
+                w.WriteLine();
+                if (spec.Stride == 1)
+                    WriteForwardRow(w, spec, generic);
+                else
+                    WriteStridedForwardRow(w, spec, generic);
+                w.WriteLine();
+                if (spec.Stride == 1)
+                {
+                    WriteInputGradientRow(w, spec, generic);
+                }
+                else
+                {
+                    w.WriteLine($$"""
+                        /// <inheritdoc/>
+                        /// <remarks>Stride {{spec.Stride}}: the transposed taps land on a strided subset of columns, so this runs the generic row.</remarks>
+                        public static void InputGradient(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, int y) => {{generic}}.InputGradient(a, b, c, y);
+                        """);
+                }
+        }
+
+        /// <summary>The hoisted vector of channel-filter tap t (local <paramref name="local"/>{t}), or default without a channel branch.</summary>
+        private static string ChannelTap(DdfSpec spec, string local, int t) => spec.HasChannel ? $"{local}{t}" : "default";
 
         /// <summary>Declares <c>c0 ... c{k*k-1}</c>: the channel-filter taps broadcast (or scalar) when the spec has a channel branch.</summary>
         private static void WriteChannelTaps(SourceWriter w, DdfSpec spec, bool vector)
@@ -180,7 +209,7 @@ public sealed partial class DdfGenerator
                 """);
             w.Indentation++;
             WriteTapRows(w, spec, (ky, kx, t) => new[] { ("p", "o0"), ("q", "o1") }.Select(v =>
-                $"{v.Item1} = Tap({v.Item1}, Load(x{ky} + {v.Item2}{Offset(kx * spec.Dilation)}), {(spec.HasChannel ? $"c{t}" : "default")}, " +
+                $"{v.Item1} = Tap({v.Item1}, Load(x{ky} + {v.Item2}{Offset(kx * spec.Dilation)}), {ChannelTap(spec, "c", t)}, " +
                 $"{(spec.HasSpatial ? $"Load(sf{TapOffset(t)} + {v.Item2})" : "default")});"));
             w.WriteLine("""
                 Store(p, y + o0);
@@ -250,7 +279,7 @@ public sealed partial class DdfGenerator
             WriteTapRows(w, spec, (ky, kx, t) =>
             {
                 string at = $"r{ky} + o{Offset(kx * spec.Dilation)}", at1 = $"r{ky} + o1{Offset(kx * spec.Dilation)}";
-                string ca = spec.HasChannel ? $"ca{t}" : "default", cb = spec.HasChannel ? $"cb{t}" : "default";
+                string ca = ChannelTap(spec, "ca", t), cb = ChannelTap(spec, "cb", t);
                 return
                 [
                     $"s = Load(sf{TapOffset(t)} + o);", $"s1 = Load(sf{TapOffset(t)} + o1);",
@@ -360,7 +389,7 @@ public sealed partial class DdfGenerator
             WriteTapRows(w, spec, (ky, kx, t) => new[] { ("p", "o0"), ("q", "o1") }.Select(v =>
             {
                 string at = $"r{ky} + {v.Item2}{Offset(-kx * spec.Dilation)}";
-                return $"{v.Item1} = Tap({v.Item1}, Load(gPlane + {at}), {(spec.HasChannel ? $"c{t}" : "default")}, " +
+                return $"{v.Item1} = Tap({v.Item1}, Load(gPlane + {at}), {ChannelTap(spec, "c", t)}, " +
                     $"{(spec.HasSpatial ? $"Load(sf{TapOffset(t)} + {at})" : "default")});";
             }));
             w.WriteLine("""

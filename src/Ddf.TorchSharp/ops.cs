@@ -15,7 +15,7 @@ public static class ops
     /// spatial_filter[b, ky*k + kx, oy, ox], zero padding p = d * (k - 1) / 2, and output size
     /// Ho = (H - 1) / s + 1, Wo = (W - 1) / s + 1. Differentiable in all three tensors; float32 and float64.
     /// CPU tensors run vectorised, parallel, deterministic kernels directly on the tensors' memory: for the
-    /// common specs (k = 3 at stride 1 and 2, dilation 1, both filters) kernels this library's generator
+    /// common specs (k = 3 at stride 1 and 2, k = 5; dilation 1, both filters) kernels this library's generator
     /// specialises, otherwise the generic ones.
     /// </summary>
     /// <param name="input">Input features (B, C, H, W).</param>

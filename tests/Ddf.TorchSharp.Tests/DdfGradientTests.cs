@@ -147,6 +147,7 @@ public class DdfGradientTests
     [InlineData(3, 1, KernelCombine.Add)]
     [InlineData(3, 2, KernelCombine.Mul)]
     [InlineData(3, 2, KernelCombine.Add)]
+    [InlineData(5, 1, KernelCombine.Add)]
     public void Generic_kernels_match_the_reference_for_the_specs_ops_runs_specialised(int k, int stride, KernelCombine combine)
     {
         // ops.ddf runs generated kernels for these specs; the generic ones must stay right for them too.

@@ -62,8 +62,8 @@ public sealed partial class DdfGenerator
             w.WriteLine();
             if (spec.KernelSize > UnrolledKernelSize)
             {
-                // Measured (docs/performance.md): unrolled 25- and 49-tap rows are huge methods the JIT compiles
-                // poorly (k = 7 ran 4x slower than the generic row), so larger kernels run the generic rows.
+                // Measured (docs/performance.md): unrolled 49-tap rows are huge methods the JIT compiles poorly
+                // (k = 7 ran ~3x slower than the generic row; k = 5 ran 1.45x faster), so larger kernels run the generic rows.
                 w.WriteLine($$"""
                     /// <inheritdoc/>
                     /// <remarks>k = {{spec.KernelSize}}: the generic rows (unrolled rows only pay off up to k = {{UnrolledKernelSize}}).</remarks>
@@ -94,7 +94,7 @@ public sealed partial class DdfGenerator
         }
 
         /// <summary>The largest kernel size whose rows are emitted with unrolled taps.</summary>
-        private const int UnrolledKernelSize = 3;
+        private const int UnrolledKernelSize = 5;
 
         /// <summary>Forward (channel pairs, single rows, strided rows) and input-gradient rows with unrolled taps.</summary>
         private static void WriteUnrolledRows(SourceWriter w, DdfSpec spec, string generic)

@@ -2,13 +2,15 @@ using Ddf.Runtime;
 
 namespace Ddf.Specialised;
 
-// Specs common in DDF networks (k = 3, the paper's default, at stride 1 and 2), compiled by this library's
-// own generator so that Ddf.ops.ddf runs kernels with their taps unrolled (the generated layers themselves
-// are not used). Larger kernels gain nothing: their generated rows are the generic ones.
+// Specs common in DDF networks (k = 3, the paper's default, at stride 1 and 2; k = 5), compiled by this
+// library's own generator so that Ddf.ops.ddf runs kernels with their taps unrolled (the generated layers
+// themselves are not used). k = 7 gains nothing: its generated rows are the generic ones.
 [DynamicFilter(KernelSize = 3)] internal partial class K3Mul;
 [DynamicFilter(KernelSize = 3, Combine = KernelCombine.Add)] internal partial class K3Add;
 [DynamicFilter(KernelSize = 3, Stride = 2)] internal partial class K3Stride2Mul;
 [DynamicFilter(KernelSize = 3, Stride = 2, Combine = KernelCombine.Add)] internal partial class K3Stride2Add;
+[DynamicFilter(KernelSize = 5)] internal partial class K5Mul;
+[DynamicFilter(KernelSize = 5, Combine = KernelCombine.Add)] internal partial class K5Add;
 
 /// <summary>Picks the specialised kernels for a call when one of the common specs matches.</summary>
 internal static class CommonSpecs
@@ -21,6 +23,8 @@ internal static class CommonSpecs
             (3, 1, 1, KernelCombine.Add) => K3Add.CpuKernels.Set,
             (3, 1, 2, KernelCombine.Mul) => K3Stride2Mul.CpuKernels.Set,
             (3, 1, 2, KernelCombine.Add) => K3Stride2Add.CpuKernels.Set,
+            (5, 1, 1, KernelCombine.Mul) => K5Mul.CpuKernels.Set,
+            (5, 1, 1, KernelCombine.Add) => K5Add.CpuKernels.Set,
             _ => null,
         };
 }

@@ -40,7 +40,7 @@ namespace Demo
                         global::Ddf.Runtime.MulWeight<T>.Accumulate(sum, value, channel, spatial);
 
                     /// <inheritdoc/>
-                    /// <remarks>k = 7: the generic rows (unrolled rows only pay off up to k = 3).</remarks>
+                    /// <remarks>k = 7: the generic rows (unrolled rows only pay off up to k = 5).</remarks>
                     public static void Forward(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, bool pair, int oy) => global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.Forward(a, b, c, pair, oy);
 
                     /// <inheritdoc/>

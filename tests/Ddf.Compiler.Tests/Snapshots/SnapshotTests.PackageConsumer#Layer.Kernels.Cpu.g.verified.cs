@@ -36,12 +36,442 @@ partial class Layer
                 global::Ddf.Runtime.MulWeight<T>.Accumulate(sum, value, channel, spatial);
 
             /// <inheritdoc/>
-            /// <remarks>k = 5: the generic rows (unrolled rows only pay off up to k = 3).</remarks>
-            public static void Forward(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, bool pair, int oy) => global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.Forward(a, b, c, pair, oy);
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            public static void Forward(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, bool pair, int oy)
+            {
+                int vw = global::System.Numerics.Vector<T>.Count, lo = Spec.Padding, hi = a.Geometry.Width - Spec.Padding;
+                if (!pair || hi - lo < 2 * vw)
+                {
+                    ForwardRow(a, b, c, oy);
+                    if (pair)
+                        ForwardRow(a, b, c + 1, oy);
+                    return;
+                }
+                T* xa = a.InputPlane(b, c), xb = a.InputPlane(b, c + 1), cfa = a.ChannelTaps(b, c), cfb = a.ChannelTaps(b, c + 1);
+                T* sf = a.SpatialRow(b, oy), ya = a.OutputRow(b, c, oy), yb = a.OutputRow(b, c + 1, oy);
+                long tap = a.Geometry.OutPlane;
+                // Input rows of tap rows ky (read only inside the image), shifted left by the padding.
+                int iy0 = oy - 2;
+                bool in0 = (uint)iy0 < (uint)a.Geometry.Height;
+                long r0 = (long)iy0 * a.Geometry.Width - Spec.Padding;
+                int iy1 = oy - 1;
+                bool in1 = (uint)iy1 < (uint)a.Geometry.Height;
+                long r1 = (long)iy1 * a.Geometry.Width - Spec.Padding;
+                int iy2 = oy;
+                bool in2 = (uint)iy2 < (uint)a.Geometry.Height;
+                long r2 = (long)iy2 * a.Geometry.Width - Spec.Padding;
+                int iy3 = oy + 1;
+                bool in3 = (uint)iy3 < (uint)a.Geometry.Height;
+                long r3 = (long)iy3 * a.Geometry.Width - Spec.Padding;
+                int iy4 = oy + 2;
+                bool in4 = (uint)iy4 < (uint)a.Geometry.Height;
+                long r4 = (long)iy4 * a.Geometry.Width - Spec.Padding;
+                global::System.Numerics.Vector<T> ca0 = new(cfa[0]), ca1 = new(cfa[1]), ca2 = new(cfa[2]), ca3 = new(cfa[3]), ca4 = new(cfa[4]), ca5 = new(cfa[5]), ca6 = new(cfa[6]), ca7 = new(cfa[7]), ca8 = new(cfa[8]), ca9 = new(cfa[9]), ca10 = new(cfa[10]), ca11 = new(cfa[11]), ca12 = new(cfa[12]), ca13 = new(cfa[13]), ca14 = new(cfa[14]), ca15 = new(cfa[15]), ca16 = new(cfa[16]), ca17 = new(cfa[17]), ca18 = new(cfa[18]), ca19 = new(cfa[19]), ca20 = new(cfa[20]), ca21 = new(cfa[21]), ca22 = new(cfa[22]), ca23 = new(cfa[23]), ca24 = new(cfa[24]);
+                global::System.Numerics.Vector<T> cb0 = new(cfb[0]), cb1 = new(cfb[1]), cb2 = new(cfb[2]), cb3 = new(cfb[3]), cb4 = new(cfb[4]), cb5 = new(cfb[5]), cb6 = new(cfb[6]), cb7 = new(cfb[7]), cb8 = new(cfb[8]), cb9 = new(cfb[9]), cb10 = new(cfb[10]), cb11 = new(cfb[11]), cb12 = new(cfb[12]), cb13 = new(cfb[13]), cb14 = new(cfb[14]), cb15 = new(cfb[15]), cb16 = new(cfb[16]), cb17 = new(cfb[17]), cb18 = new(cfb[18]), cb19 = new(cfb[19]), cb20 = new(cfb[20]), cb21 = new(cfb[21]), cb22 = new(cfb[22]), cb23 = new(cfb[23]), cb24 = new(cfb[24]);
+                global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.ForwardColumns(a, xa, cfa, sf, ya, oy, 0, lo);
+                global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.ForwardColumns(a, xb, cfb, sf, yb, oy, 0, lo);
+                // Two vectors of each channel a step; the last step shifts back to end at hi.
+                for (int next = lo; ; next += 2 * vw)
+                {
+                    int o = global::System.Math.Min(next, hi - 2 * vw), o1 = o + vw;
+                    var p = global::System.Numerics.Vector<T>.Zero;
+                    var q = global::System.Numerics.Vector<T>.Zero;
+                    var u = global::System.Numerics.Vector<T>.Zero;
+                    var v = global::System.Numerics.Vector<T>.Zero;
+                    global::System.Numerics.Vector<T> s, s1;
+                    if (in0)
+                    {
+                        s = Load(sf + o);
+                        s1 = Load(sf + o1);
+                        p = Tap(p, Load(xa + r0 + o), ca0, s);
+                        q = Tap(q, Load(xa + r0 + o1), ca0, s1);
+                        u = Tap(u, Load(xb + r0 + o), cb0, s);
+                        v = Tap(v, Load(xb + r0 + o1), cb0, s1);
+                        s = Load(sf + tap + o);
+                        s1 = Load(sf + tap + o1);
+                        p = Tap(p, Load(xa + r0 + o + 1), ca1, s);
+                        q = Tap(q, Load(xa + r0 + o1 + 1), ca1, s1);
+                        u = Tap(u, Load(xb + r0 + o + 1), cb1, s);
+                        v = Tap(v, Load(xb + r0 + o1 + 1), cb1, s1);
+                        s = Load(sf + 2 * tap + o);
+                        s1 = Load(sf + 2 * tap + o1);
+                        p = Tap(p, Load(xa + r0 + o + 2), ca2, s);
+                        q = Tap(q, Load(xa + r0 + o1 + 2), ca2, s1);
+                        u = Tap(u, Load(xb + r0 + o + 2), cb2, s);
+                        v = Tap(v, Load(xb + r0 + o1 + 2), cb2, s1);
+                        s = Load(sf + 3 * tap + o);
+                        s1 = Load(sf + 3 * tap + o1);
+                        p = Tap(p, Load(xa + r0 + o + 3), ca3, s);
+                        q = Tap(q, Load(xa + r0 + o1 + 3), ca3, s1);
+                        u = Tap(u, Load(xb + r0 + o + 3), cb3, s);
+                        v = Tap(v, Load(xb + r0 + o1 + 3), cb3, s1);
+                        s = Load(sf + 4 * tap + o);
+                        s1 = Load(sf + 4 * tap + o1);
+                        p = Tap(p, Load(xa + r0 + o + 4), ca4, s);
+                        q = Tap(q, Load(xa + r0 + o1 + 4), ca4, s1);
+                        u = Tap(u, Load(xb + r0 + o + 4), cb4, s);
+                        v = Tap(v, Load(xb + r0 + o1 + 4), cb4, s1);
+                    }
+                    if (in1)
+                    {
+                        s = Load(sf + 5 * tap + o);
+                        s1 = Load(sf + 5 * tap + o1);
+                        p = Tap(p, Load(xa + r1 + o), ca5, s);
+                        q = Tap(q, Load(xa + r1 + o1), ca5, s1);
+                        u = Tap(u, Load(xb + r1 + o), cb5, s);
+                        v = Tap(v, Load(xb + r1 + o1), cb5, s1);
+                        s = Load(sf + 6 * tap + o);
+                        s1 = Load(sf + 6 * tap + o1);
+                        p = Tap(p, Load(xa + r1 + o + 1), ca6, s);
+                        q = Tap(q, Load(xa + r1 + o1 + 1), ca6, s1);
+                        u = Tap(u, Load(xb + r1 + o + 1), cb6, s);
+                        v = Tap(v, Load(xb + r1 + o1 + 1), cb6, s1);
+                        s = Load(sf + 7 * tap + o);
+                        s1 = Load(sf + 7 * tap + o1);
+                        p = Tap(p, Load(xa + r1 + o + 2), ca7, s);
+                        q = Tap(q, Load(xa + r1 + o1 + 2), ca7, s1);
+                        u = Tap(u, Load(xb + r1 + o + 2), cb7, s);
+                        v = Tap(v, Load(xb + r1 + o1 + 2), cb7, s1);
+                        s = Load(sf + 8 * tap + o);
+                        s1 = Load(sf + 8 * tap + o1);
+                        p = Tap(p, Load(xa + r1 + o + 3), ca8, s);
+                        q = Tap(q, Load(xa + r1 + o1 + 3), ca8, s1);
+                        u = Tap(u, Load(xb + r1 + o + 3), cb8, s);
+                        v = Tap(v, Load(xb + r1 + o1 + 3), cb8, s1);
+                        s = Load(sf + 9 * tap + o);
+                        s1 = Load(sf + 9 * tap + o1);
+                        p = Tap(p, Load(xa + r1 + o + 4), ca9, s);
+                        q = Tap(q, Load(xa + r1 + o1 + 4), ca9, s1);
+                        u = Tap(u, Load(xb + r1 + o + 4), cb9, s);
+                        v = Tap(v, Load(xb + r1 + o1 + 4), cb9, s1);
+                    }
+                    if (in2)
+                    {
+                        s = Load(sf + 10 * tap + o);
+                        s1 = Load(sf + 10 * tap + o1);
+                        p = Tap(p, Load(xa + r2 + o), ca10, s);
+                        q = Tap(q, Load(xa + r2 + o1), ca10, s1);
+                        u = Tap(u, Load(xb + r2 + o), cb10, s);
+                        v = Tap(v, Load(xb + r2 + o1), cb10, s1);
+                        s = Load(sf + 11 * tap + o);
+                        s1 = Load(sf + 11 * tap + o1);
+                        p = Tap(p, Load(xa + r2 + o + 1), ca11, s);
+                        q = Tap(q, Load(xa + r2 + o1 + 1), ca11, s1);
+                        u = Tap(u, Load(xb + r2 + o + 1), cb11, s);
+                        v = Tap(v, Load(xb + r2 + o1 + 1), cb11, s1);
+                        s = Load(sf + 12 * tap + o);
+                        s1 = Load(sf + 12 * tap + o1);
+                        p = Tap(p, Load(xa + r2 + o + 2), ca12, s);
+                        q = Tap(q, Load(xa + r2 + o1 + 2), ca12, s1);
+                        u = Tap(u, Load(xb + r2 + o + 2), cb12, s);
+                        v = Tap(v, Load(xb + r2 + o1 + 2), cb12, s1);
+                        s = Load(sf + 13 * tap + o);
+                        s1 = Load(sf + 13 * tap + o1);
+                        p = Tap(p, Load(xa + r2 + o + 3), ca13, s);
+                        q = Tap(q, Load(xa + r2 + o1 + 3), ca13, s1);
+                        u = Tap(u, Load(xb + r2 + o + 3), cb13, s);
+                        v = Tap(v, Load(xb + r2 + o1 + 3), cb13, s1);
+                        s = Load(sf + 14 * tap + o);
+                        s1 = Load(sf + 14 * tap + o1);
+                        p = Tap(p, Load(xa + r2 + o + 4), ca14, s);
+                        q = Tap(q, Load(xa + r2 + o1 + 4), ca14, s1);
+                        u = Tap(u, Load(xb + r2 + o + 4), cb14, s);
+                        v = Tap(v, Load(xb + r2 + o1 + 4), cb14, s1);
+                    }
+                    if (in3)
+                    {
+                        s = Load(sf + 15 * tap + o);
+                        s1 = Load(sf + 15 * tap + o1);
+                        p = Tap(p, Load(xa + r3 + o), ca15, s);
+                        q = Tap(q, Load(xa + r3 + o1), ca15, s1);
+                        u = Tap(u, Load(xb + r3 + o), cb15, s);
+                        v = Tap(v, Load(xb + r3 + o1), cb15, s1);
+                        s = Load(sf + 16 * tap + o);
+                        s1 = Load(sf + 16 * tap + o1);
+                        p = Tap(p, Load(xa + r3 + o + 1), ca16, s);
+                        q = Tap(q, Load(xa + r3 + o1 + 1), ca16, s1);
+                        u = Tap(u, Load(xb + r3 + o + 1), cb16, s);
+                        v = Tap(v, Load(xb + r3 + o1 + 1), cb16, s1);
+                        s = Load(sf + 17 * tap + o);
+                        s1 = Load(sf + 17 * tap + o1);
+                        p = Tap(p, Load(xa + r3 + o + 2), ca17, s);
+                        q = Tap(q, Load(xa + r3 + o1 + 2), ca17, s1);
+                        u = Tap(u, Load(xb + r3 + o + 2), cb17, s);
+                        v = Tap(v, Load(xb + r3 + o1 + 2), cb17, s1);
+                        s = Load(sf + 18 * tap + o);
+                        s1 = Load(sf + 18 * tap + o1);
+                        p = Tap(p, Load(xa + r3 + o + 3), ca18, s);
+                        q = Tap(q, Load(xa + r3 + o1 + 3), ca18, s1);
+                        u = Tap(u, Load(xb + r3 + o + 3), cb18, s);
+                        v = Tap(v, Load(xb + r3 + o1 + 3), cb18, s1);
+                        s = Load(sf + 19 * tap + o);
+                        s1 = Load(sf + 19 * tap + o1);
+                        p = Tap(p, Load(xa + r3 + o + 4), ca19, s);
+                        q = Tap(q, Load(xa + r3 + o1 + 4), ca19, s1);
+                        u = Tap(u, Load(xb + r3 + o + 4), cb19, s);
+                        v = Tap(v, Load(xb + r3 + o1 + 4), cb19, s1);
+                    }
+                    if (in4)
+                    {
+                        s = Load(sf + 20 * tap + o);
+                        s1 = Load(sf + 20 * tap + o1);
+                        p = Tap(p, Load(xa + r4 + o), ca20, s);
+                        q = Tap(q, Load(xa + r4 + o1), ca20, s1);
+                        u = Tap(u, Load(xb + r4 + o), cb20, s);
+                        v = Tap(v, Load(xb + r4 + o1), cb20, s1);
+                        s = Load(sf + 21 * tap + o);
+                        s1 = Load(sf + 21 * tap + o1);
+                        p = Tap(p, Load(xa + r4 + o + 1), ca21, s);
+                        q = Tap(q, Load(xa + r4 + o1 + 1), ca21, s1);
+                        u = Tap(u, Load(xb + r4 + o + 1), cb21, s);
+                        v = Tap(v, Load(xb + r4 + o1 + 1), cb21, s1);
+                        s = Load(sf + 22 * tap + o);
+                        s1 = Load(sf + 22 * tap + o1);
+                        p = Tap(p, Load(xa + r4 + o + 2), ca22, s);
+                        q = Tap(q, Load(xa + r4 + o1 + 2), ca22, s1);
+                        u = Tap(u, Load(xb + r4 + o + 2), cb22, s);
+                        v = Tap(v, Load(xb + r4 + o1 + 2), cb22, s1);
+                        s = Load(sf + 23 * tap + o);
+                        s1 = Load(sf + 23 * tap + o1);
+                        p = Tap(p, Load(xa + r4 + o + 3), ca23, s);
+                        q = Tap(q, Load(xa + r4 + o1 + 3), ca23, s1);
+                        u = Tap(u, Load(xb + r4 + o + 3), cb23, s);
+                        v = Tap(v, Load(xb + r4 + o1 + 3), cb23, s1);
+                        s = Load(sf + 24 * tap + o);
+                        s1 = Load(sf + 24 * tap + o1);
+                        p = Tap(p, Load(xa + r4 + o + 4), ca24, s);
+                        q = Tap(q, Load(xa + r4 + o1 + 4), ca24, s1);
+                        u = Tap(u, Load(xb + r4 + o + 4), cb24, s);
+                        v = Tap(v, Load(xb + r4 + o1 + 4), cb24, s1);
+                    }
+                    Store(p, ya + o);
+                    Store(q, ya + o1);
+                    Store(u, yb + o);
+                    Store(v, yb + o1);
+                    if (o == hi - 2 * vw)
+                        break;
+                }
+                global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.ForwardColumns(a, xa, cfa, sf, ya, oy, hi, a.Geometry.OutWidth);
+                global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.ForwardColumns(a, xb, cfb, sf, yb, oy, hi, a.Geometry.OutWidth);
+            }
+
+            /// <summary>Writes output row oy of plane (b, c).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void ForwardRow(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, int oy)
+            {
+                int vw = global::System.Numerics.Vector<T>.Count, lo = Spec.Padding, hi = a.Geometry.Width - Spec.Padding;
+                if (hi - lo < 2 * vw)
+                {
+                    global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.Forward(a, b, c, oy);
+                    return;
+                }
+                T* xPlane = a.InputPlane(b, c), cf = a.ChannelTaps(b, c), sf = a.SpatialRow(b, oy), y = a.OutputRow(b, c, oy);
+                long tap = a.Geometry.OutPlane;
+                // Input rows of tap rows ky (read only inside the image), shifted left by the padding.
+                int iy0 = oy - 2;
+                bool in0 = (uint)iy0 < (uint)a.Geometry.Height;
+                T* x0 = xPlane + (long)iy0 * a.Geometry.Width - Spec.Padding;
+                int iy1 = oy - 1;
+                bool in1 = (uint)iy1 < (uint)a.Geometry.Height;
+                T* x1 = xPlane + (long)iy1 * a.Geometry.Width - Spec.Padding;
+                int iy2 = oy;
+                bool in2 = (uint)iy2 < (uint)a.Geometry.Height;
+                T* x2 = xPlane + (long)iy2 * a.Geometry.Width - Spec.Padding;
+                int iy3 = oy + 1;
+                bool in3 = (uint)iy3 < (uint)a.Geometry.Height;
+                T* x3 = xPlane + (long)iy3 * a.Geometry.Width - Spec.Padding;
+                int iy4 = oy + 2;
+                bool in4 = (uint)iy4 < (uint)a.Geometry.Height;
+                T* x4 = xPlane + (long)iy4 * a.Geometry.Width - Spec.Padding;
+                global::System.Numerics.Vector<T> c0 = new(cf[0]), c1 = new(cf[1]), c2 = new(cf[2]), c3 = new(cf[3]), c4 = new(cf[4]), c5 = new(cf[5]), c6 = new(cf[6]), c7 = new(cf[7]), c8 = new(cf[8]), c9 = new(cf[9]), c10 = new(cf[10]), c11 = new(cf[11]), c12 = new(cf[12]), c13 = new(cf[13]), c14 = new(cf[14]), c15 = new(cf[15]), c16 = new(cf[16]), c17 = new(cf[17]), c18 = new(cf[18]), c19 = new(cf[19]), c20 = new(cf[20]), c21 = new(cf[21]), c22 = new(cf[22]), c23 = new(cf[23]), c24 = new(cf[24]);
+                global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.ForwardColumns(a, xPlane, cf, sf, y, oy, 0, lo);
+                // Two vectors a step; the last step shifts back to end at hi, so there is no scalar tail.
+                for (int next = lo; ; next += 2 * vw)
+                {
+                    int o0 = global::System.Math.Min(next, hi - 2 * vw), o1 = o0 + vw;
+                    var p = global::System.Numerics.Vector<T>.Zero;
+                    var q = global::System.Numerics.Vector<T>.Zero;
+                    if (in0)
+                    {
+                        p = Tap(p, Load(x0 + o0), c0, Load(sf + o0));
+                        q = Tap(q, Load(x0 + o1), c0, Load(sf + o1));
+                        p = Tap(p, Load(x0 + o0 + 1), c1, Load(sf + tap + o0));
+                        q = Tap(q, Load(x0 + o1 + 1), c1, Load(sf + tap + o1));
+                        p = Tap(p, Load(x0 + o0 + 2), c2, Load(sf + 2 * tap + o0));
+                        q = Tap(q, Load(x0 + o1 + 2), c2, Load(sf + 2 * tap + o1));
+                        p = Tap(p, Load(x0 + o0 + 3), c3, Load(sf + 3 * tap + o0));
+                        q = Tap(q, Load(x0 + o1 + 3), c3, Load(sf + 3 * tap + o1));
+                        p = Tap(p, Load(x0 + o0 + 4), c4, Load(sf + 4 * tap + o0));
+                        q = Tap(q, Load(x0 + o1 + 4), c4, Load(sf + 4 * tap + o1));
+                    }
+                    if (in1)
+                    {
+                        p = Tap(p, Load(x1 + o0), c5, Load(sf + 5 * tap + o0));
+                        q = Tap(q, Load(x1 + o1), c5, Load(sf + 5 * tap + o1));
+                        p = Tap(p, Load(x1 + o0 + 1), c6, Load(sf + 6 * tap + o0));
+                        q = Tap(q, Load(x1 + o1 + 1), c6, Load(sf + 6 * tap + o1));
+                        p = Tap(p, Load(x1 + o0 + 2), c7, Load(sf + 7 * tap + o0));
+                        q = Tap(q, Load(x1 + o1 + 2), c7, Load(sf + 7 * tap + o1));
+                        p = Tap(p, Load(x1 + o0 + 3), c8, Load(sf + 8 * tap + o0));
+                        q = Tap(q, Load(x1 + o1 + 3), c8, Load(sf + 8 * tap + o1));
+                        p = Tap(p, Load(x1 + o0 + 4), c9, Load(sf + 9 * tap + o0));
+                        q = Tap(q, Load(x1 + o1 + 4), c9, Load(sf + 9 * tap + o1));
+                    }
+                    if (in2)
+                    {
+                        p = Tap(p, Load(x2 + o0), c10, Load(sf + 10 * tap + o0));
+                        q = Tap(q, Load(x2 + o1), c10, Load(sf + 10 * tap + o1));
+                        p = Tap(p, Load(x2 + o0 + 1), c11, Load(sf + 11 * tap + o0));
+                        q = Tap(q, Load(x2 + o1 + 1), c11, Load(sf + 11 * tap + o1));
+                        p = Tap(p, Load(x2 + o0 + 2), c12, Load(sf + 12 * tap + o0));
+                        q = Tap(q, Load(x2 + o1 + 2), c12, Load(sf + 12 * tap + o1));
+                        p = Tap(p, Load(x2 + o0 + 3), c13, Load(sf + 13 * tap + o0));
+                        q = Tap(q, Load(x2 + o1 + 3), c13, Load(sf + 13 * tap + o1));
+                        p = Tap(p, Load(x2 + o0 + 4), c14, Load(sf + 14 * tap + o0));
+                        q = Tap(q, Load(x2 + o1 + 4), c14, Load(sf + 14 * tap + o1));
+                    }
+                    if (in3)
+                    {
+                        p = Tap(p, Load(x3 + o0), c15, Load(sf + 15 * tap + o0));
+                        q = Tap(q, Load(x3 + o1), c15, Load(sf + 15 * tap + o1));
+                        p = Tap(p, Load(x3 + o0 + 1), c16, Load(sf + 16 * tap + o0));
+                        q = Tap(q, Load(x3 + o1 + 1), c16, Load(sf + 16 * tap + o1));
+                        p = Tap(p, Load(x3 + o0 + 2), c17, Load(sf + 17 * tap + o0));
+                        q = Tap(q, Load(x3 + o1 + 2), c17, Load(sf + 17 * tap + o1));
+                        p = Tap(p, Load(x3 + o0 + 3), c18, Load(sf + 18 * tap + o0));
+                        q = Tap(q, Load(x3 + o1 + 3), c18, Load(sf + 18 * tap + o1));
+                        p = Tap(p, Load(x3 + o0 + 4), c19, Load(sf + 19 * tap + o0));
+                        q = Tap(q, Load(x3 + o1 + 4), c19, Load(sf + 19 * tap + o1));
+                    }
+                    if (in4)
+                    {
+                        p = Tap(p, Load(x4 + o0), c20, Load(sf + 20 * tap + o0));
+                        q = Tap(q, Load(x4 + o1), c20, Load(sf + 20 * tap + o1));
+                        p = Tap(p, Load(x4 + o0 + 1), c21, Load(sf + 21 * tap + o0));
+                        q = Tap(q, Load(x4 + o1 + 1), c21, Load(sf + 21 * tap + o1));
+                        p = Tap(p, Load(x4 + o0 + 2), c22, Load(sf + 22 * tap + o0));
+                        q = Tap(q, Load(x4 + o1 + 2), c22, Load(sf + 22 * tap + o1));
+                        p = Tap(p, Load(x4 + o0 + 3), c23, Load(sf + 23 * tap + o0));
+                        q = Tap(q, Load(x4 + o1 + 3), c23, Load(sf + 23 * tap + o1));
+                        p = Tap(p, Load(x4 + o0 + 4), c24, Load(sf + 24 * tap + o0));
+                        q = Tap(q, Load(x4 + o1 + 4), c24, Load(sf + 24 * tap + o1));
+                    }
+                    Store(p, y + o0);
+                    Store(q, y + o1);
+                    if (o0 == hi - 2 * vw)
+                        break;
+                }
+                global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.ForwardColumns(a, xPlane, cf, sf, y, oy, hi, a.Geometry.OutWidth);
+            }
 
             /// <inheritdoc/>
-            /// <remarks>k = 5: the generic row.</remarks>
-            public static void InputGradient(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, int y) => global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.InputGradient(a, b, c, y);
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            public static void InputGradient(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, int y)
+            {
+                int vw = global::System.Numerics.Vector<T>.Count, width = a.Geometry.Width, lo = Spec.Padding, hi = width - Spec.Padding;
+                if (hi - lo < 2 * vw)
+                {
+                    global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.InputGradient(a, b, c, y);
+                    return;
+                }
+                T* gPlane = a.OutputRow(b, c, 0), cf = a.ChannelTaps(b, c), sf = a.SpatialRow(b, 0);
+                T* dx = a.GradInput + ((long)b * a.Geometry.Channels + c) * a.Geometry.InPlane + (long)y * width;
+                long tap = a.Geometry.OutPlane;
+                // Output rows that tap rows ky reach from input row y (oy = y + Padding - ky * Dilation), shifted right by the padding.
+                int oy0 = y + 2;
+                bool in0 = (uint)oy0 < (uint)a.Geometry.OutHeight;
+                long r0 = (long)oy0 * width + Spec.Padding;
+                int oy1 = y + 1;
+                bool in1 = (uint)oy1 < (uint)a.Geometry.OutHeight;
+                long r1 = (long)oy1 * width + Spec.Padding;
+                int oy2 = y;
+                bool in2 = (uint)oy2 < (uint)a.Geometry.OutHeight;
+                long r2 = (long)oy2 * width + Spec.Padding;
+                int oy3 = y - 1;
+                bool in3 = (uint)oy3 < (uint)a.Geometry.OutHeight;
+                long r3 = (long)oy3 * width + Spec.Padding;
+                int oy4 = y - 2;
+                bool in4 = (uint)oy4 < (uint)a.Geometry.OutHeight;
+                long r4 = (long)oy4 * width + Spec.Padding;
+                global::System.Numerics.Vector<T> c0 = new(cf[0]), c1 = new(cf[1]), c2 = new(cf[2]), c3 = new(cf[3]), c4 = new(cf[4]), c5 = new(cf[5]), c6 = new(cf[6]), c7 = new(cf[7]), c8 = new(cf[8]), c9 = new(cf[9]), c10 = new(cf[10]), c11 = new(cf[11]), c12 = new(cf[12]), c13 = new(cf[13]), c14 = new(cf[14]), c15 = new(cf[15]), c16 = new(cf[16]), c17 = new(cf[17]), c18 = new(cf[18]), c19 = new(cf[19]), c20 = new(cf[20]), c21 = new(cf[21]), c22 = new(cf[22]), c23 = new(cf[23]), c24 = new(cf[24]);
+                global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.InputGradientColumns(a, gPlane, cf, sf, dx, y, 0, lo);
+                for (int next = lo; ; next += 2 * vw)
+                {
+                    int o0 = global::System.Math.Min(next, hi - 2 * vw), o1 = o0 + vw;
+                    var p = global::System.Numerics.Vector<T>.Zero;
+                    var q = global::System.Numerics.Vector<T>.Zero;
+                    if (in0)
+                    {
+                        p = Tap(p, Load(gPlane + r0 + o0), c0, Load(sf + r0 + o0));
+                        q = Tap(q, Load(gPlane + r0 + o1), c0, Load(sf + r0 + o1));
+                        p = Tap(p, Load(gPlane + r0 + o0 - 1), c1, Load(sf + tap + r0 + o0 - 1));
+                        q = Tap(q, Load(gPlane + r0 + o1 - 1), c1, Load(sf + tap + r0 + o1 - 1));
+                        p = Tap(p, Load(gPlane + r0 + o0 - 2), c2, Load(sf + 2 * tap + r0 + o0 - 2));
+                        q = Tap(q, Load(gPlane + r0 + o1 - 2), c2, Load(sf + 2 * tap + r0 + o1 - 2));
+                        p = Tap(p, Load(gPlane + r0 + o0 - 3), c3, Load(sf + 3 * tap + r0 + o0 - 3));
+                        q = Tap(q, Load(gPlane + r0 + o1 - 3), c3, Load(sf + 3 * tap + r0 + o1 - 3));
+                        p = Tap(p, Load(gPlane + r0 + o0 - 4), c4, Load(sf + 4 * tap + r0 + o0 - 4));
+                        q = Tap(q, Load(gPlane + r0 + o1 - 4), c4, Load(sf + 4 * tap + r0 + o1 - 4));
+                    }
+                    if (in1)
+                    {
+                        p = Tap(p, Load(gPlane + r1 + o0), c5, Load(sf + 5 * tap + r1 + o0));
+                        q = Tap(q, Load(gPlane + r1 + o1), c5, Load(sf + 5 * tap + r1 + o1));
+                        p = Tap(p, Load(gPlane + r1 + o0 - 1), c6, Load(sf + 6 * tap + r1 + o0 - 1));
+                        q = Tap(q, Load(gPlane + r1 + o1 - 1), c6, Load(sf + 6 * tap + r1 + o1 - 1));
+                        p = Tap(p, Load(gPlane + r1 + o0 - 2), c7, Load(sf + 7 * tap + r1 + o0 - 2));
+                        q = Tap(q, Load(gPlane + r1 + o1 - 2), c7, Load(sf + 7 * tap + r1 + o1 - 2));
+                        p = Tap(p, Load(gPlane + r1 + o0 - 3), c8, Load(sf + 8 * tap + r1 + o0 - 3));
+                        q = Tap(q, Load(gPlane + r1 + o1 - 3), c8, Load(sf + 8 * tap + r1 + o1 - 3));
+                        p = Tap(p, Load(gPlane + r1 + o0 - 4), c9, Load(sf + 9 * tap + r1 + o0 - 4));
+                        q = Tap(q, Load(gPlane + r1 + o1 - 4), c9, Load(sf + 9 * tap + r1 + o1 - 4));
+                    }
+                    if (in2)
+                    {
+                        p = Tap(p, Load(gPlane + r2 + o0), c10, Load(sf + 10 * tap + r2 + o0));
+                        q = Tap(q, Load(gPlane + r2 + o1), c10, Load(sf + 10 * tap + r2 + o1));
+                        p = Tap(p, Load(gPlane + r2 + o0 - 1), c11, Load(sf + 11 * tap + r2 + o0 - 1));
+                        q = Tap(q, Load(gPlane + r2 + o1 - 1), c11, Load(sf + 11 * tap + r2 + o1 - 1));
+                        p = Tap(p, Load(gPlane + r2 + o0 - 2), c12, Load(sf + 12 * tap + r2 + o0 - 2));
+                        q = Tap(q, Load(gPlane + r2 + o1 - 2), c12, Load(sf + 12 * tap + r2 + o1 - 2));
+                        p = Tap(p, Load(gPlane + r2 + o0 - 3), c13, Load(sf + 13 * tap + r2 + o0 - 3));
+                        q = Tap(q, Load(gPlane + r2 + o1 - 3), c13, Load(sf + 13 * tap + r2 + o1 - 3));
+                        p = Tap(p, Load(gPlane + r2 + o0 - 4), c14, Load(sf + 14 * tap + r2 + o0 - 4));
+                        q = Tap(q, Load(gPlane + r2 + o1 - 4), c14, Load(sf + 14 * tap + r2 + o1 - 4));
+                    }
+                    if (in3)
+                    {
+                        p = Tap(p, Load(gPlane + r3 + o0), c15, Load(sf + 15 * tap + r3 + o0));
+                        q = Tap(q, Load(gPlane + r3 + o1), c15, Load(sf + 15 * tap + r3 + o1));
+                        p = Tap(p, Load(gPlane + r3 + o0 - 1), c16, Load(sf + 16 * tap + r3 + o0 - 1));
+                        q = Tap(q, Load(gPlane + r3 + o1 - 1), c16, Load(sf + 16 * tap + r3 + o1 - 1));
+                        p = Tap(p, Load(gPlane + r3 + o0 - 2), c17, Load(sf + 17 * tap + r3 + o0 - 2));
+                        q = Tap(q, Load(gPlane + r3 + o1 - 2), c17, Load(sf + 17 * tap + r3 + o1 - 2));
+                        p = Tap(p, Load(gPlane + r3 + o0 - 3), c18, Load(sf + 18 * tap + r3 + o0 - 3));
+                        q = Tap(q, Load(gPlane + r3 + o1 - 3), c18, Load(sf + 18 * tap + r3 + o1 - 3));
+                        p = Tap(p, Load(gPlane + r3 + o0 - 4), c19, Load(sf + 19 * tap + r3 + o0 - 4));
+                        q = Tap(q, Load(gPlane + r3 + o1 - 4), c19, Load(sf + 19 * tap + r3 + o1 - 4));
+                    }
+                    if (in4)
+                    {
+                        p = Tap(p, Load(gPlane + r4 + o0), c20, Load(sf + 20 * tap + r4 + o0));
+                        q = Tap(q, Load(gPlane + r4 + o1), c20, Load(sf + 20 * tap + r4 + o1));
+                        p = Tap(p, Load(gPlane + r4 + o0 - 1), c21, Load(sf + 21 * tap + r4 + o0 - 1));
+                        q = Tap(q, Load(gPlane + r4 + o1 - 1), c21, Load(sf + 21 * tap + r4 + o1 - 1));
+                        p = Tap(p, Load(gPlane + r4 + o0 - 2), c22, Load(sf + 22 * tap + r4 + o0 - 2));
+                        q = Tap(q, Load(gPlane + r4 + o1 - 2), c22, Load(sf + 22 * tap + r4 + o1 - 2));
+                        p = Tap(p, Load(gPlane + r4 + o0 - 3), c23, Load(sf + 23 * tap + r4 + o0 - 3));
+                        q = Tap(q, Load(gPlane + r4 + o1 - 3), c23, Load(sf + 23 * tap + r4 + o1 - 3));
+                        p = Tap(p, Load(gPlane + r4 + o0 - 4), c24, Load(sf + 24 * tap + r4 + o0 - 4));
+                        q = Tap(q, Load(gPlane + r4 + o1 - 4), c24, Load(sf + 24 * tap + r4 + o1 - 4));
+                    }
+                    Store(p, dx + o0);
+                    Store(q, dx + o1);
+                    if (o0 == hi - 2 * vw)
+                        break;
+                }
+                global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.InputGradientColumns(a, gPlane, cf, sf, dx, y, hi, width);
+            }
 
             /// <inheritdoc/>
             /// <remarks>The generic row: per tap, a column loop streams one filter-gradient row (faster here than unrolled taps).</remarks>

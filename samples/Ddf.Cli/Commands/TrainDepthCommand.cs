@@ -70,7 +70,7 @@ internal sealed class TrainDepthCommand : Command<TrainDepthCommand.Settings>
                 {
                     var task = progress.AddTask(networks[i].Name, maxValue: settings.Steps);
                     var model = networks[i].Model;
-                    var optimizer = optim.Adam(model.parameters(), lr: 2e-3);
+                    using var optimizer = optim.Adam(model.parameters(), lr: 2e-3);
                     var random = new Random(3);
                     model.train();
                     for (int step = 0; step < settings.Steps; step++)
@@ -87,6 +87,8 @@ internal sealed class TrainDepthCommand : Command<TrainDepthCommand.Settings>
                         task.Increment(1);
                     }
                     rmse[i] = Rmse(Predict(model, Low(testDepth), testRgb), testDepth);
+                    GC.Collect();
+                    GC.WaitForPendingFinalizers();
                 }
             });
 

@@ -64,6 +64,11 @@ internal sealed class TrainMnistCommand : Command<TrainMnistCommand.Settings>
                         Directory.CreateDirectory(settings.Output);
                         model.save(Path.Combine(settings.Output, "mnist-ddf.model.bin"));
                     }
+                    // Free this network's native tensors now rather than from the finalizer thread while the
+                    // next one trains (TorchSharp's dispose scopes are per thread and not made for that).
+                    model.Dispose();
+                    GC.Collect();
+                    GC.WaitForPendingFinalizers();
                 }
             });
 

@@ -18,7 +18,7 @@ internal static class MnistTrainer
     {
         var clock = Stopwatch.StartNew();
         const double peak = 5e-3;
-        var optimizer = optim.Adam(model.parameters(), lr: peak);
+        using var optimizer = optim.Adam(model.parameters(), lr: peak);
         var random = new Random(seed);
         var order = (int[])train.Clone();
         int stepsPerEpoch = (order.Length + batchSize - 1) / batchSize, total = epochs * stepsPerEpoch, step = 0;

@@ -171,7 +171,8 @@ public sealed partial class DdfGenerator
 
         private static string Offset(int value) => value switch { 0 => "", > 0 => $" + {value}", _ => $" - {-value}" };
 
-        private static string TapOffset(int t) => t switch { 0 => "", 1 => " + tap", _ => $" + {t} * tap" };
+        /// <summary>The offset of tap t in a tap-major array whose taps are <paramref name="stride"/> apart: "", " + tap", " + 2 * tap".</summary>
+        private static string TapOffset(int t, string stride = "tap") => t switch { 0 => "", 1 => $" + {stride}", _ => $" + {t} * {stride}" };
 
         private static void WriteForwardRow(SourceWriter w, DdfSpec spec, string generic)
         {

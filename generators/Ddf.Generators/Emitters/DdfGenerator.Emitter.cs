@@ -9,7 +9,7 @@ namespace Ddf.Generators;
 
 public sealed partial class DdfGenerator
 {
-    /// <summary>Writes the generated files of one spec: module, autograd function, CPU kernels.</summary>
+    /// <summary>Writes the generated files of one spec: module, autograd function, CPU and GPU kernels.</summary>
     internal static partial class Emitter
     {
         /// <summary>The version stamped into [GeneratedCode].</summary>
@@ -26,6 +26,7 @@ public sealed partial class DdfGenerator
             output.AddSource($"{spec.HintPrefix}.Module.g.cs", SourceText.From(module, System.Text.Encoding.UTF8));
             output.AddSource($"{spec.HintPrefix}.Autograd.g.cs", SourceText.From(File(spec, $"partial class {spec.TypeName}", WriteAutograd), System.Text.Encoding.UTF8));
             output.AddSource($"{spec.HintPrefix}.Kernels.Cpu.g.cs", SourceText.From(File(spec, $"partial class {spec.TypeName}", WriteCpuKernels), System.Text.Encoding.UTF8));
+            output.AddSource($"{spec.HintPrefix}.Kernels.Gpu.g.cs", SourceText.From(File(spec, $"partial class {spec.TypeName}", WriteGpuKernels), System.Text.Encoding.UTF8));
         }
 
         /// <summary>

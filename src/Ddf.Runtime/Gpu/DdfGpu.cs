@@ -1,0 +1,171 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Ddf.Runtime;
+
+/// <summary>
+/// Runs DDF kernel sets (<see cref="DdfGpuKernelSet"/>) on any ILGPU accelerator: the caller's, on the
+/// caller's stream. Arguments are checked on the host; kernels are loaded once per accelerator; both
+/// gradient reductions run in two stages with a fixed order, so results are bitwise reproducible.
+/// Thread-safe. Views are flat NCHW: input (B, C, H, W), channel filter (B, C, k, k), spatial filter
+/// (B, k*k, Ho, Wo), output (B, C, Ho, Wo); an empty view is an absent filter or an unwanted gradient.
+/// </summary>
+public static class DdfGpu
+{
+    /// <summary>Blocks the spatial-filter gradient aims for before it splits channels into more partial groups.</summary>
+    private const int TargetBlocks = 1024;
+
+    /// <summary>At most this many channel groups (each one a spatial-gradient-sized scratch buffer).</summary>
+    private const int MaxChannelGroups = 8;
+
+    private static readonly ConditionalWeakTable<AcceleratorStream, GpuScratch> Scratch = new();
+
+    /// <summary>Writes the DDF output of <paramref name="input"/> into <paramref name="output"/> (queued on <paramref name="stream"/>).</summary>
+    public static void Forward<T>(AcceleratorStream stream, DdfGpuKernelSet kernels, ArrayView<T> input, ArrayView<T> channelFilter,
+        ArrayView<T> spatialFilter, ArrayView<T> output, DdfGeometry geometry) where T : unmanaged, INumber<T>
+    {
+        var loaded = Prepare<T>(stream, kernels, geometry);
+        CheckInputs(kernels, input, channelFilter, spatialFilter, geometry);
+        Check(output, nameof(output), (long)geometry.Batch * geometry.Channels * geometry.OutPlane, "(B, C, Ho, Wo)");
+        if (output.Length == 0)
+            return;
+        var launch = Launch(kernels, geometry, 1, 1, 0, false, false);
+        var config = kernels.Layout == DdfGpuLayout.Tiled
+            ? Tiled(DdfGpuTiling.Tiles(geometry.OutHeight, geometry.OutWidth), Blocks(geometry.Channels, DdfGpuTiling.ChannelsPerBlock), geometry.Batch)
+            : Flat(output.Length);
+        loaded.Forward(stream, config, input, channelFilter, spatialFilter, output, launch);
+    }
+
+    /// <summary>
+    /// Writes the gradients whose views are not empty, for upstream gradient <paramref name="gradOutput"/>
+    /// (queued on <paramref name="stream"/>).
+    /// </summary>
+    public static void Backward<T>(AcceleratorStream stream, DdfGpuKernelSet kernels, ArrayView<T> input, ArrayView<T> channelFilter,
+        ArrayView<T> spatialFilter, ArrayView<T> gradOutput, ArrayView<T> gradInput, ArrayView<T> gradChannelFilter, ArrayView<T> gradSpatialFilter,
+        DdfGeometry geometry) where T : unmanaged, INumber<T>
+    {
+        var loaded = Prepare<T>(stream, kernels, geometry);
+        var g = geometry;
+        CheckInputs(kernels, input, channelFilter, spatialFilter, g);
+        Check(gradOutput, nameof(gradOutput), (long)g.Batch * g.Channels * g.OutPlane, "(B, C, Ho, Wo)");
+        bool wantInput = gradInput.Length > 0, wantChannel = gradChannelFilter.Length > 0, wantSpatial = gradSpatialFilter.Length > 0;
+        if (wantInput)
+            Check(gradInput, nameof(gradInput), input.Length, "(B, C, H, W), like input");
+        if (wantChannel)
+            Check(gradChannelFilter, nameof(gradChannelFilter), channelFilter.Length, "(B, C, k, k), like channelFilter");
+        if (wantSpatial)
+            Check(gradSpatialFilter, nameof(gradSpatialFilter), spatialFilter.Length, "(B, k*k, Ho, Wo), like spatialFilter");
+        if (gradOutput.Length == 0 || input.Length == 0)
+        {
+            foreach (var view in new[] { gradInput, gradChannelFilter, gradSpatialFilter })
+                if (view.Length > 0)
+                    view.MemSetToZero(stream);
+            return;
+        }
+
+        bool tiled = kernels.Layout == DdfGpuLayout.Tiled;
+        if (wantInput)
+        {
+            var config = tiled
+                ? Tiled(DdfGpuTiling.Tiles(g.Height, g.Width), Blocks(g.Channels, DdfGpuTiling.ChannelsPerBlock), g.Batch)
+                : Flat(gradInput.Length);
+            loaded.InputGradient(stream, config, gradOutput, channelFilter, spatialFilter, gradInput, Launch(kernels, g, 1, 1, 0, false, false));
+        }
+        if (!wantChannel && !wantSpatial)
+            return;
+
+        // Stage one writes partial sums: the spatial gradient per channel group, the channel gradient per
+        // pixel tile (or output row); stage two adds them in order.
+        int tiles = tiled ? DdfGpuTiling.Tiles(g.OutHeight, g.OutWidth) : g.OutHeight;
+        int groups = tiled ? Math.Clamp(Blocks(TargetBlocks, tiles * g.Batch), 1, Math.Min(MaxChannelGroups, g.Channels)) : 1;
+        int perGroup = Blocks(g.Channels, groups);
+        groups = Blocks(g.Channels, perGroup);
+        long spatialPartials = wantSpatial && groups > 1 ? (long)g.Batch * groups * g.Taps * g.OutPlane : 0;
+        long channelPartials = wantChannel ? (long)g.Batch * g.Channels * g.Taps * tiles : 0;
+        var scratch = Scratch.GetValue(stream, s => new GpuScratch(s.Accelerator));
+        lock (scratch)
+        {
+            var buffer = scratch.Rent<T>(spatialPartials + channelPartials);
+            var spatialStage = spatialPartials > 0 ? buffer.SubView(0, spatialPartials) : gradSpatialFilter;
+            var channelStage = channelPartials > 0 ? buffer.SubView(spatialPartials, channelPartials) : default;
+            var launch = Launch(kernels, g, groups, perGroup, tiles, wantChannel, wantSpatial);
+            var config = tiled
+                ? Tiled(tiles, groups, g.Batch)
+                : Flat(Math.Max(wantSpatial ? spatialStage.Length : 0, channelPartials));
+            loaded.FilterGradients(stream, config, input, gradOutput, channelFilter, spatialFilter, spatialStage, channelStage, launch);
+            if (spatialPartials > 0)
+                loaded.SumGroups(stream, Flat(gradSpatialFilter.Length), spatialStage, gradSpatialFilter, groups, g.Taps * (int)g.OutPlane);
+            if (wantChannel)
+                loaded.SumGroups(stream, Flat(gradChannelFilter.Length), channelStage, gradChannelFilter, tiles, 1);
+        }
+    }
+
+    private static LoadedGpuKernels<T> Prepare<T>(AcceleratorStream stream, DdfGpuKernelSet kernels, DdfGeometry g) where T : unmanaged, INumber<T>
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(kernels);
+        if (!kernels.Serves(g))
+            throw new ArgumentException(
+                $"These kernels are specialised to k = {kernels.KernelSize}, dilation {kernels.Dilation}, stride {kernels.Stride}; " +
+                $"the geometry has k = {g.KernelSize}, dilation {g.Dilation}, stride {g.Stride}.", "geometry");
+        if (g.Batch < 0 || g.Channels < 0 || g.Height < 1 || g.Width < 1 || g.KernelSize < 1 || g.KernelSize % 2 == 0 || g.Dilation < 1 || g.Stride < 1)
+            throw new ArgumentException($"Invalid DDF geometry {g}: sizes must be positive and the kernel size odd.", "geometry");
+        if (g.Batch > ushort.MaxValue || (long)g.Batch * g.Channels * Math.Max(g.InPlane, g.OutPlane * g.Taps) > int.MaxValue)
+            throw new ArgumentException($"The DDF GPU kernels index with 32-bit grids; geometry {g} is too large: split the batch.", "geometry");
+        if (kernels.Layout == DdfGpuLayout.Tiled && stream.Accelerator.WarpSize != 32)
+            throw new NotSupportedException(
+                $"The tiled DDF kernels need a warp size of 32; accelerator '{stream.Accelerator.Name}' has {stream.Accelerator.WarpSize}.");
+        return kernels.LoadOn<T>(stream.Accelerator);
+    }
+
+    private static void CheckInputs<T>(DdfGpuKernelSet kernels, ArrayView<T> input, ArrayView<T> channelFilter, ArrayView<T> spatialFilter, DdfGeometry g)
+        where T : unmanaged
+    {
+        Check(input, nameof(input), (long)g.Batch * g.Channels * g.InPlane, "(B, C, H, W)");
+        if (kernels.HasChannelFilter)
+            Check(channelFilter, nameof(channelFilter), (long)g.Batch * g.Channels * g.Taps, "(B, C, k, k)");
+        else if (channelFilter.Length != 0)
+            throw new ArgumentException("These kernels have no channel branch: pass an empty channelFilter.", nameof(channelFilter));
+        if (kernels.HasSpatialFilter)
+            Check(spatialFilter, nameof(spatialFilter), (long)g.Batch * g.Taps * g.OutPlane, "(B, k*k, Ho, Wo)");
+        else if (spatialFilter.Length != 0)
+            throw new ArgumentException("These kernels have no spatial branch: pass an empty spatialFilter.", nameof(spatialFilter));
+    }
+
+    private static void Check<T>(ArrayView<T> view, string name, long expected, string shape) where T : unmanaged
+    {
+        if (view.Length != expected)
+            throw new ArgumentException($"{name} has {view.Length} elements; it needs {expected} {shape}.", name);
+    }
+
+    private static DdfGpuLaunch Launch(DdfGpuKernelSet kernels, DdfGeometry g, int groups, int perGroup, int tiles, bool wantChannel, bool wantSpatial) =>
+        new(g, kernels.HasChannelFilter, kernels.HasSpatialFilter, kernels.Combine, groups, perGroup, tiles, wantChannel, wantSpatial);
+
+    private static int Blocks(long count, int size) => (int)((count + size - 1) / size);
+
+    private static KernelConfig Tiled(int tiles, int y, int z) =>
+        new(new Index3D(tiles, y, z), new Index3D(DdfGpuTiling.Width, DdfGpuTiling.Height, 1));
+
+    private static KernelConfig Flat(long count) =>
+        new(new Index3D(Math.Max(1, Blocks(count, DdfGpuTiling.FlatGroupSize)), 1, 1), new Index3D(DdfGpuTiling.FlatGroupSize, 1, 1));
+
+    /// <summary>One stream's scratch for partial sums, grown on demand; the stream orders its reuse.</summary>
+    private sealed class GpuScratch(Accelerator accelerator)
+    {
+        private MemoryBuffer1D<byte, Stride1D.Dense>? buffer;
+
+        public ArrayView<T> Rent<T>(long length) where T : unmanaged
+        {
+            long bytes = Math.Max(1, length) * Unsafe.SizeOf<T>();
+            if (buffer is null || buffer.Length < bytes)
+            {
+                buffer?.Dispose(); // frees only after the work queued on it has finished (cuMemFree synchronises)
+                buffer = accelerator.Allocate1D<byte>(bytes);
+            }
+            return buffer.View.AsContiguous().SubView(0, bytes).Cast<T>();
+        }
+    }
+}

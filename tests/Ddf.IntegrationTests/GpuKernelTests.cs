@@ -1,0 +1,94 @@
+using System;
+using System.Collections.Generic;
+using Ddf.Runtime;
+using Xunit;
+
+namespace Ddf.IntegrationTests;
+
+/// <summary>
+/// The generated (tiled, unrolled) and generic GPU kernels, run on ILGPU's CPU accelerator, against the managed
+/// CPU kernels of the same spec: forward and all three gradients to 1e-5 in float32, at small odd and
+/// non-square sizes, with several channel blocks and channel groups.
+/// </summary>
+public sealed class GpuKernelTests(GpuKernelHarness harness) : IClassFixture<GpuKernelHarness>
+{
+    private const double Tolerance = 1e-5;
+
+    /// <summary>(batch, channels, height, width): odd, non-square, one or several channel blocks and groups.</summary>
+    private static readonly (int B, int C, int H, int W)[] Sizes = [(2, 3, 7, 6), (1, 10, 13, 5), (2, 9, 5, 37)];
+
+    public static TheoryData<string> GeneratedLayers() => new(Layers.Keys);
+
+    private static readonly Dictionary<string, (DdfCpuKernelSet Cpu, DdfGpuKernelSet Gpu, int K, int Dilation, int Stride)> Layers = new()
+    {
+        ["k3"] = (DefaultDdf.CpuKernels.Set, DefaultDdf.GpuKernels.Set, 3, 1, 1),
+        ["k5 dilation 2 add"] = (Dilated5Add.CpuKernels.Set, Dilated5Add.GpuKernels.Set, 5, 2, 1),
+        ["k3 stride 2"] = (Strided3.CpuKernels.Set, Strided3.GpuKernels.Set, 3, 1, 2),
+        ["k7"] = (Heads4k7.CpuKernels.Set, Heads4k7.GpuKernels.Set, 7, 1, 1),
+        ["k3 spatial only"] = (SpatialOnlySigmoid.CpuKernels.Set, SpatialOnlySigmoid.GpuKernels.Set, 3, 1, 1),
+        ["k5 channel only stride 2"] = (ChannelOnlyStrided.CpuKernels.Set, ChannelOnlyStrided.GpuKernels.Set, 5, 1, 2),
+        ["k5 stride 2 add"] = (InteropK5AddStrided.CpuKernels.Set, InteropK5AddStrided.GpuKernels.Set, 5, 1, 2),
+        ["k7 dilation 2 stride 2 add"] = (GpuK7Dilated2Strided2Add.CpuKernels.Set, GpuK7Dilated2Strided2Add.GpuKernels.Set, 7, 2, 2),
+        ["k3 spatial only dilation 2 stride 2"] = (GpuSpatialDilated2Strided2.CpuKernels.Set, GpuSpatialDilated2Strided2.GpuKernels.Set, 3, 2, 2),
+        ["k3 channel only stride 2 add"] = (GpuChannelStrided2.CpuKernels.Set, GpuChannelStrided2.GpuKernels.Set, 3, 1, 2),
+        ["k9 (generic GPU kernels)"] = (GpuK9.CpuKernels.Set, GpuK9.GpuKernels.Set, 9, 1, 1),
+    };
+
+    [Theory]
+    [MemberData(nameof(GeneratedLayers))]
+    public void Generated_gpu_kernels_match_the_cpu_kernels(string layer)
+    {
+        var (cpu, gpu, k, dilation, stride) = Layers[layer];
+        Assert.Equal(k <= 7 ? DdfGpuLayout.Tiled : DdfGpuLayout.Flat, gpu.Layout);
+        foreach (var (b, c, h, w) in Sizes)
+            Compare(cpu, gpu, new DdfGeometry(b, c, h, w, k, dilation, stride), gpu.Branches, seed: h * 31 + w);
+    }
+
+    public static TheoryData<int, int, int, FilterBranches, KernelCombine> GenericCases()
+    {
+        var cases = new TheoryData<int, int, int, FilterBranches, KernelCombine>();
+        foreach (int k in new[] { 1, 3, 5, 7 })
+        {
+            cases.Add(k, 1, 1, FilterBranches.Both, KernelCombine.Mul);
+            cases.Add(k, 2, 2, FilterBranches.Both, KernelCombine.Add);
+        }
+        cases.Add(3, 2, 1, FilterBranches.Spatial, KernelCombine.Mul);
+        cases.Add(5, 1, 2, FilterBranches.Channel, KernelCombine.Mul);
+        return cases;
+    }
+
+    [Theory]
+    [MemberData(nameof(GenericCases))]
+    public void Generic_gpu_kernels_match_the_generic_cpu_kernels(int k, int dilation, int stride, FilterBranches branches, KernelCombine combine)
+    {
+        var gpu = DdfGpuKernelSet.Generic(branches, combine);
+        var cpu = DdfCpuKernelSet.Generic(branches != FilterBranches.Spatial, branches != FilterBranches.Channel, combine);
+        foreach (var (b, c, h, w) in Sizes)
+            Compare(cpu, gpu, new DdfGeometry(b, c, h, w, k, dilation, stride), branches, seed: k * 7 + h);
+    }
+
+    [Fact]
+    public void Gpu_results_are_bitwise_reproducible()
+    {
+        var g = new DdfGeometry(2, 10, 13, 37, 3, 1, 1);
+        var data = GpuKernelHarness.RandomData(g, true, true, seed: 5);
+        var first = harness.RunGpu(DefaultDdf.GpuKernels.Set, g, data);
+        var second = harness.RunGpu(DefaultDdf.GpuKernels.Set, g, data);
+        Assert.Equal(first.Output, second.Output);
+        Assert.Equal(first.GradInput, second.GradInput);
+        Assert.Equal(first.GradChannel, second.GradChannel);
+        Assert.Equal(first.GradSpatial, second.GradSpatial);
+    }
+
+    private void Compare(DdfCpuKernelSet cpu, DdfGpuKernelSet gpu, DdfGeometry g, FilterBranches branches, int seed)
+    {
+        var data = GpuKernelHarness.RandomData(g, branches != FilterBranches.Spatial, branches != FilterBranches.Channel, seed);
+        var expected = GpuKernelHarness.RunCpu(cpu, g, data);
+        var actual = harness.RunGpu(gpu, g, data);
+        string at = $"{g}";
+        GpuKernelHarness.Close(expected.Output, actual.Output, Tolerance, $"output {at}");
+        GpuKernelHarness.Close(expected.GradInput, actual.GradInput, Tolerance, $"input gradient {at}");
+        GpuKernelHarness.Close(expected.GradChannel, actual.GradChannel, Tolerance, $"channel-filter gradient {at}");
+        GpuKernelHarness.Close(expected.GradSpatial, actual.GradSpatial, Tolerance, $"spatial-filter gradient {at}");
+    }
+}

@@ -22,6 +22,7 @@ internal static class GeneratorHarness
         MetadataReference.CreateFromFile(typeof(Ddf.Runtime.DdfGeometry).Assembly.Location),
         MetadataReference.CreateFromFile(typeof(Ddf.ops).Assembly.Location),
         MetadataReference.CreateFromFile(typeof(TorchSharp.torch).Assembly.Location),
+        MetadataReference.CreateFromFile(typeof(ILGPU.ArrayView<float>).Assembly.Location),
     ];
 
     public static CSharpCompilation Compile(bool allowUnsafe = true, params string[] sources) =>

@@ -24,6 +24,8 @@ public class SnapshotTests
         { "BlockNamespace", "namespace Demo.Blocks\n{\n    [Ddf.DynamicFilter]\n    public partial class BlockDdf\n    {\n    }\n}\n" },
         { "GlobalNamespace", "[Ddf.DynamicFilter(KernelSize = 3, Stride = 3, Combine = Ddf.KernelCombine.Add)]\npublic partial class GlobalDdf;\n" },
         // The layer that tests/Ddf.Package.Tests declares in a consumer of the packed Ddf.Compiler package.
+        { "ChannelOnlyStride2", "namespace Demo;\n\n[Ddf.DynamicFilter(Branches = Ddf.FilterBranches.Channel, Stride = 2, Combine = Ddf.KernelCombine.Add)]\npublic partial class DdfChannelDown;\n" },
+        { "Kernel9", "namespace Demo;\n\n[Ddf.DynamicFilter(KernelSize = 9)]\npublic partial class Ddf9x9;\n" },
         { "PackageConsumer", "[Ddf.DynamicFilter(KernelSize = 5)]\npartial class Layer;\n" },
         { "UpSelf2", "namespace Demo;\n\n[Ddf.DynamicFilterUp]\npublic partial class Up2;\n" },
         { "UpSelf4", "namespace Demo;\n\n[Ddf.DynamicFilterUp(ScaleFactor = 4, KernelSize = 5, Heads = 2)]\npublic partial class Up4;\n" },
@@ -40,7 +42,7 @@ public class SnapshotTests
 
         Assert.Empty(result.Diagnostics);
         Assert.Empty(GeneratorHarness.Errors(output));
-        Assert.Equal(3, result.GeneratedTrees.Length);
+        Assert.Equal(4, result.GeneratedTrees.Length);
         SnapshotAssert.Match(result, $"{nameof(SnapshotTests)}.{name}");
         CacheAssert.RerunIsCached(compilation, driver, result);
     }

@@ -117,12 +117,15 @@ public sealed partial class DdfGenerator
             return text.ToString();
         }
 
+        /// <summary>Channel-filter tap t of the current plane (base <c>cf</c>).</summary>
+        private static string ChannelTapAt(int t) => t == 0 ? "channelFilter[cf]" : $"channelFilter[cf + {t}]";
+
         /// <summary>The combined weight of tap t for channel-filter base <c>cf</c> (spatial tap in s{t}).</summary>
         private static string TapWeightExpression(DdfSpec spec, int t) => spec.Branches switch
         {
             BranchesMode.Spatial => $"s{t}",
-            BranchesMode.Channel => $"channelFilter[cf + {t}]",
-            _ => spec.Combine == CombineMode.Add ? $"(s{t} + channelFilter[cf + {t}])" : $"(s{t} * channelFilter[cf + {t}])",
+            BranchesMode.Channel => ChannelTapAt(t),
+            _ => spec.Combine == CombineMode.Add ? $"(s{t} + {ChannelTapAt(t)})" : $"(s{t} * {ChannelTapAt(t)})",
         };
 
         private static void WriteGpuForward(SourceWriter w, DdfSpec spec)
@@ -218,8 +221,9 @@ public sealed partial class DdfGenerator
                 }
             }
             // With stride 1 the zero-filled tile already zeroes taps that miss the output; with a stride, taps whose
-            // offset the stride skips still point into the tile, so channel-filter terms get a 0/1 mask.
-            bool masked = strided && spec.HasChannel;
+            // offset the stride skips still point into the tile, so channel-filter terms not multiplied by a
+            // (zeroed) spatial tap get a 0/1 mask.
+            bool masked = strided && spec.HasChannel && !(spec.HasSpatial && spec.Combine == CombineMode.Mul);
             if (masked)
             {
                 w.WriteLine("// 1 where tap t reads an output pixel, 0 where the stride skips it.");
@@ -242,12 +246,12 @@ public sealed partial class DdfGenerator
             w.Indentation++;
             for (int t = 0; t < spec.Taps; t++)
             {
-                string channel = masked ? $"m{t} * channelFilter[cf + {t}]" : $"channelFilter[cf + {t}]";
+                string channel = masked ? $"m{t} * {ChannelTapAt(t)}" : ChannelTapAt(t);
                 string weight = spec.Branches switch
                 {
                     BranchesMode.Spatial => $"s{t}",
                     BranchesMode.Channel => masked ? $"({channel})" : channel,
-                    _ => spec.Combine == CombineMode.Add ? $"(s{t} + {channel})" : $"(s{t} * channelFilter[cf + {t}])",
+                    _ => spec.Combine == CombineMode.Add ? $"(s{t} + {channel})" : $"(s{t} * {ChannelTapAt(t)})",
                 };
                 w.WriteLine($"sum += tile[ry{t / k} + rx{t % k}] * {weight};");
             }
@@ -311,7 +315,7 @@ public sealed partial class DdfGenerator
             {
                 w.WriteLine($"p = go * tile[{InputTapOffset(spec, t)}];");
                 if (spec.HasSpatial)
-                    w.WriteLine(mul ? $"a{t} += p * channelFilter[cf + {t}];" : $"a{t} += p;");
+                    w.WriteLine(mul ? $"a{t} += p * {ChannelTapAt(t)};" : $"a{t} += p;");
                 if (spec.HasChannel)
                 {
                     w.WriteLine("if (wantChannel)");

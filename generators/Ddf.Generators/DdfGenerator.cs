@@ -7,7 +7,8 @@ namespace Ddf.Generators;
 
 /// <summary>
 /// Turns every <c>[DynamicFilter]</c> and <c>[DynamicFilterUp]</c> partial class into a TorchSharp DDF
-/// (or DDF-Up) layer: its module, an autograd function, and CPU kernels specialised to the spec. Pipeline wiring only: parsing is in
+/// (or DDF-Up) layer: its module, an autograd function, and CPU and GPU kernels specialised to the spec. A project
+/// that does not reference TorchSharp gets the spec's constants and kernels only. Pipeline wiring only: parsing is in
 /// <c>DdfGenerator.Parser.cs</c>, emission in <c>Emitters/</c>.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
@@ -15,6 +16,7 @@ public sealed partial class DdfGenerator : IIncrementalGenerator
 {
     internal const string DynamicFilterAttribute = "Ddf.DynamicFilterAttribute";
     internal const string DynamicFilterUpAttribute = "Ddf.DynamicFilterUpAttribute";
+    internal const string TorchSharpType = "TorchSharp.torch";
 
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -44,6 +46,10 @@ public sealed partial class DdfGenerator : IIncrementalGenerator
             .Where(static result => result.Spec is not null)
             .Select(static (result, _) => result.Spec!)
             .WithTrackingName(TrackingNames.Spec);
-        context.RegisterSourceOutput(specs, static (output, spec) => Emitter.Emit(output, spec));
+        // A bool, so edits elsewhere in the compilation leave the emitters cached.
+        var torchSharp = context.CompilationProvider
+            .Select(static (compilation, _) => compilation.GetTypeByMetadataName(TorchSharpType) is not null)
+            .WithTrackingName(TrackingNames.TorchSharp);
+        context.RegisterSourceOutput(specs.Combine(torchSharp), static (output, input) => Emitter.Emit(output, input.Left, layers: input.Right));
     }
 }

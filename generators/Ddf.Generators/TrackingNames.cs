@@ -8,4 +8,7 @@ public static class TrackingNames
 
     /// <summary>Valid specs only: the input of the emitters.</summary>
     public const string Spec = nameof(Spec);
+
+    /// <summary>Whether the compilation references TorchSharp (layers) or not (kernels only).</summary>
+    public const string TorchSharp = nameof(TorchSharp);
 }

@@ -25,10 +25,16 @@ internal static class GeneratorHarness
         MetadataReference.CreateFromFile(typeof(ILGPU.ArrayView<float>).Assembly.Location),
     ];
 
-    public static CSharpCompilation Compile(bool allowUnsafe = true, params string[] sources) =>
+    public static CSharpCompilation Compile(bool allowUnsafe = true, params string[] sources) => Create(References, allowUnsafe, sources);
+
+    /// <summary>A compilation that references Ddf.Runtime and ILGPU but not TorchSharp (the generator then emits kernels only).</summary>
+    public static CSharpCompilation CompileWithoutTorchSharp(string source) =>
+        Create([.. References.Where(r => !r.Display!.EndsWith("TorchSharp.dll", StringComparison.Ordinal))], true, [source]);
+
+    private static CSharpCompilation Create(IEnumerable<MetadataReference> references, bool allowUnsafe, string[] sources) =>
         CSharpCompilation.Create("Tests",
             sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Source{i}.cs")),
-            References,
+            references,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: allowUnsafe, nullableContextOptions: NullableContextOptions.Enable));
 
     public static GeneratorDriver Driver() =>

@@ -1,3 +1,5 @@
+using System;
+using System.Linq;
 using Xunit;
 
 namespace Ddf.Compiler.Tests;
@@ -44,6 +46,22 @@ public class SnapshotTests
         Assert.Empty(GeneratorHarness.Errors(output));
         Assert.Equal(4, result.GeneratedTrees.Length);
         SnapshotAssert.Match(result, $"{nameof(SnapshotTests)}.{name}");
+        CacheAssert.RerunIsCached(compilation, driver, result);
+    }
+
+    [Fact]
+    public void Without_TorchSharp_only_the_spec_and_kernels_are_generated()
+    {
+        const string source = "namespace Demo;\n\n[Ddf.DynamicFilter(KernelSize = 5, Stride = 2)]\npublic partial class KernelsOnly;\n";
+        var compilation = GeneratorHarness.CompileWithoutTorchSharp(source);
+        Assert.Null(compilation.GetTypeByMetadataName("TorchSharp.torch"));
+        var (driver, result, output) = GeneratorHarness.Run(compilation);
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(GeneratorHarness.Errors(output));
+        Assert.Equal(["Demo.KernelsOnly.Kernels.Cpu.g.cs", "Demo.KernelsOnly.Kernels.Gpu.g.cs", "Demo.KernelsOnly.Spec.g.cs"],
+            result.Results.Single().GeneratedSources.Select(s => s.HintName).Order(StringComparer.Ordinal));
+        SnapshotAssert.Match(result, $"{nameof(SnapshotTests)}.KernelsOnly");
         CacheAssert.RerunIsCached(compilation, driver, result);
     }
 }

@@ -18,16 +18,31 @@ public sealed partial class DdfGenerator
         internal const string GeneratedCode = $"[global::System.CodeDom.Compiler.GeneratedCode(\"Ddf.Compiler\", \"{Version}\")]";
         private const string Tensor = "global::TorchSharp.torch.Tensor";
 
-        public static void Emit(SourceProductionContext output, DdfSpec spec)
+        /// <summary>
+        /// Writes the files of one spec: with TorchSharp (<paramref name="layers"/>) the module, autograd function and
+        /// kernels; without it the spec's constants and its CPU and GPU kernels, usable on raw memory.
+        /// </summary>
+        public static void Emit(SourceProductionContext output, DdfSpec spec, bool layers)
         {
-            var module = spec.Kind == LayerKind.Upsample
-                ? File(spec, UpModuleDeclaration(spec), WriteUpModule)
-                : File(spec, ModuleDeclaration(spec), WriteModule);
-            output.AddSource($"{spec.HintPrefix}.Module.g.cs", SourceText.From(module, System.Text.Encoding.UTF8));
-            output.AddSource($"{spec.HintPrefix}.Autograd.g.cs", SourceText.From(File(spec, $"partial class {spec.TypeName}", WriteAutograd), System.Text.Encoding.UTF8));
-            output.AddSource($"{spec.HintPrefix}.Kernels.Cpu.g.cs", SourceText.From(File(spec, $"partial class {spec.TypeName}", WriteCpuKernels), System.Text.Encoding.UTF8));
-            output.AddSource($"{spec.HintPrefix}.Kernels.Gpu.g.cs", SourceText.From(File(spec, $"partial class {spec.TypeName}", WriteGpuKernels), System.Text.Encoding.UTF8));
+            string partial = $"partial class {spec.TypeName}";
+            if (layers)
+            {
+                var module = spec.Kind == LayerKind.Upsample
+                    ? File(spec, UpModuleDeclaration(spec), WriteUpModule)
+                    : File(spec, ModuleDeclaration(spec), WriteModule);
+                Add(output, spec, "Module", module);
+                Add(output, spec, "Autograd", File(spec, partial, WriteAutograd));
+            }
+            else
+            {
+                Add(output, spec, "Spec", File(spec, partial, WriteSpecConstants));
+            }
+            Add(output, spec, "Kernels.Cpu", File(spec, partial, WriteCpuKernels));
+            Add(output, spec, "Kernels.Gpu", File(spec, partial, WriteGpuKernels));
         }
+
+        private static void Add(SourceProductionContext output, DdfSpec spec, string part, string text) =>
+            output.AddSource($"{spec.HintPrefix}.{part}.g.cs", SourceText.From(text, System.Text.Encoding.UTF8));
 
         /// <summary>
         /// One generated file: the header, the namespace and containing types, <paramref name="declaration"/>

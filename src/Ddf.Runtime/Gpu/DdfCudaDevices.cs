@@ -67,9 +67,9 @@ public static class DdfCudaDevices
             throw new InvalidOperationException($"{call} failed with CUDA error {result}.");
     }
 
-    [DllImport("cuda", EntryPoint = "cuDeviceGet")]
+    [DllImport("libcuda.so.1", EntryPoint = "cuDeviceGet")]
     private static extern int CuDeviceGet(out int device, int ordinal);
 
-    [DllImport("cuda", EntryPoint = "cuDevicePrimaryCtxRetain")]
+    [DllImport("libcuda.so.1", EntryPoint = "cuDevicePrimaryCtxRetain")]
     private static extern int CuDevicePrimaryCtxRetain(out IntPtr context, int device);
 }

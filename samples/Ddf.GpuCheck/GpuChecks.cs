@@ -110,6 +110,14 @@ internal static class GpuChecks
             });
             report.Line($"| {name}: forward | {forward:0.000} | {forward / floor:0.0} |");
             report.Line($"| {name}: forward+backward | {both:0.000} | {both / floor:0.0} |");
+            if (name != "generated k3")
+                continue;
+            double inputGradient = Time(stream, () =>
+                DdfGpu.Backward<float>(stream, kernels, x.View, cf.View, sf.View, y.View, dx.View, default, default, geometry));
+            double filterGradients = Time(stream, () =>
+                DdfGpu.Backward<float>(stream, kernels, x.View, cf.View, sf.View, y.View, default, dcf.View, dsf.View, geometry));
+            report.Line($"| {name}: backward, input gradient only | {inputGradient:0.000} | {inputGradient / floor:0.0} |");
+            report.Line($"| {name}: backward, filter gradients only | {filterGradients:0.000} | {filterGradients / floor:0.0} |");
         }
         report.Line();
     }

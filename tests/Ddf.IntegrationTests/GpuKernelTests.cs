@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using Ddf.GpuCheck;
 using Ddf.Runtime;
 using Xunit;
 
@@ -14,8 +15,11 @@ public sealed class GpuKernelTests(GpuKernelHarness harness) : IClassFixture<Gpu
 {
     private const double Tolerance = 1e-5;
 
-    /// <summary>(batch, channels, height, width): odd, non-square, one or several channel blocks and groups.</summary>
-    private static readonly (int B, int C, int H, int W)[] Sizes = [(2, 3, 7, 6), (1, 10, 13, 5), (2, 9, 5, 37)];
+    /// <summary>(batch, channels, height, width): odd and non-square, batch > 1, several channel groups.</summary>
+    private static readonly (int B, int C, int H, int W)[] Sizes = [(2, 3, 7, 6), (1, 10, 13, 5)];
+
+    /// <summary>Several channel blocks (more than 32 channels), tiles across and down, partial rows of a tile.</summary>
+    private static readonly (int B, int C, int H, int W) Wide = (1, 34, 37, 35);
 
     public static TheoryData<string> GeneratedLayers() => new(Layers.Keys);
 
@@ -42,6 +46,16 @@ public sealed class GpuKernelTests(GpuKernelHarness harness) : IClassFixture<Gpu
         Assert.Equal(k <= 7 ? DdfGpuLayout.Tiled : DdfGpuLayout.Flat, gpu.Layout);
         foreach (var (b, c, h, w) in Sizes)
             Compare(cpu, gpu, new DdfGeometry(b, c, h, w, k, dilation, stride), gpu.Branches, seed: h * 31 + w);
+    }
+
+    [Theory]
+    [InlineData("k3")]
+    [InlineData("k5 stride 2 add")]
+    [InlineData("k7 dilation 2 stride 2 add")]
+    public void Generated_gpu_kernels_match_across_tiles_and_channel_blocks(string layer)
+    {
+        var (cpu, gpu, k, dilation, stride) = Layers[layer];
+        Compare(cpu, gpu, new DdfGeometry(Wide.B, Wide.C, Wide.H, Wide.W, k, dilation, stride), gpu.Branches, seed: 11);
     }
 
     public static TheoryData<int, int, int, FilterBranches, KernelCombine> GenericCases()
@@ -71,24 +85,24 @@ public sealed class GpuKernelTests(GpuKernelHarness harness) : IClassFixture<Gpu
     public void Gpu_results_are_bitwise_reproducible()
     {
         var g = new DdfGeometry(2, 10, 13, 37, 3, 1, 1);
-        var data = GpuKernelHarness.RandomData(g, true, true, seed: 5);
-        var first = harness.RunGpu(DefaultDdf.GpuKernels.Set, g, data);
-        var second = harness.RunGpu(DefaultDdf.GpuKernels.Set, g, data);
+        var data = KernelComparison.RandomData<float>(g, FilterBranches.Both, seed: 5);
+        var first = KernelComparison.RunGpu(harness.Accelerator, DefaultDdf.GpuKernels.Set, g, data);
+        var second = KernelComparison.RunGpu(harness.Accelerator, DefaultDdf.GpuKernels.Set, g, data);
         Assert.Equal(first.Output, second.Output);
         Assert.Equal(first.GradInput, second.GradInput);
-        Assert.Equal(first.GradChannel, second.GradChannel);
-        Assert.Equal(first.GradSpatial, second.GradSpatial);
+        Assert.Equal(first.GradChannelFilter, second.GradChannelFilter);
+        Assert.Equal(first.GradSpatialFilter, second.GradSpatialFilter);
     }
 
     private void Compare(DdfCpuKernelSet cpu, DdfGpuKernelSet gpu, DdfGeometry g, FilterBranches branches, int seed)
     {
-        var data = GpuKernelHarness.RandomData(g, branches != FilterBranches.Spatial, branches != FilterBranches.Channel, seed);
-        var expected = GpuKernelHarness.RunCpu(cpu, g, data);
-        var actual = harness.RunGpu(gpu, g, data);
+        var data = KernelComparison.RandomData<float>(g, branches, seed);
+        var expected = KernelComparison.RunCpu(cpu, g, data);
+        var actual = KernelComparison.RunGpu(harness.Accelerator, gpu, g, data);
         string at = $"{g}";
         GpuKernelHarness.Close(expected.Output, actual.Output, Tolerance, $"output {at}");
         GpuKernelHarness.Close(expected.GradInput, actual.GradInput, Tolerance, $"input gradient {at}");
-        GpuKernelHarness.Close(expected.GradChannel, actual.GradChannel, Tolerance, $"channel-filter gradient {at}");
-        GpuKernelHarness.Close(expected.GradSpatial, actual.GradSpatial, Tolerance, $"spatial-filter gradient {at}");
+        GpuKernelHarness.Close(expected.GradChannelFilter, actual.GradChannelFilter, Tolerance, $"channel-filter gradient {at}");
+        GpuKernelHarness.Close(expected.GradSpatialFilter, actual.GradSpatialFilter, Tolerance, $"spatial-filter gradient {at}");
     }
 }

@@ -1,3 +1,5 @@
+using System;
+using System.Linq;
 using System.Text;
 using Ddf.Generators.Helpers;
 using Ddf.Generators.Model;
@@ -39,12 +41,13 @@ public sealed partial class DdfGenerator
                 return;
             }
 
-            int k = spec.KernelSize, d = spec.Dilation, s = spec.Stride;
+            int k = spec.KernelSize, d = spec.Dilation, s = spec.Stride, rows = GpuRowsPerThread(spec);
             w.WriteLine($$"""
                 /// <summary>
                 /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = {{k}}, dilation {{d}}, stride {{s}}, {{spec.Branches}}, {{CombineName(spec)}}:
-                /// blocks of {{Runtime}}.DdfGpuTiling.Width x Height pixels stage their input tile and halo in shared memory, keep each
-                /// pixel's taps in registers across channels, and reduce filter gradients in two fixed-order stages (no atomics).
+                /// blocks of 32 x 8 threads, each thread {{rows}} pixel row(s) of a column, stage their input tile and halo in shared
+                /// memory, keep each pixel's taps in registers across channels, and reduce filter gradients in two fixed-order
+                /// stages (no atomics).
                 /// </summary>
                 {{GeneratedCode}}
                 internal static class GpuKernels
@@ -52,172 +55,262 @@ public sealed partial class DdfGenerator
                     /// <summary>These kernels for float32 and float64, as Ddf.Runtime.DdfGpu runs them.</summary>
                     public static readonly {{Runtime}}.DdfGpuKernelSet Set = new({{k}}, {{d}}, {{s}}, {{branches}}, {{combine}}, {{Runtime}}.DdfGpuLayout.Tiled,
                         new(Forward<float>, InputGradient<float>, FilterGradients<float>),
-                        new(Forward<double>, InputGradient<double>, FilterGradients<double>));
+                        new(Forward<double>, InputGradient<double>, FilterGradients<double>), Rows);
 
                     private const int K = {{k}};
                     private const int Dilation = {{d}};
                     private const int Stride = {{s}};
                     private const int Pad = {{spec.Padding}};
                     private const int Taps = {{spec.Taps}};
+
+                    // Pixel rows per thread: their taps share channel-filter loads, staged rows and warp sums.
+                    private const int Rows = {{rows}};
                     private const int TileWidth = {{Runtime}}.DdfGpuTiling.Width;
-                    private const int TileHeight = {{Runtime}}.DdfGpuTiling.Height;
+                    private const int TileHeight = {{Runtime}}.DdfGpuTiling.Height * Rows;
                     private const int ChannelsPerBlock = {{Runtime}}.DdfGpuTiling.ChannelsPerBlock;
 
                     // Input rows and columns read by one tile of outputs.
                     private const int InputTileHeight = (TileHeight - 1) * Stride + (K - 1) * Dilation + 1;
                     private const int InputTileWidth = (TileWidth - 1) * Stride + (K - 1) * Dilation + 1;
+                    private const int InputTile = InputTileHeight * InputTileWidth;
 
                     // Upstream-gradient rows and columns read by one tile of inputs (the transposed taps).
                     private const int GradTileHeight = (TileHeight - 1 + (K - 1) * Dilation) / Stride + {{(s == 1 ? 1 : 2)}};
                     private const int GradTileWidth = (TileWidth - 1 + (K - 1) * Dilation) / Stride + {{(s == 1 ? 1 : 2)}};
+                    private const int GradTile = GradTileHeight * GradTileWidth;
+
+                    // Channels staged between one pair of barriers (1 to 4, within the runtime's shared-memory budget), so
+                    // every thread has several loads in flight.
+                    private const int InputBudget = {{Runtime}}.DdfGpuTiling.StagedElements / InputTile;
+                    private const int StagedChannels = InputBudget >= 4 ? 4 : InputBudget > 1 ? InputBudget : 1;
+                    private const int GradBudget = {{Runtime}}.DdfGpuTiling.StagedElements / GradTile;
+                    private const int StagedGradChannels = GradBudget >= 4 ? 4 : GradBudget > 1 ? GradBudget : 1;
 
                 """);
             w.Indentation++;
-            WriteGpuForward(w, spec);
+            WriteGpuForward(w, spec, rows);
             w.WriteLine();
-            WriteGpuInputGradient(w, spec);
+            WriteGpuInputGradient(w, spec, rows);
             w.WriteLine();
-            WriteGpuFilterGradients(w, spec);
+            WriteGpuFilterGradients(w, spec, rows);
             w.Indentation--;
             w.WriteLine("}");
         }
 
+        /// <summary>Pixel rows per thread: 4 for k = 3, 2 for k = 5, 1 for k = 7, so k*k taps per row times rows stay in registers.</summary>
+        private static int GpuRowsPerThread(DdfSpec spec) => spec.Taps <= 9 ? 4 : spec.Taps <= 25 ? 2 : 1;
+
         private static string GpuView => $"{Ilgpu}.ArrayView<T>";
 
-        /// <summary>The lines every tiled kernel over output pixels starts with: block origin, this thread's pixel, sizes.</summary>
-        private static void WriteOutputTile(SourceWriter w) => w.WriteLine($$"""
-            var g = launch.Geometry;
-            int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
-            int tilesAcross = (outW + TileWidth - 1) / TileWidth;
-            int ox0 = {{Ilgpu}}.Grid.IdxX % tilesAcross * TileWidth, oy0 = {{Ilgpu}}.Grid.IdxX / tilesAcross * TileHeight;
-            int ox = ox0 + {{Ilgpu}}.Group.IdxX, oy = oy0 + {{Ilgpu}}.Group.IdxY, b = {{Ilgpu}}.Grid.IdxZ;
-            bool active = ox < outW && oy < outH;
-            long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW, pixel = (long)oy * outW + ox;
-            int at = {{Ilgpu}}.Group.IdxY * Stride * InputTileWidth + {{Ilgpu}}.Group.IdxX * Stride;
-            """);
-
-        /// <summary>Declares <c>s0 ... s{k*k-1}</c>: this pixel's spatial taps, zero for inactive threads.</summary>
-        private static void WriteSpatialRegisters(SourceWriter w, DdfSpec spec, string condition)
+        /// <summary>
+        /// The lines every tiled kernel over output pixels starts with: block origin, this thread's first pixel, which of
+        /// its rows are inside the output (<c>active{r}</c>), sizes, and its offset in a staged input tile.
+        /// </summary>
+        private static void WriteOutputTile(SourceWriter w, int rows)
         {
-            w.WriteLine("long sf = (long)b * Taps * outPlane + pixel;");
-            for (int t = 0; t < spec.Taps; t++)
-                w.WriteLine($"T s{t} = {condition} ? spatialFilter[sf{TapOffset(t, "outPlane")}] : T.Zero;");
+            w.WriteLine($$"""
+                var g = launch.Geometry;
+                int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
+                int tilesAcross = (outW + TileWidth - 1) / TileWidth;
+                int ox0 = {{Ilgpu}}.Grid.IdxX % tilesAcross * TileWidth, oy0 = {{Ilgpu}}.Grid.IdxX / tilesAcross * TileHeight;
+                int ox = ox0 + {{Ilgpu}}.Group.IdxX, oy = oy0 + {{Ilgpu}}.Group.IdxY * Rows, b = {{Ilgpu}}.Grid.IdxZ;
+                long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW, pixel = (long)oy * outW + ox;
+                int origin = {{Ilgpu}}.Group.IdxY * Rows * Stride * InputTileWidth + {{Ilgpu}}.Group.IdxX * Stride;
+                """);
+            WriteActiveRows(w, rows, "ox < outW", "oy", "outH");
         }
 
-        /// <summary>Tile offset of tap t relative to <c>at</c> in the staged input tile.</summary>
-        private static string InputTapOffset(DdfSpec spec, int t)
+        /// <summary>Declares <c>active0 ... active{rows-1}</c>: whether row r of this thread is inside the plane.</summary>
+        private static void WriteActiveRows(SourceWriter w, int rows, string column, string row, string height)
         {
-            int ky = t / spec.KernelSize, kx = t % spec.KernelSize;
-            int rows = ky * spec.Dilation, cols = kx * spec.Dilation;
+            var line = new StringBuilder("bool ");
+            for (int r = 0; r < rows; r++)
+                line.Append(r == 0 ? "" : ", ").Append($"active{r} = {column} && {row}{Offset(r)} < {height}");
+            w.WriteLine(line.Append(';').ToString());
+        }
+
+        /// <summary>Declares <c>s{r}_{t}</c>: the spatial taps of this thread's pixels, zero outside the output or unless <paramref name="condition"/>.</summary>
+        private static void WriteSpatialRegisters(SourceWriter w, DdfSpec spec, int rows, string condition = "")
+        {
+            w.WriteLine("long sf = (long)b * Taps * outPlane + pixel;");
+            for (int r = 0; r < rows; r++)
+            {
+                for (int t = 0; t < spec.Taps; t++)
+                {
+                    string at = $"sf{TapOffset(t, "outPlane")}{(r == 0 ? "" : r == 1 ? " + outW" : $" + {r} * outW")}";
+                    w.WriteLine($"T s{r}_{t} = active{r}{condition} ? spatialFilter[{at}] : T.Zero;");
+                }
+            }
+        }
+
+        /// <summary>Tile offset of tap t for row r of this thread, relative to <c>at</c> in a staged input tile.</summary>
+        private static string InputTapOffset(DdfSpec spec, int t, int r)
+        {
+            int rowsDown = r * spec.Stride + t / spec.KernelSize * spec.Dilation, cols = t % spec.KernelSize * spec.Dilation;
             var text = new StringBuilder("at");
-            if (rows != 0)
-                text.Append(rows == 1 ? " + InputTileWidth" : $" + {rows} * InputTileWidth");
+            if (rowsDown != 0)
+                text.Append(rowsDown == 1 ? " + InputTileWidth" : $" + {rowsDown} * InputTileWidth");
             if (cols != 0)
                 text.Append($" + {cols}");
             return text.ToString();
         }
 
-        /// <summary>Channel-filter tap t of the current plane (base <c>cf</c>).</summary>
-        private static string ChannelTapAt(int t) => t == 0 ? "channelFilter[cf]" : $"channelFilter[cf + {t}]";
-
-        /// <summary>The combined weight of tap t for channel-filter base <c>cf</c> (spatial tap in s{t}).</summary>
-        private static string TapWeightExpression(DdfSpec spec, int t) => spec.Branches switch
+        /// <summary>Loads channel-filter tap t of the current plane into <c>c</c> when the weights need it.</summary>
+        private static void WriteChannelTap(SourceWriter w, DdfSpec spec, int t)
         {
-            BranchesMode.Spatial => $"s{t}",
-            BranchesMode.Channel => ChannelTapAt(t),
-            _ => spec.Combine == CombineMode.Add ? $"(s{t} + {ChannelTapAt(t)})" : $"(s{t} * {ChannelTapAt(t)})",
+            if (spec.HasChannel)
+                w.WriteLine(t == 0 ? "c = channelFilter[cf];" : $"c = channelFilter[cf + {t}];");
+        }
+
+        /// <summary>The combined weight of a tap from spatial register <paramref name="spatial"/> and channel tap <c>c</c>.</summary>
+        private static string TapWeight(DdfSpec spec, string spatial, string channel = "c") => spec.Branches switch
+        {
+            BranchesMode.Spatial => spatial,
+            BranchesMode.Channel => channel,
+            _ => spec.Combine == CombineMode.Add ? $"({spatial} + {channel})" : $"({spatial} * {channel})",
         };
 
-        private static void WriteGpuForward(SourceWriter w, DdfSpec spec)
+        /// <summary>Declares one T local per row: <c>{name}0 = T.Zero, ...</c>.</summary>
+        private static string RowLocals(string name, int rows, Func<int, string>? initial = null)
+        {
+            var line = new StringBuilder("T ");
+            for (int r = 0; r < rows; r++)
+                line.Append(r == 0 ? "" : ", ").Append($"{name}{r} = {(initial is null ? "T.Zero" : initial(r))}");
+            return line.Append(';').ToString();
+        }
+
+        private static void WriteGpuForward(SourceWriter w, DdfSpec spec, int rows)
         {
             w.WriteLine($$"""
                 /// <summary>
-                /// Forward: one thread per output pixel of a {{Runtime}}.DdfGpuTiling.Width x Height tile, for ChannelsPerBlock channels.
-                /// Grid: (tiles of (Ho, Wo), channel blocks, batch).
+                /// Forward: each thread computes Rows output pixels of a column of a TileWidth x TileHeight tile, for ChannelsPerBlock
+                /// channels. Grid: (tiles of (Ho, Wo), channel blocks, batch).
                 /// </summary>
                 public static void Forward<T>({{GpuView}} input, {{GpuView}} channelFilter, {{GpuView}} spatialFilter, {{GpuView}} output, {{Runtime}}.DdfGpuLaunch launch)
                     {{GpuConstraint}}
                 {
-                    var tile = {{Ilgpu}}.SharedMemory.Allocate<T>(InputTileHeight * InputTileWidth);
+                    var tile = {{Ilgpu}}.SharedMemory.Allocate<T>(StagedChannels * InputTile);
                 """);
             w.Indentation++;
-            WriteOutputTile(w);
+            WriteOutputTile(w, rows);
             if (spec.HasSpatial)
             {
-                w.WriteLine("// This pixel's spatial taps, kept in registers for all the block's channels.");
-                WriteSpatialRegisters(w, spec, "active");
+                w.WriteLine("// This thread's spatial taps, kept in registers for all the block's channels.");
+                WriteSpatialRegisters(w, spec, rows);
             }
-            w.WriteLine($$"""
-                int cEnd = ({{Ilgpu}}.Grid.IdxY + 1) * ChannelsPerBlock < g.Channels ? ({{Ilgpu}}.Grid.IdxY + 1) * ChannelsPerBlock : g.Channels;
-                for (int c = {{Ilgpu}}.Grid.IdxY * ChannelsPerBlock; c < cEnd; c++)
-                {
-                    long plane = (long)b * g.Channels + c;
-                    {{Ilgpu}}.Group.Barrier();
-                    {{Runtime}}.DdfGpuTiling.Stage(tile, input, plane * inPlane, oy0 * Stride - Pad, ox0 * Stride - Pad, InputTileHeight, InputTileWidth, g.Height, g.Width);
-                    {{Ilgpu}}.Group.Barrier();
-                    if (!active)
-                        continue;
-                    long cf = plane * Taps;
-                    T sum = T.Zero;
-                """);
-            w.Indentation++;
+            WriteStagedChannelLoop(w, "ChannelsPerBlock", "StagedChannels", "InputTile",
+                $"{Runtime}.DdfGpuTiling.Stage(tile, input, first * inPlane, staged, oy0 * Stride - Pad, ox0 * Stride - Pad, InputTileHeight, InputTileWidth, g.Height, g.Width);");
+            w.Indentation += 2;
+            w.WriteLine(RowLocals("sum", rows));
+            if (spec.HasChannel)
+                w.WriteLine("T c;");
             for (int t = 0; t < spec.Taps; t++)
-                w.WriteLine($"sum += tile[{InputTapOffset(spec, t)}] * {TapWeightExpression(spec, t)};");
-            w.WriteLine("output[plane * outPlane + pixel] = sum;");
-            w.Indentation--;
-            w.WriteLine("}");
+            {
+                WriteChannelTap(w, spec, t);
+                for (int r = 0; r < rows; r++)
+                    w.WriteLine($"sum{r} += tile[{InputTapOffset(spec, t, r)}] * {TapWeight(spec, $"s{r}_{t}")};");
+            }
+            WriteRowStores(w, rows, "output[plane * outPlane + pixel{0}] = sum{1};", "outW");
+            CloseStagedChannelLoop(w);
             w.Indentation--;
             w.WriteLine("}");
         }
 
-        private static void WriteGpuInputGradient(SourceWriter w, DdfSpec spec)
+        /// <summary>Stores row r's result (row 0 is known active here); {0} becomes the row's offset, {1} the row.</summary>
+        private static void WriteRowStores(SourceWriter w, int rows, string store, string rowStride)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                string offset = r == 0 ? "" : r == 1 ? $" + {rowStride}" : $" + {r} * {rowStride}";
+                string line = string.Format(System.Globalization.CultureInfo.InvariantCulture, store, offset, r);
+                if (r > 0)
+                    w.WriteLine($"if (active{r})").WriteLine("    " + line);
+                else
+                    w.WriteLine(line);
+            }
+        }
+
+        /// <summary>
+        /// The channel loop of the tiled kernels: per batch of <paramref name="batch"/> channels, a barrier, the staging
+        /// call <paramref name="stage"/> (which reads <c>first</c> and <c>staged</c>), a barrier, then (threads with an
+        /// active first row, unless <paramref name="activeOnly"/> is false) a loop over the staged channels with
+        /// <c>plane</c>, <c>cf</c> and <c>at</c> (this thread's offset in the channel's tile: <paramref name="origin"/>
+        /// plus the tile's start) set. The caller writes the per-channel body and closes with <see cref="CloseStagedChannelLoop"/>.
+        /// </summary>
+        private static void WriteStagedChannelLoop(SourceWriter w, string perBlock, string batch, string tileSize, string stage, string origin = "origin ", bool activeOnly = true)
+        {
+            w.WriteLine($$"""
+                int cBegin = {{Ilgpu}}.Grid.IdxY * {{perBlock}};
+                int cEnd = cBegin + {{perBlock}} < g.Channels ? cBegin + {{perBlock}} : g.Channels;
+                for (int c0 = cBegin; c0 < cEnd; c0 += {{batch}})
+                {
+                    int staged = cEnd - c0 < {{batch}} ? cEnd - c0 : {{batch}};
+                    long first = (long)b * g.Channels + c0;
+                    {{Ilgpu}}.Group.Barrier();
+                    {{stage}}
+                    {{Ilgpu}}.Group.Barrier();{{(activeOnly ? "\n    if (!active0)\n        continue;" : "")}}
+                    for (int j = 0; j < staged; j++)
+                    {
+                        long plane = first + j, cf = plane * Taps;
+                        int at = {{(origin.Length > 0 ? origin + "+ " : "")}}j * {{tileSize}};
+                """);
+        }
+
+        /// <summary>Closes the loops of <see cref="WriteStagedChannelLoop"/>, writing <paramref name="afterBatch"/> after each batch of channels.</summary>
+        private static void CloseStagedChannelLoop(SourceWriter w, string afterBatch = "")
+        {
+            w.Indentation -= 1;
+            w.WriteLine("}");
+            if (afterBatch.Length > 0)
+                w.WriteLine(afterBatch);
+            w.Indentation -= 1;
+            w.WriteLine("}");
+        }
+
+        private static void WriteGpuInputGradient(SourceWriter w, DdfSpec spec, int rows)
         {
             int k = spec.KernelSize;
             bool strided = spec.Stride > 1;
             w.WriteLine($$"""
                 /// <summary>
-                /// Input gradient by the transposed taps: one thread per input pixel of a tile, for ChannelsPerBlock channels; the
-                /// upstream-gradient tile those pixels read is staged in shared memory. Grid: (tiles of (H, W), channel blocks, batch).
+                /// Input gradient by the transposed taps: each thread computes Rows input pixels of a column of a tile, for
+                /// ChannelsPerBlock channels; the upstream-gradient tile those pixels read is staged in shared memory.
+                /// Grid: (tiles of (H, W), channel blocks, batch).
                 /// </summary>
                 public static void InputGradient<T>({{GpuView}} gradOutput, {{GpuView}} channelFilter, {{GpuView}} spatialFilter, {{GpuView}} gradInput, {{Runtime}}.DdfGpuLaunch launch)
                     {{GpuConstraint}}
                 {
-                    var tile = {{Ilgpu}}.SharedMemory.Allocate<T>(GradTileHeight * GradTileWidth);
+                    var tile = {{Ilgpu}}.SharedMemory.Allocate<T>(StagedGradChannels * GradTile);
                     var g = launch.Geometry;
                     int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
                     int tilesAcross = (g.Width + TileWidth - 1) / TileWidth;
                     int x0 = {{Ilgpu}}.Grid.IdxX % tilesAcross * TileWidth, y0 = {{Ilgpu}}.Grid.IdxX / tilesAcross * TileHeight;
-                    int x = x0 + {{Ilgpu}}.Group.IdxX, y = y0 + {{Ilgpu}}.Group.IdxY, b = {{Ilgpu}}.Grid.IdxZ;
-                    bool active = x < g.Width && y < g.Height;
+                    int x = x0 + {{Ilgpu}}.Group.IdxX, y = y0 + {{Ilgpu}}.Group.IdxY * Rows, b = {{Ilgpu}}.Grid.IdxZ;
                     long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW;
                     int oyLo = {{Runtime}}.DdfGpuTiling.FloorDiv(y0 + Pad - (K - 1) * Dilation, Stride);
                     int oxLo = {{Runtime}}.DdfGpuTiling.FloorDiv(x0 + Pad - (K - 1) * Dilation, Stride);
-                    // Output row (column) that tap row (column) i reads this pixel from, whether one exists, and its tile offset.
                 """);
             w.Indentation++;
-            for (int i = 0; i < k; i++)
+            WriteActiveRows(w, rows, "x < g.Width", "y", "g.Height");
+            w.WriteLine("// Output column (row) that tap column v (tap row u of pixel row r) reads, whether the stride hits one, and its tile offset.");
+            for (int v = 0; v < k; v++)
+                WriteTransposedTap(w, spec, $"x{Offset(spec.Padding - v * spec.Dilation)}", $"ox{v}", $"hx{v}", $"rx{v}", "outW", "oxLo", "");
+            for (int r = 0; r < rows; r++)
             {
-                string ny = $"y{Offset(spec.Padding - i * spec.Dilation)}", nx = $"x{Offset(spec.Padding - i * spec.Dilation)}";
-                if (strided)
-                {
-                    w.WriteLine($"int oy{i} = {Runtime}.DdfGpuTiling.FloorDiv({ny}, Stride), ox{i} = {Runtime}.DdfGpuTiling.FloorDiv({nx}, Stride);");
-                    w.WriteLine($"bool hy{i} = oy{i} * Stride == {ny} && (uint)oy{i} < (uint)outH, hx{i} = ox{i} * Stride == {nx} && (uint)ox{i} < (uint)outW;");
-                }
-                else
-                {
-                    w.WriteLine($"int oy{i} = {ny}, ox{i} = {nx};");
-                    w.WriteLine($"bool hy{i} = (uint)oy{i} < (uint)outH, hx{i} = (uint)ox{i} < (uint)outW;");
-                }
-                w.WriteLine($"int ry{i} = (oy{i} - oyLo) * GradTileWidth, rx{i} = ox{i} - oxLo;");
+                for (int u = 0; u < k; u++)
+                    WriteTransposedTap(w, spec, $"y{Offset(r + spec.Padding - u * spec.Dilation)}", $"oy{r}_{u}", $"hy{r}_{u}", $"ry{r}_{u}", "outH", "oyLo", " * GradTileWidth");
             }
             if (spec.HasSpatial)
             {
-                w.WriteLine("// Spatial taps at the output pixels this pixel feeds (zero where the taps miss), in registers for all channels.");
+                w.WriteLine("// Spatial taps at the output pixels these pixels feed (zero where the taps miss), in registers for all channels.");
                 w.WriteLine("long sf = (long)b * Taps * outPlane;");
-                for (int t = 0; t < spec.Taps; t++)
+                for (int r = 0; r < rows; r++)
                 {
-                    int ky = t / k, kx = t % k;
-                    w.WriteLine($"T s{t} = active && hy{ky} && hx{kx} ? spatialFilter[sf{TapOffset(t, "outPlane")} + (long)oy{ky} * outW + ox{kx}] : T.Zero;");
+                    for (int t = 0; t < spec.Taps; t++)
+                    {
+                        int u = t / k, v = t % k;
+                        w.WriteLine($"T s{r}_{t} = active{r} && hy{r}_{u} && hx{v} ? spatialFilter[sf{TapOffset(t, "outPlane")} + (long)oy{r}_{u} * outW + ox{v}] : T.Zero;");
+                    }
                 }
             }
             // With stride 1 the zero-filled tile already zeroes taps that miss the output; with a stride, taps whose
@@ -226,126 +319,146 @@ public sealed partial class DdfGenerator
             bool masked = strided && spec.HasChannel && !(spec.HasSpatial && spec.Combine == CombineMode.Mul);
             if (masked)
             {
-                w.WriteLine("// 1 where tap t reads an output pixel, 0 where the stride skips it.");
-                for (int t = 0; t < spec.Taps; t++)
-                    w.WriteLine($"T m{t} = hy{t / k} && hx{t % k} ? T.One : T.Zero;");
-            }
-            w.WriteLine($$"""
-                int cEnd = ({{Ilgpu}}.Grid.IdxY + 1) * ChannelsPerBlock < g.Channels ? ({{Ilgpu}}.Grid.IdxY + 1) * ChannelsPerBlock : g.Channels;
-                for (int c = {{Ilgpu}}.Grid.IdxY * ChannelsPerBlock; c < cEnd; c++)
+                w.WriteLine("// 1 where tap t of row r reads an output pixel, 0 where the stride skips it.");
+                for (int r = 0; r < rows; r++)
                 {
-                    long plane = (long)b * g.Channels + c;
-                    {{Ilgpu}}.Group.Barrier();
-                    {{Runtime}}.DdfGpuTiling.Stage(tile, gradOutput, plane * outPlane, oyLo, oxLo, GradTileHeight, GradTileWidth, outH, outW);
-                    {{Ilgpu}}.Group.Barrier();
-                    if (!active)
-                        continue;
-                    long cf = plane * Taps;
-                    T sum = T.Zero;
-                """);
-            w.Indentation++;
+                    for (int t = 0; t < spec.Taps; t++)
+                        w.WriteLine($"T m{r}_{t} = hy{r}_{t / k} && hx{t % k} ? T.One : T.Zero;");
+                }
+            }
+            WriteStagedChannelLoop(w, "ChannelsPerBlock", "StagedGradChannels", "GradTile",
+                $"{Runtime}.DdfGpuTiling.Stage(tile, gradOutput, first * outPlane, staged, oyLo, oxLo, GradTileHeight, GradTileWidth, outH, outW);", origin: "");
+            w.Indentation += 2;
+            w.WriteLine(RowLocals("sum", rows));
+            if (spec.HasChannel)
+                w.WriteLine("T c;");
             for (int t = 0; t < spec.Taps; t++)
             {
-                string channel = masked ? $"m{t} * {ChannelTapAt(t)}" : ChannelTapAt(t);
-                string weight = spec.Branches switch
+                WriteChannelTap(w, spec, t);
+                for (int r = 0; r < rows; r++)
                 {
-                    BranchesMode.Spatial => $"s{t}",
-                    BranchesMode.Channel => masked ? $"({channel})" : channel,
-                    _ => spec.Combine == CombineMode.Add ? $"(s{t} + {channel})" : $"(s{t} * {ChannelTapAt(t)})",
-                };
-                w.WriteLine($"sum += tile[ry{t / k} + rx{t % k}] * {weight};");
+                    string weight = TapWeight(spec, $"s{r}_{t}", masked ? $"m{r}_{t} * c" : "c");
+                    if (spec.Branches == BranchesMode.Channel && masked)
+                        weight = $"({weight})";
+                    w.WriteLine($"sum{r} += tile[at + ry{r}_{t / k} + rx{t % k}] * {weight};");
+                }
             }
-            w.WriteLine("gradInput[plane * inPlane + (long)y * g.Width + x] = sum;");
-            w.Indentation--;
-            w.WriteLine("}");
+            WriteRowStores(w, rows, "gradInput[plane * inPlane + (long)y * g.Width + x{0}] = sum{1};", "g.Width");
+            CloseStagedChannelLoop(w);
             w.Indentation--;
             w.WriteLine("}");
         }
 
-        private static void WriteGpuFilterGradients(SourceWriter w, DdfSpec spec)
+        /// <summary>
+        /// For the input coordinate expression <paramref name="numerator"/> (pixel + padding - tap offset): the output
+        /// coordinate, whether it exists (the stride hits it and it is inside), and its offset in the staged tile.
+        /// </summary>
+        private static void WriteTransposedTap(SourceWriter w, DdfSpec spec, string numerator, string o, string hit, string offset, string size, string low, string scale)
+        {
+            if (spec.Stride > 1)
+            {
+                w.WriteLine($"int {o} = {Runtime}.DdfGpuTiling.FloorDiv({numerator}, Stride);");
+                w.WriteLine($"bool {hit} = {o} * Stride == {numerator} && (uint){o} < (uint){size};");
+            }
+            else
+            {
+                w.WriteLine($"int {o} = {numerator};");
+                w.WriteLine($"bool {hit} = (uint){o} < (uint){size};");
+            }
+            w.WriteLine($"int {offset} = ({o} - {low}){scale};");
+        }
+
+        private static void WriteGpuFilterGradients(SourceWriter w, DdfSpec spec, int rows)
         {
             bool mul = spec.HasChannel && spec.HasSpatial && spec.Combine == CombineMode.Mul;
             w.WriteLine($$"""
                 /// <summary>
-                /// Stage one of both filter gradients, fused: one thread per output pixel of a tile, for one channel group
-                /// (launch.ChannelsPerGroup channels). Per channel, each tap's product of upstream gradient and input feeds the
-                /// spatial-filter gradient (a register sum over the group's channels, written per group) and the channel-filter
-                /// gradient (a fixed-order block sum over the tile's pixels, written per tile). Grid: (tiles of (Ho, Wo), groups, batch).
+                /// Stage one of both filter gradients, fused: each thread takes Rows output pixels of a column of a tile, for one
+                /// channel group (launch.ChannelsPerGroup channels, staged StagedChannels at a time). Per channel, each tap's
+                /// product of upstream gradient and input feeds the spatial-filter gradient (a register sum over the group's
+                /// channels, written per group) and the channel-filter gradient (a fixed-order block sum over the tile's pixels,
+                /// written per tile). Grid: (tiles of (Ho, Wo), groups, batch).
                 /// </summary>
                 public static void FilterGradients<T>({{GpuView}} input, {{GpuView}} gradOutput, {{GpuView}} channelFilter, {{GpuView}} spatialFilter,
                     {{GpuView}} spatialPartials, {{GpuView}} channelPartials, {{Runtime}}.DdfGpuLaunch launch)
                     {{GpuConstraint}}
                 {
-                    var tile = {{Ilgpu}}.SharedMemory.Allocate<T>(InputTileHeight * InputTileWidth);
+                    var tile = {{Ilgpu}}.SharedMemory.Allocate<T>(StagedChannels * InputTile);
                 """);
             w.Indentation++;
             if (spec.HasChannel)
-                w.WriteLine($"var warpSums = {Ilgpu}.SharedMemory.Allocate<T>(Taps * {Runtime}.DdfGpuTiling.Warps);");
-            WriteOutputTile(w);
+                w.WriteLine($"var warpSums = {Ilgpu}.SharedMemory.Allocate<T>(StagedChannels * Taps * {Runtime}.DdfGpuTiling.Warps);");
+            WriteOutputTile(w, rows);
             if (spec.HasChannel)
                 w.WriteLine("bool wantChannel = launch.WantChannelGradient != 0;");
             if (mul)
             {
-                w.WriteLine("// This pixel's spatial taps (the channel gradient's weights), in registers for all the group's channels.");
-                WriteSpatialRegisters(w, spec, "active && wantChannel");
+                w.WriteLine("// This thread's spatial taps (the channel gradient's weights), in registers for all the group's channels.");
+                WriteSpatialRegisters(w, spec, rows, " && wantChannel");
             }
             if (spec.HasSpatial)
             {
-                var sums = new StringBuilder("T ");
-                for (int t = 0; t < spec.Taps; t++)
-                    sums.Append(t == 0 ? "" : ", ").Append($"a{t} = T.Zero");
-                w.WriteLine("// Spatial-filter gradient of each tap at this pixel, summed over the group's channels.");
-                w.WriteLine(sums.Append(';').ToString());
-            }
-            w.WriteLine($$"""
-                int cBegin = {{Ilgpu}}.Grid.IdxY * launch.ChannelsPerGroup;
-                int cEnd = cBegin + launch.ChannelsPerGroup < g.Channels ? cBegin + launch.ChannelsPerGroup : g.Channels;
-                for (int c = cBegin; c < cEnd; c++)
+                w.WriteLine("// Spatial-filter gradient of each tap at this thread's pixels, summed over the group's channels.");
+                for (int r = 0; r < rows; r++)
                 {
-                    long plane = (long)b * g.Channels + c;
-                    {{Ilgpu}}.Group.Barrier();
-                    {{Runtime}}.DdfGpuTiling.Stage(tile, input, plane * inPlane, oy0 * Stride - Pad, ox0 * Stride - Pad, InputTileHeight, InputTileWidth, g.Height, g.Width);
-                    {{Ilgpu}}.Group.Barrier();
-                    T go = active ? gradOutput[plane * outPlane + pixel] : T.Zero;
-                    long cf = plane * Taps;
-                    T p;
-                """);
-            w.Indentation++;
-            for (int t = 0; t < spec.Taps; t++)
-            {
-                w.WriteLine($"p = go * tile[{InputTapOffset(spec, t)}];");
-                if (spec.HasSpatial)
-                    w.WriteLine(mul ? $"a{t} += p * {ChannelTapAt(t)};" : $"a{t} += p;");
-                if (spec.HasChannel)
-                {
-                    w.WriteLine("if (wantChannel)");
-                    w.WriteLine($"    {Runtime}.DdfGpuTiling.WarpSum({(mul ? $"p * s{t}" : "p")}, warpSums, {t});");
+                    var sums = new StringBuilder("T ");
+                    for (int t = 0; t < spec.Taps; t++)
+                        sums.Append(t == 0 ? "" : ", ").Append($"a{r}_{t} = T.Zero");
+                    w.WriteLine(sums.Append(';').ToString());
                 }
             }
-            if (spec.HasChannel)
+            // Every thread takes part (inactive ones with a zero gradient): the warp sums need whole warps.
+            WriteStagedChannelLoop(w, "launch.ChannelsPerGroup", "StagedChannels", "InputTile",
+                $"{Runtime}.DdfGpuTiling.Stage(tile, input, first * inPlane, staged, oy0 * Stride - Pad, ox0 * Stride - Pad, InputTileHeight, InputTileWidth, g.Height, g.Width);",
+                activeOnly: false);
+            w.Indentation += 2;
+            w.WriteLine(RowLocals("go", rows, r => $"active{r} ? gradOutput[plane * outPlane + pixel{(r == 0 ? "" : r == 1 ? " + outW" : $" + {r} * outW")}] : T.Zero"));
+            w.WriteLine(RowLocals("p", rows));
+            if (mul)
+                w.WriteLine("T c;");
+            for (int t = 0; t < spec.Taps; t++)
             {
-                w.WriteLine($$"""
-                    if (wantChannel)
-                    {
-                        {{Ilgpu}}.Group.Barrier();
-                        int lane = {{Ilgpu}}.Group.IdxY * TileWidth + {{Ilgpu}}.Group.IdxX;
-                        if (lane < Taps)
-                            channelPartials[(cf + lane) * launch.Tiles + {{Ilgpu}}.Grid.IdxX] = {{Runtime}}.DdfGpuTiling.BlockSum(warpSums, lane);
-                    }
-                    """);
+                if (mul)
+                    WriteChannelTap(w, spec, t);
+                for (int r = 0; r < rows; r++)
+                {
+                    w.WriteLine($"p{r} = go{r} * tile[{InputTapOffset(spec, t, r)}];");
+                    if (spec.HasSpatial)
+                        w.WriteLine(mul ? $"a{r}_{t} += p{r} * c;" : $"a{r}_{t} += p{r};");
+                }
+                if (spec.HasChannel)
+                {
+                    string sum = string.Join(" + ", Enumerable.Range(0, rows).Select(r => mul ? $"p{r} * s{r}_{t}" : $"p{r}"));
+                    w.WriteLine("if (wantChannel)");
+                    w.WriteLine($"    {Runtime}.DdfGpuTiling.WarpSum({sum}, warpSums, {(t == 0 ? "j * Taps" : $"j * Taps + {t}")});");
+                }
             }
-            w.Indentation--;
-            w.WriteLine("}");
+            CloseStagedChannelLoop(w, !spec.HasChannel ? "" : $$"""
+                if (wantChannel)
+                {
+                    // The block's sums of this batch, warps added in order: one partial per (channel, tap) and tile.
+                    {{Ilgpu}}.Group.Barrier();
+                    for (int slot = {{Ilgpu}}.Group.IdxY * TileWidth + {{Ilgpu}}.Group.IdxX; slot < staged * Taps; slot += {{Runtime}}.DdfGpuTiling.Threads)
+                        channelPartials[(first * Taps + slot) * launch.Tiles + {{Ilgpu}}.Grid.IdxX] = {{Runtime}}.DdfGpuTiling.BlockSum(warpSums, slot);
+                }
+                """);
             if (spec.HasSpatial)
             {
                 w.WriteLine($$"""
-                    if (active && launch.WantSpatialGradient != 0)
+                    if (launch.WantSpatialGradient != 0)
                     {
                         long partial = ((long)b * launch.ChannelGroups + {{Ilgpu}}.Grid.IdxY) * Taps * outPlane + pixel;
                     """);
                 w.Indentation++;
-                for (int t = 0; t < spec.Taps; t++)
-                    w.WriteLine($"spatialPartials[partial{TapOffset(t, "outPlane")}] = a{t};");
+                for (int r = 0; r < rows; r++)
+                {
+                    w.WriteLine($"if (active{r})");
+                    using (w.OpenBlock(""))
+                    {
+                        for (int t = 0; t < spec.Taps; t++)
+                            w.WriteLine($"spatialPartials[partial{TapOffset(t, "outPlane")}{(r == 0 ? "" : r == 1 ? " + outW" : $" + {r} * outW")}] = a{r}_{t};");
+                    }
+                }
                 w.Indentation--;
                 w.WriteLine("}");
             }

@@ -44,10 +44,15 @@ public sealed class DdfGpuKernelSet
     private readonly ConditionalWeakTable<Accelerator, object> loadedSingle = new();
     private readonly ConditionalWeakTable<Accelerator, object> loadedDouble = new();
 
-    /// <summary>A set of kernels specialised to one spec (<paramref name="kernelSize"/> 0 accepts any geometry).</summary>
+    /// <summary>
+    /// A set of kernels specialised to one spec (<paramref name="kernelSize"/> 0 accepts any geometry); tiled kernels
+    /// compute <paramref name="rowsPerThread"/> pixel rows per thread.
+    /// </summary>
     public DdfGpuKernelSet(int kernelSize, int dilation, int stride, FilterBranches branches, KernelCombine combine, DdfGpuLayout layout,
-        DdfGpuKernels<float> single, DdfGpuKernels<double> @double)
+        DdfGpuKernels<float> single, DdfGpuKernels<double> @double, int rowsPerThread = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rowsPerThread, 1);
+        RowsPerThread = rowsPerThread;
         KernelSize = kernelSize;
         Dilation = dilation;
         Stride = stride;
@@ -75,6 +80,9 @@ public sealed class DdfGpuKernelSet
 
     /// <summary>How the kernels are launched.</summary>
     public DdfGpuLayout Layout { get; }
+
+    /// <summary>Tiled kernels: pixel rows each thread computes (a block covers Width x Height * RowsPerThread pixels).</summary>
+    public int RowsPerThread { get; }
 
     /// <summary>float32 kernels.</summary>
     public DdfGpuKernels<float> Single { get; }

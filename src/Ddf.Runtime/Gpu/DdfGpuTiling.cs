@@ -23,16 +23,23 @@ public static class DdfGpuTiling
     public const int Warps = Threads / 32;
 
     /// <summary>
-    /// Channels one forward or input-gradient block runs through, reusing the per-pixel spatial taps it
-    /// keeps in registers.
+    /// Channels one forward or input-gradient block runs through, reusing the per-pixel spatial taps it keeps in
+    /// registers (the spatial filter is read once per this many channels).
     /// </summary>
-    public const int ChannelsPerBlock = 8;
+    public const int ChannelsPerBlock = 32;
+
+    /// <summary>
+    /// Budget, in elements, for the channel tiles a block stages at once: generated kernels stage
+    /// min(4, this / tile elements) channels between one pair of barriers, so each thread has several loads in flight.
+    /// </summary>
+    public const int StagedElements = 4096;
 
     /// <summary>Threads per block of the flat (one thread per element) kernels.</summary>
     public const int FlatGroupSize = 256;
 
-    /// <summary>Tiles of <see cref="Width"/> x <see cref="Height"/> covering a height x width plane.</summary>
-    public static int Tiles(int height, int width) => TilesAcross(width) * ((height + Height - 1) / Height);
+    /// <summary>Tiles of <see cref="Width"/> x (<see cref="Height"/> * rowsPerThread) pixels covering a height x width plane.</summary>
+    public static int Tiles(int height, int width, int rowsPerThread = 1) =>
+        TilesAcross(width) * ((height + Height * rowsPerThread - 1) / (Height * rowsPerThread));
 
     /// <summary>Tiles along x for a plane <paramref name="width"/> wide.</summary>
     public static int TilesAcross(int width) => (width + Width - 1) / Width;
@@ -47,20 +54,23 @@ public static class DdfGpuTiling
 
     /// <summary>
     /// Device side, called by every thread of the block: copies rows [row0, row0 + rows) x columns
-    /// [col0, col0 + cols) of the plane starting at <paramref name="planeBase"/> into <paramref name="tile"/>,
-    /// zero outside the plane. Consecutive threads read consecutive columns (coalesced).
+    /// [col0, col0 + cols) of <paramref name="planes"/> consecutive planes, the first at <paramref name="planeBase"/>,
+    /// into <paramref name="tile"/> (plane after plane), zero outside the planes. Consecutive threads read
+    /// consecutive columns (coalesced).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Stage<T>(ArrayView<T> tile, ArrayView<T> source, long planeBase, int row0, int col0, int rows, int cols, int height, int width)
+    public static void Stage<T>(ArrayView<T> tile, ArrayView<T> source, long planeBase, int planes, int row0, int col0, int rows, int cols, int height, int width)
         where T : unmanaged, INumber<T>
     {
-        int count = rows * cols;
+        int perPlane = rows * cols, count = planes * perPlane;
+        long planeSize = (long)height * width;
         for (int i = Group.IdxY * Width + Group.IdxX; i < count; i += Threads)
         {
-            int r = i / cols;
+            int p = i / perPlane, rest = i - p * perPlane;
+            int r = rest / cols;
             int y = row0 + r;
-            int x = col0 + i - r * cols;
-            tile[i] = (uint)y < (uint)height && (uint)x < (uint)width ? source[planeBase + (long)y * width + x] : T.Zero;
+            int x = col0 + rest - r * cols;
+            tile[i] = (uint)y < (uint)height && (uint)x < (uint)width ? source[planeBase + p * planeSize + (long)y * width + x] : T.Zero;
         }
     }
 

@@ -8,8 +8,9 @@ namespace Demo
     {
         /// <summary>
         /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = 3, dilation 1, stride 1, Channel, Mul:
-        /// blocks of global::Ddf.Runtime.DdfGpuTiling.Width x Height pixels stage their input tile and halo in shared memory, keep each
-        /// pixel's taps in registers across channels, and reduce filter gradients in two fixed-order stages (no atomics).
+        /// blocks of 32 x 8 threads, each thread 4 pixel row(s) of a column, stage their input tile and halo in shared
+        /// memory, keep each pixel's taps in registers across channels, and reduce filter gradients in two fixed-order
+        /// stages (no atomics).
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Ddf.Compiler", "VERSION")]
         internal static class GpuKernels
@@ -17,181 +18,361 @@ namespace Demo
             /// <summary>These kernels for float32 and float64, as Ddf.Runtime.DdfGpu runs them.</summary>
             public static readonly global::Ddf.Runtime.DdfGpuKernelSet Set = new(3, 1, 1, global::Ddf.FilterBranches.Channel, global::Ddf.KernelCombine.Mul, global::Ddf.Runtime.DdfGpuLayout.Tiled,
                 new(Forward<float>, InputGradient<float>, FilterGradients<float>),
-                new(Forward<double>, InputGradient<double>, FilterGradients<double>));
+                new(Forward<double>, InputGradient<double>, FilterGradients<double>), Rows);
 
             private const int K = 3;
             private const int Dilation = 1;
             private const int Stride = 1;
             private const int Pad = 1;
             private const int Taps = 9;
+
+            // Pixel rows per thread: their taps share channel-filter loads, staged rows and warp sums.
+            private const int Rows = 4;
             private const int TileWidth = global::Ddf.Runtime.DdfGpuTiling.Width;
-            private const int TileHeight = global::Ddf.Runtime.DdfGpuTiling.Height;
+            private const int TileHeight = global::Ddf.Runtime.DdfGpuTiling.Height * Rows;
             private const int ChannelsPerBlock = global::Ddf.Runtime.DdfGpuTiling.ChannelsPerBlock;
 
             // Input rows and columns read by one tile of outputs.
             private const int InputTileHeight = (TileHeight - 1) * Stride + (K - 1) * Dilation + 1;
             private const int InputTileWidth = (TileWidth - 1) * Stride + (K - 1) * Dilation + 1;
+            private const int InputTile = InputTileHeight * InputTileWidth;
 
             // Upstream-gradient rows and columns read by one tile of inputs (the transposed taps).
             private const int GradTileHeight = (TileHeight - 1 + (K - 1) * Dilation) / Stride + 1;
             private const int GradTileWidth = (TileWidth - 1 + (K - 1) * Dilation) / Stride + 1;
+            private const int GradTile = GradTileHeight * GradTileWidth;
+
+            // Channels staged between one pair of barriers (1 to 4, within the runtime's shared-memory budget), so
+            // every thread has several loads in flight.
+            private const int InputBudget = global::Ddf.Runtime.DdfGpuTiling.StagedElements / InputTile;
+            private const int StagedChannels = InputBudget >= 4 ? 4 : InputBudget > 1 ? InputBudget : 1;
+            private const int GradBudget = global::Ddf.Runtime.DdfGpuTiling.StagedElements / GradTile;
+            private const int StagedGradChannels = GradBudget >= 4 ? 4 : GradBudget > 1 ? GradBudget : 1;
 
             /// <summary>
-            /// Forward: one thread per output pixel of a global::Ddf.Runtime.DdfGpuTiling.Width x Height tile, for ChannelsPerBlock channels.
-            /// Grid: (tiles of (Ho, Wo), channel blocks, batch).
+            /// Forward: each thread computes Rows output pixels of a column of a TileWidth x TileHeight tile, for ChannelsPerBlock
+            /// channels. Grid: (tiles of (Ho, Wo), channel blocks, batch).
             /// </summary>
             public static void Forward<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter, global::ILGPU.ArrayView<T> output, global::Ddf.Runtime.DdfGpuLaunch launch)
                 where T : unmanaged, global::System.Numerics.INumber<T>
             {
-                var tile = global::ILGPU.SharedMemory.Allocate<T>(InputTileHeight * InputTileWidth);
+                var tile = global::ILGPU.SharedMemory.Allocate<T>(StagedChannels * InputTile);
                 var g = launch.Geometry;
                 int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
                 int tilesAcross = (outW + TileWidth - 1) / TileWidth;
                 int ox0 = global::ILGPU.Grid.IdxX % tilesAcross * TileWidth, oy0 = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight;
-                int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY, b = global::ILGPU.Grid.IdxZ;
-                bool active = ox < outW && oy < outH;
+                int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY * Rows, b = global::ILGPU.Grid.IdxZ;
                 long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW, pixel = (long)oy * outW + ox;
-                int at = global::ILGPU.Group.IdxY * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
-                int cEnd = (global::ILGPU.Grid.IdxY + 1) * ChannelsPerBlock < g.Channels ? (global::ILGPU.Grid.IdxY + 1) * ChannelsPerBlock : g.Channels;
-                for (int c = global::ILGPU.Grid.IdxY * ChannelsPerBlock; c < cEnd; c++)
+                int origin = global::ILGPU.Group.IdxY * Rows * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
+                bool active0 = ox < outW && oy < outH, active1 = ox < outW && oy + 1 < outH, active2 = ox < outW && oy + 2 < outH, active3 = ox < outW && oy + 3 < outH;
+                int cBegin = global::ILGPU.Grid.IdxY * ChannelsPerBlock;
+                int cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;
+                for (int c0 = cBegin; c0 < cEnd; c0 += StagedChannels)
                 {
-                    long plane = (long)b * g.Channels + c;
+                    int staged = cEnd - c0 < StagedChannels ? cEnd - c0 : StagedChannels;
+                    long first = (long)b * g.Channels + c0;
                     global::ILGPU.Group.Barrier();
-                    global::Ddf.Runtime.DdfGpuTiling.Stage(tile, input, plane * inPlane, oy0 * Stride - Pad, ox0 * Stride - Pad, InputTileHeight, InputTileWidth, g.Height, g.Width);
+                    global::Ddf.Runtime.DdfGpuTiling.Stage(tile, input, first * inPlane, staged, oy0 * Stride - Pad, ox0 * Stride - Pad, InputTileHeight, InputTileWidth, g.Height, g.Width);
                     global::ILGPU.Group.Barrier();
-                    if (!active)
+                    if (!active0)
                         continue;
-                    long cf = plane * Taps;
-                    T sum = T.Zero;
-                    sum += tile[at] * channelFilter[cf];
-                    sum += tile[at + 1] * channelFilter[cf + 1];
-                    sum += tile[at + 2] * channelFilter[cf + 2];
-                    sum += tile[at + InputTileWidth] * channelFilter[cf + 3];
-                    sum += tile[at + InputTileWidth + 1] * channelFilter[cf + 4];
-                    sum += tile[at + InputTileWidth + 2] * channelFilter[cf + 5];
-                    sum += tile[at + 2 * InputTileWidth] * channelFilter[cf + 6];
-                    sum += tile[at + 2 * InputTileWidth + 1] * channelFilter[cf + 7];
-                    sum += tile[at + 2 * InputTileWidth + 2] * channelFilter[cf + 8];
-                    output[plane * outPlane + pixel] = sum;
+                    for (int j = 0; j < staged; j++)
+                    {
+                        long plane = first + j, cf = plane * Taps;
+                        int at = origin + j * InputTile;
+                        T sum0 = T.Zero, sum1 = T.Zero, sum2 = T.Zero, sum3 = T.Zero;
+                        T c;
+                        c = channelFilter[cf];
+                        sum0 += tile[at] * c;
+                        sum1 += tile[at + InputTileWidth] * c;
+                        sum2 += tile[at + 2 * InputTileWidth] * c;
+                        sum3 += tile[at + 3 * InputTileWidth] * c;
+                        c = channelFilter[cf + 1];
+                        sum0 += tile[at + 1] * c;
+                        sum1 += tile[at + InputTileWidth + 1] * c;
+                        sum2 += tile[at + 2 * InputTileWidth + 1] * c;
+                        sum3 += tile[at + 3 * InputTileWidth + 1] * c;
+                        c = channelFilter[cf + 2];
+                        sum0 += tile[at + 2] * c;
+                        sum1 += tile[at + InputTileWidth + 2] * c;
+                        sum2 += tile[at + 2 * InputTileWidth + 2] * c;
+                        sum3 += tile[at + 3 * InputTileWidth + 2] * c;
+                        c = channelFilter[cf + 3];
+                        sum0 += tile[at + InputTileWidth] * c;
+                        sum1 += tile[at + 2 * InputTileWidth] * c;
+                        sum2 += tile[at + 3 * InputTileWidth] * c;
+                        sum3 += tile[at + 4 * InputTileWidth] * c;
+                        c = channelFilter[cf + 4];
+                        sum0 += tile[at + InputTileWidth + 1] * c;
+                        sum1 += tile[at + 2 * InputTileWidth + 1] * c;
+                        sum2 += tile[at + 3 * InputTileWidth + 1] * c;
+                        sum3 += tile[at + 4 * InputTileWidth + 1] * c;
+                        c = channelFilter[cf + 5];
+                        sum0 += tile[at + InputTileWidth + 2] * c;
+                        sum1 += tile[at + 2 * InputTileWidth + 2] * c;
+                        sum2 += tile[at + 3 * InputTileWidth + 2] * c;
+                        sum3 += tile[at + 4 * InputTileWidth + 2] * c;
+                        c = channelFilter[cf + 6];
+                        sum0 += tile[at + 2 * InputTileWidth] * c;
+                        sum1 += tile[at + 3 * InputTileWidth] * c;
+                        sum2 += tile[at + 4 * InputTileWidth] * c;
+                        sum3 += tile[at + 5 * InputTileWidth] * c;
+                        c = channelFilter[cf + 7];
+                        sum0 += tile[at + 2 * InputTileWidth + 1] * c;
+                        sum1 += tile[at + 3 * InputTileWidth + 1] * c;
+                        sum2 += tile[at + 4 * InputTileWidth + 1] * c;
+                        sum3 += tile[at + 5 * InputTileWidth + 1] * c;
+                        c = channelFilter[cf + 8];
+                        sum0 += tile[at + 2 * InputTileWidth + 2] * c;
+                        sum1 += tile[at + 3 * InputTileWidth + 2] * c;
+                        sum2 += tile[at + 4 * InputTileWidth + 2] * c;
+                        sum3 += tile[at + 5 * InputTileWidth + 2] * c;
+                        output[plane * outPlane + pixel] = sum0;
+                        if (active1)
+                            output[plane * outPlane + pixel + outW] = sum1;
+                        if (active2)
+                            output[plane * outPlane + pixel + 2 * outW] = sum2;
+                        if (active3)
+                            output[plane * outPlane + pixel + 3 * outW] = sum3;
+                    }
                 }
             }
 
             /// <summary>
-            /// Input gradient by the transposed taps: one thread per input pixel of a tile, for ChannelsPerBlock channels; the
-            /// upstream-gradient tile those pixels read is staged in shared memory. Grid: (tiles of (H, W), channel blocks, batch).
+            /// Input gradient by the transposed taps: each thread computes Rows input pixels of a column of a tile, for
+            /// ChannelsPerBlock channels; the upstream-gradient tile those pixels read is staged in shared memory.
+            /// Grid: (tiles of (H, W), channel blocks, batch).
             /// </summary>
             public static void InputGradient<T>(global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter, global::ILGPU.ArrayView<T> gradInput, global::Ddf.Runtime.DdfGpuLaunch launch)
                 where T : unmanaged, global::System.Numerics.INumber<T>
             {
-                var tile = global::ILGPU.SharedMemory.Allocate<T>(GradTileHeight * GradTileWidth);
+                var tile = global::ILGPU.SharedMemory.Allocate<T>(StagedGradChannels * GradTile);
                 var g = launch.Geometry;
                 int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
                 int tilesAcross = (g.Width + TileWidth - 1) / TileWidth;
                 int x0 = global::ILGPU.Grid.IdxX % tilesAcross * TileWidth, y0 = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight;
-                int x = x0 + global::ILGPU.Group.IdxX, y = y0 + global::ILGPU.Group.IdxY, b = global::ILGPU.Grid.IdxZ;
-                bool active = x < g.Width && y < g.Height;
+                int x = x0 + global::ILGPU.Group.IdxX, y = y0 + global::ILGPU.Group.IdxY * Rows, b = global::ILGPU.Grid.IdxZ;
                 long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW;
                 int oyLo = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y0 + Pad - (K - 1) * Dilation, Stride);
                 int oxLo = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(x0 + Pad - (K - 1) * Dilation, Stride);
-                // Output row (column) that tap row (column) i reads this pixel from, whether one exists, and its tile offset.
-                int oy0 = y + 1, ox0 = x + 1;
-                bool hy0 = (uint)oy0 < (uint)outH, hx0 = (uint)ox0 < (uint)outW;
-                int ry0 = (oy0 - oyLo) * GradTileWidth, rx0 = ox0 - oxLo;
-                int oy1 = y, ox1 = x;
-                bool hy1 = (uint)oy1 < (uint)outH, hx1 = (uint)ox1 < (uint)outW;
-                int ry1 = (oy1 - oyLo) * GradTileWidth, rx1 = ox1 - oxLo;
-                int oy2 = y - 1, ox2 = x - 1;
-                bool hy2 = (uint)oy2 < (uint)outH, hx2 = (uint)ox2 < (uint)outW;
-                int ry2 = (oy2 - oyLo) * GradTileWidth, rx2 = ox2 - oxLo;
-                int cEnd = (global::ILGPU.Grid.IdxY + 1) * ChannelsPerBlock < g.Channels ? (global::ILGPU.Grid.IdxY + 1) * ChannelsPerBlock : g.Channels;
-                for (int c = global::ILGPU.Grid.IdxY * ChannelsPerBlock; c < cEnd; c++)
+                bool active0 = x < g.Width && y < g.Height, active1 = x < g.Width && y + 1 < g.Height, active2 = x < g.Width && y + 2 < g.Height, active3 = x < g.Width && y + 3 < g.Height;
+                // Output column (row) that tap column v (tap row u of pixel row r) reads, whether the stride hits one, and its tile offset.
+                int ox0 = x + 1;
+                bool hx0 = (uint)ox0 < (uint)outW;
+                int rx0 = (ox0 - oxLo);
+                int ox1 = x;
+                bool hx1 = (uint)ox1 < (uint)outW;
+                int rx1 = (ox1 - oxLo);
+                int ox2 = x - 1;
+                bool hx2 = (uint)ox2 < (uint)outW;
+                int rx2 = (ox2 - oxLo);
+                int oy0_0 = y + 1;
+                bool hy0_0 = (uint)oy0_0 < (uint)outH;
+                int ry0_0 = (oy0_0 - oyLo) * GradTileWidth;
+                int oy0_1 = y;
+                bool hy0_1 = (uint)oy0_1 < (uint)outH;
+                int ry0_1 = (oy0_1 - oyLo) * GradTileWidth;
+                int oy0_2 = y - 1;
+                bool hy0_2 = (uint)oy0_2 < (uint)outH;
+                int ry0_2 = (oy0_2 - oyLo) * GradTileWidth;
+                int oy1_0 = y + 2;
+                bool hy1_0 = (uint)oy1_0 < (uint)outH;
+                int ry1_0 = (oy1_0 - oyLo) * GradTileWidth;
+                int oy1_1 = y + 1;
+                bool hy1_1 = (uint)oy1_1 < (uint)outH;
+                int ry1_1 = (oy1_1 - oyLo) * GradTileWidth;
+                int oy1_2 = y;
+                bool hy1_2 = (uint)oy1_2 < (uint)outH;
+                int ry1_2 = (oy1_2 - oyLo) * GradTileWidth;
+                int oy2_0 = y + 3;
+                bool hy2_0 = (uint)oy2_0 < (uint)outH;
+                int ry2_0 = (oy2_0 - oyLo) * GradTileWidth;
+                int oy2_1 = y + 2;
+                bool hy2_1 = (uint)oy2_1 < (uint)outH;
+                int ry2_1 = (oy2_1 - oyLo) * GradTileWidth;
+                int oy2_2 = y + 1;
+                bool hy2_2 = (uint)oy2_2 < (uint)outH;
+                int ry2_2 = (oy2_2 - oyLo) * GradTileWidth;
+                int oy3_0 = y + 4;
+                bool hy3_0 = (uint)oy3_0 < (uint)outH;
+                int ry3_0 = (oy3_0 - oyLo) * GradTileWidth;
+                int oy3_1 = y + 3;
+                bool hy3_1 = (uint)oy3_1 < (uint)outH;
+                int ry3_1 = (oy3_1 - oyLo) * GradTileWidth;
+                int oy3_2 = y + 2;
+                bool hy3_2 = (uint)oy3_2 < (uint)outH;
+                int ry3_2 = (oy3_2 - oyLo) * GradTileWidth;
+                int cBegin = global::ILGPU.Grid.IdxY * ChannelsPerBlock;
+                int cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;
+                for (int c0 = cBegin; c0 < cEnd; c0 += StagedGradChannels)
                 {
-                    long plane = (long)b * g.Channels + c;
+                    int staged = cEnd - c0 < StagedGradChannels ? cEnd - c0 : StagedGradChannels;
+                    long first = (long)b * g.Channels + c0;
                     global::ILGPU.Group.Barrier();
-                    global::Ddf.Runtime.DdfGpuTiling.Stage(tile, gradOutput, plane * outPlane, oyLo, oxLo, GradTileHeight, GradTileWidth, outH, outW);
+                    global::Ddf.Runtime.DdfGpuTiling.Stage(tile, gradOutput, first * outPlane, staged, oyLo, oxLo, GradTileHeight, GradTileWidth, outH, outW);
                     global::ILGPU.Group.Barrier();
-                    if (!active)
+                    if (!active0)
                         continue;
-                    long cf = plane * Taps;
-                    T sum = T.Zero;
-                    sum += tile[ry0 + rx0] * channelFilter[cf];
-                    sum += tile[ry0 + rx1] * channelFilter[cf + 1];
-                    sum += tile[ry0 + rx2] * channelFilter[cf + 2];
-                    sum += tile[ry1 + rx0] * channelFilter[cf + 3];
-                    sum += tile[ry1 + rx1] * channelFilter[cf + 4];
-                    sum += tile[ry1 + rx2] * channelFilter[cf + 5];
-                    sum += tile[ry2 + rx0] * channelFilter[cf + 6];
-                    sum += tile[ry2 + rx1] * channelFilter[cf + 7];
-                    sum += tile[ry2 + rx2] * channelFilter[cf + 8];
-                    gradInput[plane * inPlane + (long)y * g.Width + x] = sum;
+                    for (int j = 0; j < staged; j++)
+                    {
+                        long plane = first + j, cf = plane * Taps;
+                        int at = j * GradTile;
+                        T sum0 = T.Zero, sum1 = T.Zero, sum2 = T.Zero, sum3 = T.Zero;
+                        T c;
+                        c = channelFilter[cf];
+                        sum0 += tile[at + ry0_0 + rx0] * c;
+                        sum1 += tile[at + ry1_0 + rx0] * c;
+                        sum2 += tile[at + ry2_0 + rx0] * c;
+                        sum3 += tile[at + ry3_0 + rx0] * c;
+                        c = channelFilter[cf + 1];
+                        sum0 += tile[at + ry0_0 + rx1] * c;
+                        sum1 += tile[at + ry1_0 + rx1] * c;
+                        sum2 += tile[at + ry2_0 + rx1] * c;
+                        sum3 += tile[at + ry3_0 + rx1] * c;
+                        c = channelFilter[cf + 2];
+                        sum0 += tile[at + ry0_0 + rx2] * c;
+                        sum1 += tile[at + ry1_0 + rx2] * c;
+                        sum2 += tile[at + ry2_0 + rx2] * c;
+                        sum3 += tile[at + ry3_0 + rx2] * c;
+                        c = channelFilter[cf + 3];
+                        sum0 += tile[at + ry0_1 + rx0] * c;
+                        sum1 += tile[at + ry1_1 + rx0] * c;
+                        sum2 += tile[at + ry2_1 + rx0] * c;
+                        sum3 += tile[at + ry3_1 + rx0] * c;
+                        c = channelFilter[cf + 4];
+                        sum0 += tile[at + ry0_1 + rx1] * c;
+                        sum1 += tile[at + ry1_1 + rx1] * c;
+                        sum2 += tile[at + ry2_1 + rx1] * c;
+                        sum3 += tile[at + ry3_1 + rx1] * c;
+                        c = channelFilter[cf + 5];
+                        sum0 += tile[at + ry0_1 + rx2] * c;
+                        sum1 += tile[at + ry1_1 + rx2] * c;
+                        sum2 += tile[at + ry2_1 + rx2] * c;
+                        sum3 += tile[at + ry3_1 + rx2] * c;
+                        c = channelFilter[cf + 6];
+                        sum0 += tile[at + ry0_2 + rx0] * c;
+                        sum1 += tile[at + ry1_2 + rx0] * c;
+                        sum2 += tile[at + ry2_2 + rx0] * c;
+                        sum3 += tile[at + ry3_2 + rx0] * c;
+                        c = channelFilter[cf + 7];
+                        sum0 += tile[at + ry0_2 + rx1] * c;
+                        sum1 += tile[at + ry1_2 + rx1] * c;
+                        sum2 += tile[at + ry2_2 + rx1] * c;
+                        sum3 += tile[at + ry3_2 + rx1] * c;
+                        c = channelFilter[cf + 8];
+                        sum0 += tile[at + ry0_2 + rx2] * c;
+                        sum1 += tile[at + ry1_2 + rx2] * c;
+                        sum2 += tile[at + ry2_2 + rx2] * c;
+                        sum3 += tile[at + ry3_2 + rx2] * c;
+                        gradInput[plane * inPlane + (long)y * g.Width + x] = sum0;
+                        if (active1)
+                            gradInput[plane * inPlane + (long)y * g.Width + x + g.Width] = sum1;
+                        if (active2)
+                            gradInput[plane * inPlane + (long)y * g.Width + x + 2 * g.Width] = sum2;
+                        if (active3)
+                            gradInput[plane * inPlane + (long)y * g.Width + x + 3 * g.Width] = sum3;
+                    }
                 }
             }
 
             /// <summary>
-            /// Stage one of both filter gradients, fused: one thread per output pixel of a tile, for one channel group
-            /// (launch.ChannelsPerGroup channels). Per channel, each tap's product of upstream gradient and input feeds the
-            /// spatial-filter gradient (a register sum over the group's channels, written per group) and the channel-filter
-            /// gradient (a fixed-order block sum over the tile's pixels, written per tile). Grid: (tiles of (Ho, Wo), groups, batch).
+            /// Stage one of both filter gradients, fused: each thread takes Rows output pixels of a column of a tile, for one
+            /// channel group (launch.ChannelsPerGroup channels, staged StagedChannels at a time). Per channel, each tap's
+            /// product of upstream gradient and input feeds the spatial-filter gradient (a register sum over the group's
+            /// channels, written per group) and the channel-filter gradient (a fixed-order block sum over the tile's pixels,
+            /// written per tile). Grid: (tiles of (Ho, Wo), groups, batch).
             /// </summary>
             public static void FilterGradients<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter,
                 global::ILGPU.ArrayView<T> spatialPartials, global::ILGPU.ArrayView<T> channelPartials, global::Ddf.Runtime.DdfGpuLaunch launch)
                 where T : unmanaged, global::System.Numerics.INumber<T>
             {
-                var tile = global::ILGPU.SharedMemory.Allocate<T>(InputTileHeight * InputTileWidth);
-                var warpSums = global::ILGPU.SharedMemory.Allocate<T>(Taps * global::Ddf.Runtime.DdfGpuTiling.Warps);
+                var tile = global::ILGPU.SharedMemory.Allocate<T>(StagedChannels * InputTile);
+                var warpSums = global::ILGPU.SharedMemory.Allocate<T>(StagedChannels * Taps * global::Ddf.Runtime.DdfGpuTiling.Warps);
                 var g = launch.Geometry;
                 int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
                 int tilesAcross = (outW + TileWidth - 1) / TileWidth;
                 int ox0 = global::ILGPU.Grid.IdxX % tilesAcross * TileWidth, oy0 = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight;
-                int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY, b = global::ILGPU.Grid.IdxZ;
-                bool active = ox < outW && oy < outH;
+                int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY * Rows, b = global::ILGPU.Grid.IdxZ;
                 long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW, pixel = (long)oy * outW + ox;
-                int at = global::ILGPU.Group.IdxY * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
+                int origin = global::ILGPU.Group.IdxY * Rows * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
+                bool active0 = ox < outW && oy < outH, active1 = ox < outW && oy + 1 < outH, active2 = ox < outW && oy + 2 < outH, active3 = ox < outW && oy + 3 < outH;
                 bool wantChannel = launch.WantChannelGradient != 0;
                 int cBegin = global::ILGPU.Grid.IdxY * launch.ChannelsPerGroup;
                 int cEnd = cBegin + launch.ChannelsPerGroup < g.Channels ? cBegin + launch.ChannelsPerGroup : g.Channels;
-                for (int c = cBegin; c < cEnd; c++)
+                for (int c0 = cBegin; c0 < cEnd; c0 += StagedChannels)
                 {
-                    long plane = (long)b * g.Channels + c;
+                    int staged = cEnd - c0 < StagedChannels ? cEnd - c0 : StagedChannels;
+                    long first = (long)b * g.Channels + c0;
                     global::ILGPU.Group.Barrier();
-                    global::Ddf.Runtime.DdfGpuTiling.Stage(tile, input, plane * inPlane, oy0 * Stride - Pad, ox0 * Stride - Pad, InputTileHeight, InputTileWidth, g.Height, g.Width);
+                    global::Ddf.Runtime.DdfGpuTiling.Stage(tile, input, first * inPlane, staged, oy0 * Stride - Pad, ox0 * Stride - Pad, InputTileHeight, InputTileWidth, g.Height, g.Width);
                     global::ILGPU.Group.Barrier();
-                    T go = active ? gradOutput[plane * outPlane + pixel] : T.Zero;
-                    long cf = plane * Taps;
-                    T p;
-                    p = go * tile[at];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p, warpSums, 0);
-                    p = go * tile[at + 1];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p, warpSums, 1);
-                    p = go * tile[at + 2];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p, warpSums, 2);
-                    p = go * tile[at + InputTileWidth];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p, warpSums, 3);
-                    p = go * tile[at + InputTileWidth + 1];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p, warpSums, 4);
-                    p = go * tile[at + InputTileWidth + 2];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p, warpSums, 5);
-                    p = go * tile[at + 2 * InputTileWidth];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p, warpSums, 6);
-                    p = go * tile[at + 2 * InputTileWidth + 1];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p, warpSums, 7);
-                    p = go * tile[at + 2 * InputTileWidth + 2];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p, warpSums, 8);
+                    for (int j = 0; j < staged; j++)
+                    {
+                        long plane = first + j, cf = plane * Taps;
+                        int at = origin + j * InputTile;
+                        T go0 = active0 ? gradOutput[plane * outPlane + pixel] : T.Zero, go1 = active1 ? gradOutput[plane * outPlane + pixel + outW] : T.Zero, go2 = active2 ? gradOutput[plane * outPlane + pixel + 2 * outW] : T.Zero, go3 = active3 ? gradOutput[plane * outPlane + pixel + 3 * outW] : T.Zero;
+                        T p0 = T.Zero, p1 = T.Zero, p2 = T.Zero, p3 = T.Zero;
+                        p0 = go0 * tile[at];
+                        p1 = go1 * tile[at + InputTileWidth];
+                        p2 = go2 * tile[at + 2 * InputTileWidth];
+                        p3 = go3 * tile[at + 3 * InputTileWidth];
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 + p1 + p2 + p3, warpSums, j * Taps);
+                        p0 = go0 * tile[at + 1];
+                        p1 = go1 * tile[at + InputTileWidth + 1];
+                        p2 = go2 * tile[at + 2 * InputTileWidth + 1];
+                        p3 = go3 * tile[at + 3 * InputTileWidth + 1];
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 + p1 + p2 + p3, warpSums, j * Taps + 1);
+                        p0 = go0 * tile[at + 2];
+                        p1 = go1 * tile[at + InputTileWidth + 2];
+                        p2 = go2 * tile[at + 2 * InputTileWidth + 2];
+                        p3 = go3 * tile[at + 3 * InputTileWidth + 2];
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 + p1 + p2 + p3, warpSums, j * Taps + 2);
+                        p0 = go0 * tile[at + InputTileWidth];
+                        p1 = go1 * tile[at + 2 * InputTileWidth];
+                        p2 = go2 * tile[at + 3 * InputTileWidth];
+                        p3 = go3 * tile[at + 4 * InputTileWidth];
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 + p1 + p2 + p3, warpSums, j * Taps + 3);
+                        p0 = go0 * tile[at + InputTileWidth + 1];
+                        p1 = go1 * tile[at + 2 * InputTileWidth + 1];
+                        p2 = go2 * tile[at + 3 * InputTileWidth + 1];
+                        p3 = go3 * tile[at + 4 * InputTileWidth + 1];
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 + p1 + p2 + p3, warpSums, j * Taps + 4);
+                        p0 = go0 * tile[at + InputTileWidth + 2];
+                        p1 = go1 * tile[at + 2 * InputTileWidth + 2];
+                        p2 = go2 * tile[at + 3 * InputTileWidth + 2];
+                        p3 = go3 * tile[at + 4 * InputTileWidth + 2];
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 + p1 + p2 + p3, warpSums, j * Taps + 5);
+                        p0 = go0 * tile[at + 2 * InputTileWidth];
+                        p1 = go1 * tile[at + 3 * InputTileWidth];
+                        p2 = go2 * tile[at + 4 * InputTileWidth];
+                        p3 = go3 * tile[at + 5 * InputTileWidth];
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 + p1 + p2 + p3, warpSums, j * Taps + 6);
+                        p0 = go0 * tile[at + 2 * InputTileWidth + 1];
+                        p1 = go1 * tile[at + 3 * InputTileWidth + 1];
+                        p2 = go2 * tile[at + 4 * InputTileWidth + 1];
+                        p3 = go3 * tile[at + 5 * InputTileWidth + 1];
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 + p1 + p2 + p3, warpSums, j * Taps + 7);
+                        p0 = go0 * tile[at + 2 * InputTileWidth + 2];
+                        p1 = go1 * tile[at + 3 * InputTileWidth + 2];
+                        p2 = go2 * tile[at + 4 * InputTileWidth + 2];
+                        p3 = go3 * tile[at + 5 * InputTileWidth + 2];
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 + p1 + p2 + p3, warpSums, j * Taps + 8);
+                    }
                     if (wantChannel)
                     {
+                        // The block's sums of this batch, warps added in order: one partial per (channel, tap) and tile.
                         global::ILGPU.Group.Barrier();
-                        int lane = global::ILGPU.Group.IdxY * TileWidth + global::ILGPU.Group.IdxX;
-                        if (lane < Taps)
-                            channelPartials[(cf + lane) * launch.Tiles + global::ILGPU.Grid.IdxX] = global::Ddf.Runtime.DdfGpuTiling.BlockSum(warpSums, lane);
+                        for (int slot = global::ILGPU.Group.IdxY * TileWidth + global::ILGPU.Group.IdxX; slot < staged * Taps; slot += global::Ddf.Runtime.DdfGpuTiling.Threads)
+                            channelPartials[(first * Taps + slot) * launch.Tiles + global::ILGPU.Grid.IdxX] = global::Ddf.Runtime.DdfGpuTiling.BlockSum(warpSums, slot);
                     }
                 }
             }

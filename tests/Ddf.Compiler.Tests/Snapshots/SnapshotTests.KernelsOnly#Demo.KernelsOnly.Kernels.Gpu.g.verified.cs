@@ -8,8 +8,9 @@ namespace Demo
     {
         /// <summary>
         /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = 5, dilation 1, stride 2, Both, Mul:
-        /// blocks of global::Ddf.Runtime.DdfGpuTiling.Width x Height pixels stage their input tile and halo in shared memory, keep each
-        /// pixel's taps in registers across channels, and reduce filter gradients in two fixed-order stages (no atomics).
+        /// blocks of 32 x 8 threads, each thread 2 pixel row(s) of a column, stage their input tile and halo in shared
+        /// memory, keep each pixel's taps in registers across channels, and reduce filter gradients in two fixed-order
+        /// stages (no atomics).
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Ddf.Compiler", "VERSION")]
         internal static class GpuKernels
@@ -17,405 +18,755 @@ namespace Demo
             /// <summary>These kernels for float32 and float64, as Ddf.Runtime.DdfGpu runs them.</summary>
             public static readonly global::Ddf.Runtime.DdfGpuKernelSet Set = new(5, 1, 2, global::Ddf.FilterBranches.Both, global::Ddf.KernelCombine.Mul, global::Ddf.Runtime.DdfGpuLayout.Tiled,
                 new(Forward<float>, InputGradient<float>, FilterGradients<float>),
-                new(Forward<double>, InputGradient<double>, FilterGradients<double>));
+                new(Forward<double>, InputGradient<double>, FilterGradients<double>), Rows);
 
             private const int K = 5;
             private const int Dilation = 1;
             private const int Stride = 2;
             private const int Pad = 2;
             private const int Taps = 25;
+
+            // Pixel rows per thread: their taps share channel-filter loads, staged rows and warp sums.
+            private const int Rows = 2;
             private const int TileWidth = global::Ddf.Runtime.DdfGpuTiling.Width;
-            private const int TileHeight = global::Ddf.Runtime.DdfGpuTiling.Height;
+            private const int TileHeight = global::Ddf.Runtime.DdfGpuTiling.Height * Rows;
             private const int ChannelsPerBlock = global::Ddf.Runtime.DdfGpuTiling.ChannelsPerBlock;
 
             // Input rows and columns read by one tile of outputs.
             private const int InputTileHeight = (TileHeight - 1) * Stride + (K - 1) * Dilation + 1;
             private const int InputTileWidth = (TileWidth - 1) * Stride + (K - 1) * Dilation + 1;
+            private const int InputTile = InputTileHeight * InputTileWidth;
 
             // Upstream-gradient rows and columns read by one tile of inputs (the transposed taps).
             private const int GradTileHeight = (TileHeight - 1 + (K - 1) * Dilation) / Stride + 2;
             private const int GradTileWidth = (TileWidth - 1 + (K - 1) * Dilation) / Stride + 2;
+            private const int GradTile = GradTileHeight * GradTileWidth;
+
+            // Channels staged between one pair of barriers (1 to 4, within the runtime's shared-memory budget), so
+            // every thread has several loads in flight.
+            private const int InputBudget = global::Ddf.Runtime.DdfGpuTiling.StagedElements / InputTile;
+            private const int StagedChannels = InputBudget >= 4 ? 4 : InputBudget > 1 ? InputBudget : 1;
+            private const int GradBudget = global::Ddf.Runtime.DdfGpuTiling.StagedElements / GradTile;
+            private const int StagedGradChannels = GradBudget >= 4 ? 4 : GradBudget > 1 ? GradBudget : 1;
 
             /// <summary>
-            /// Forward: one thread per output pixel of a global::Ddf.Runtime.DdfGpuTiling.Width x Height tile, for ChannelsPerBlock channels.
-            /// Grid: (tiles of (Ho, Wo), channel blocks, batch).
+            /// Forward: each thread computes Rows output pixels of a column of a TileWidth x TileHeight tile, for ChannelsPerBlock
+            /// channels. Grid: (tiles of (Ho, Wo), channel blocks, batch).
             /// </summary>
             public static void Forward<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter, global::ILGPU.ArrayView<T> output, global::Ddf.Runtime.DdfGpuLaunch launch)
                 where T : unmanaged, global::System.Numerics.INumber<T>
             {
-                var tile = global::ILGPU.SharedMemory.Allocate<T>(InputTileHeight * InputTileWidth);
+                var tile = global::ILGPU.SharedMemory.Allocate<T>(StagedChannels * InputTile);
                 var g = launch.Geometry;
                 int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
                 int tilesAcross = (outW + TileWidth - 1) / TileWidth;
                 int ox0 = global::ILGPU.Grid.IdxX % tilesAcross * TileWidth, oy0 = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight;
-                int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY, b = global::ILGPU.Grid.IdxZ;
-                bool active = ox < outW && oy < outH;
+                int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY * Rows, b = global::ILGPU.Grid.IdxZ;
                 long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW, pixel = (long)oy * outW + ox;
-                int at = global::ILGPU.Group.IdxY * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
-                // This pixel's spatial taps, kept in registers for all the block's channels.
+                int origin = global::ILGPU.Group.IdxY * Rows * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
+                bool active0 = ox < outW && oy < outH, active1 = ox < outW && oy + 1 < outH;
+                // This thread's spatial taps, kept in registers for all the block's channels.
                 long sf = (long)b * Taps * outPlane + pixel;
-                T s0 = active ? spatialFilter[sf] : T.Zero;
-                T s1 = active ? spatialFilter[sf + outPlane] : T.Zero;
-                T s2 = active ? spatialFilter[sf + 2 * outPlane] : T.Zero;
-                T s3 = active ? spatialFilter[sf + 3 * outPlane] : T.Zero;
-                T s4 = active ? spatialFilter[sf + 4 * outPlane] : T.Zero;
-                T s5 = active ? spatialFilter[sf + 5 * outPlane] : T.Zero;
-                T s6 = active ? spatialFilter[sf + 6 * outPlane] : T.Zero;
-                T s7 = active ? spatialFilter[sf + 7 * outPlane] : T.Zero;
-                T s8 = active ? spatialFilter[sf + 8 * outPlane] : T.Zero;
-                T s9 = active ? spatialFilter[sf + 9 * outPlane] : T.Zero;
-                T s10 = active ? spatialFilter[sf + 10 * outPlane] : T.Zero;
-                T s11 = active ? spatialFilter[sf + 11 * outPlane] : T.Zero;
-                T s12 = active ? spatialFilter[sf + 12 * outPlane] : T.Zero;
-                T s13 = active ? spatialFilter[sf + 13 * outPlane] : T.Zero;
-                T s14 = active ? spatialFilter[sf + 14 * outPlane] : T.Zero;
-                T s15 = active ? spatialFilter[sf + 15 * outPlane] : T.Zero;
-                T s16 = active ? spatialFilter[sf + 16 * outPlane] : T.Zero;
-                T s17 = active ? spatialFilter[sf + 17 * outPlane] : T.Zero;
-                T s18 = active ? spatialFilter[sf + 18 * outPlane] : T.Zero;
-                T s19 = active ? spatialFilter[sf + 19 * outPlane] : T.Zero;
-                T s20 = active ? spatialFilter[sf + 20 * outPlane] : T.Zero;
-                T s21 = active ? spatialFilter[sf + 21 * outPlane] : T.Zero;
-                T s22 = active ? spatialFilter[sf + 22 * outPlane] : T.Zero;
-                T s23 = active ? spatialFilter[sf + 23 * outPlane] : T.Zero;
-                T s24 = active ? spatialFilter[sf + 24 * outPlane] : T.Zero;
-                int cEnd = (global::ILGPU.Grid.IdxY + 1) * ChannelsPerBlock < g.Channels ? (global::ILGPU.Grid.IdxY + 1) * ChannelsPerBlock : g.Channels;
-                for (int c = global::ILGPU.Grid.IdxY * ChannelsPerBlock; c < cEnd; c++)
+                T s0_0 = active0 ? spatialFilter[sf] : T.Zero;
+                T s0_1 = active0 ? spatialFilter[sf + outPlane] : T.Zero;
+                T s0_2 = active0 ? spatialFilter[sf + 2 * outPlane] : T.Zero;
+                T s0_3 = active0 ? spatialFilter[sf + 3 * outPlane] : T.Zero;
+                T s0_4 = active0 ? spatialFilter[sf + 4 * outPlane] : T.Zero;
+                T s0_5 = active0 ? spatialFilter[sf + 5 * outPlane] : T.Zero;
+                T s0_6 = active0 ? spatialFilter[sf + 6 * outPlane] : T.Zero;
+                T s0_7 = active0 ? spatialFilter[sf + 7 * outPlane] : T.Zero;
+                T s0_8 = active0 ? spatialFilter[sf + 8 * outPlane] : T.Zero;
+                T s0_9 = active0 ? spatialFilter[sf + 9 * outPlane] : T.Zero;
+                T s0_10 = active0 ? spatialFilter[sf + 10 * outPlane] : T.Zero;
+                T s0_11 = active0 ? spatialFilter[sf + 11 * outPlane] : T.Zero;
+                T s0_12 = active0 ? spatialFilter[sf + 12 * outPlane] : T.Zero;
+                T s0_13 = active0 ? spatialFilter[sf + 13 * outPlane] : T.Zero;
+                T s0_14 = active0 ? spatialFilter[sf + 14 * outPlane] : T.Zero;
+                T s0_15 = active0 ? spatialFilter[sf + 15 * outPlane] : T.Zero;
+                T s0_16 = active0 ? spatialFilter[sf + 16 * outPlane] : T.Zero;
+                T s0_17 = active0 ? spatialFilter[sf + 17 * outPlane] : T.Zero;
+                T s0_18 = active0 ? spatialFilter[sf + 18 * outPlane] : T.Zero;
+                T s0_19 = active0 ? spatialFilter[sf + 19 * outPlane] : T.Zero;
+                T s0_20 = active0 ? spatialFilter[sf + 20 * outPlane] : T.Zero;
+                T s0_21 = active0 ? spatialFilter[sf + 21 * outPlane] : T.Zero;
+                T s0_22 = active0 ? spatialFilter[sf + 22 * outPlane] : T.Zero;
+                T s0_23 = active0 ? spatialFilter[sf + 23 * outPlane] : T.Zero;
+                T s0_24 = active0 ? spatialFilter[sf + 24 * outPlane] : T.Zero;
+                T s1_0 = active1 ? spatialFilter[sf + outW] : T.Zero;
+                T s1_1 = active1 ? spatialFilter[sf + outPlane + outW] : T.Zero;
+                T s1_2 = active1 ? spatialFilter[sf + 2 * outPlane + outW] : T.Zero;
+                T s1_3 = active1 ? spatialFilter[sf + 3 * outPlane + outW] : T.Zero;
+                T s1_4 = active1 ? spatialFilter[sf + 4 * outPlane + outW] : T.Zero;
+                T s1_5 = active1 ? spatialFilter[sf + 5 * outPlane + outW] : T.Zero;
+                T s1_6 = active1 ? spatialFilter[sf + 6 * outPlane + outW] : T.Zero;
+                T s1_7 = active1 ? spatialFilter[sf + 7 * outPlane + outW] : T.Zero;
+                T s1_8 = active1 ? spatialFilter[sf + 8 * outPlane + outW] : T.Zero;
+                T s1_9 = active1 ? spatialFilter[sf + 9 * outPlane + outW] : T.Zero;
+                T s1_10 = active1 ? spatialFilter[sf + 10 * outPlane + outW] : T.Zero;
+                T s1_11 = active1 ? spatialFilter[sf + 11 * outPlane + outW] : T.Zero;
+                T s1_12 = active1 ? spatialFilter[sf + 12 * outPlane + outW] : T.Zero;
+                T s1_13 = active1 ? spatialFilter[sf + 13 * outPlane + outW] : T.Zero;
+                T s1_14 = active1 ? spatialFilter[sf + 14 * outPlane + outW] : T.Zero;
+                T s1_15 = active1 ? spatialFilter[sf + 15 * outPlane + outW] : T.Zero;
+                T s1_16 = active1 ? spatialFilter[sf + 16 * outPlane + outW] : T.Zero;
+                T s1_17 = active1 ? spatialFilter[sf + 17 * outPlane + outW] : T.Zero;
+                T s1_18 = active1 ? spatialFilter[sf + 18 * outPlane + outW] : T.Zero;
+                T s1_19 = active1 ? spatialFilter[sf + 19 * outPlane + outW] : T.Zero;
+                T s1_20 = active1 ? spatialFilter[sf + 20 * outPlane + outW] : T.Zero;
+                T s1_21 = active1 ? spatialFilter[sf + 21 * outPlane + outW] : T.Zero;
+                T s1_22 = active1 ? spatialFilter[sf + 22 * outPlane + outW] : T.Zero;
+                T s1_23 = active1 ? spatialFilter[sf + 23 * outPlane + outW] : T.Zero;
+                T s1_24 = active1 ? spatialFilter[sf + 24 * outPlane + outW] : T.Zero;
+                int cBegin = global::ILGPU.Grid.IdxY * ChannelsPerBlock;
+                int cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;
+                for (int c0 = cBegin; c0 < cEnd; c0 += StagedChannels)
                 {
-                    long plane = (long)b * g.Channels + c;
+                    int staged = cEnd - c0 < StagedChannels ? cEnd - c0 : StagedChannels;
+                    long first = (long)b * g.Channels + c0;
                     global::ILGPU.Group.Barrier();
-                    global::Ddf.Runtime.DdfGpuTiling.Stage(tile, input, plane * inPlane, oy0 * Stride - Pad, ox0 * Stride - Pad, InputTileHeight, InputTileWidth, g.Height, g.Width);
+                    global::Ddf.Runtime.DdfGpuTiling.Stage(tile, input, first * inPlane, staged, oy0 * Stride - Pad, ox0 * Stride - Pad, InputTileHeight, InputTileWidth, g.Height, g.Width);
                     global::ILGPU.Group.Barrier();
-                    if (!active)
+                    if (!active0)
                         continue;
-                    long cf = plane * Taps;
-                    T sum = T.Zero;
-                    sum += tile[at] * (s0 * channelFilter[cf]);
-                    sum += tile[at + 1] * (s1 * channelFilter[cf + 1]);
-                    sum += tile[at + 2] * (s2 * channelFilter[cf + 2]);
-                    sum += tile[at + 3] * (s3 * channelFilter[cf + 3]);
-                    sum += tile[at + 4] * (s4 * channelFilter[cf + 4]);
-                    sum += tile[at + InputTileWidth] * (s5 * channelFilter[cf + 5]);
-                    sum += tile[at + InputTileWidth + 1] * (s6 * channelFilter[cf + 6]);
-                    sum += tile[at + InputTileWidth + 2] * (s7 * channelFilter[cf + 7]);
-                    sum += tile[at + InputTileWidth + 3] * (s8 * channelFilter[cf + 8]);
-                    sum += tile[at + InputTileWidth + 4] * (s9 * channelFilter[cf + 9]);
-                    sum += tile[at + 2 * InputTileWidth] * (s10 * channelFilter[cf + 10]);
-                    sum += tile[at + 2 * InputTileWidth + 1] * (s11 * channelFilter[cf + 11]);
-                    sum += tile[at + 2 * InputTileWidth + 2] * (s12 * channelFilter[cf + 12]);
-                    sum += tile[at + 2 * InputTileWidth + 3] * (s13 * channelFilter[cf + 13]);
-                    sum += tile[at + 2 * InputTileWidth + 4] * (s14 * channelFilter[cf + 14]);
-                    sum += tile[at + 3 * InputTileWidth] * (s15 * channelFilter[cf + 15]);
-                    sum += tile[at + 3 * InputTileWidth + 1] * (s16 * channelFilter[cf + 16]);
-                    sum += tile[at + 3 * InputTileWidth + 2] * (s17 * channelFilter[cf + 17]);
-                    sum += tile[at + 3 * InputTileWidth + 3] * (s18 * channelFilter[cf + 18]);
-                    sum += tile[at + 3 * InputTileWidth + 4] * (s19 * channelFilter[cf + 19]);
-                    sum += tile[at + 4 * InputTileWidth] * (s20 * channelFilter[cf + 20]);
-                    sum += tile[at + 4 * InputTileWidth + 1] * (s21 * channelFilter[cf + 21]);
-                    sum += tile[at + 4 * InputTileWidth + 2] * (s22 * channelFilter[cf + 22]);
-                    sum += tile[at + 4 * InputTileWidth + 3] * (s23 * channelFilter[cf + 23]);
-                    sum += tile[at + 4 * InputTileWidth + 4] * (s24 * channelFilter[cf + 24]);
-                    output[plane * outPlane + pixel] = sum;
+                    for (int j = 0; j < staged; j++)
+                    {
+                        long plane = first + j, cf = plane * Taps;
+                        int at = origin + j * InputTile;
+                        T sum0 = T.Zero, sum1 = T.Zero;
+                        T c;
+                        c = channelFilter[cf];
+                        sum0 += tile[at] * (s0_0 * c);
+                        sum1 += tile[at + 2 * InputTileWidth] * (s1_0 * c);
+                        c = channelFilter[cf + 1];
+                        sum0 += tile[at + 1] * (s0_1 * c);
+                        sum1 += tile[at + 2 * InputTileWidth + 1] * (s1_1 * c);
+                        c = channelFilter[cf + 2];
+                        sum0 += tile[at + 2] * (s0_2 * c);
+                        sum1 += tile[at + 2 * InputTileWidth + 2] * (s1_2 * c);
+                        c = channelFilter[cf + 3];
+                        sum0 += tile[at + 3] * (s0_3 * c);
+                        sum1 += tile[at + 2 * InputTileWidth + 3] * (s1_3 * c);
+                        c = channelFilter[cf + 4];
+                        sum0 += tile[at + 4] * (s0_4 * c);
+                        sum1 += tile[at + 2 * InputTileWidth + 4] * (s1_4 * c);
+                        c = channelFilter[cf + 5];
+                        sum0 += tile[at + InputTileWidth] * (s0_5 * c);
+                        sum1 += tile[at + 3 * InputTileWidth] * (s1_5 * c);
+                        c = channelFilter[cf + 6];
+                        sum0 += tile[at + InputTileWidth + 1] * (s0_6 * c);
+                        sum1 += tile[at + 3 * InputTileWidth + 1] * (s1_6 * c);
+                        c = channelFilter[cf + 7];
+                        sum0 += tile[at + InputTileWidth + 2] * (s0_7 * c);
+                        sum1 += tile[at + 3 * InputTileWidth + 2] * (s1_7 * c);
+                        c = channelFilter[cf + 8];
+                        sum0 += tile[at + InputTileWidth + 3] * (s0_8 * c);
+                        sum1 += tile[at + 3 * InputTileWidth + 3] * (s1_8 * c);
+                        c = channelFilter[cf + 9];
+                        sum0 += tile[at + InputTileWidth + 4] * (s0_9 * c);
+                        sum1 += tile[at + 3 * InputTileWidth + 4] * (s1_9 * c);
+                        c = channelFilter[cf + 10];
+                        sum0 += tile[at + 2 * InputTileWidth] * (s0_10 * c);
+                        sum1 += tile[at + 4 * InputTileWidth] * (s1_10 * c);
+                        c = channelFilter[cf + 11];
+                        sum0 += tile[at + 2 * InputTileWidth + 1] * (s0_11 * c);
+                        sum1 += tile[at + 4 * InputTileWidth + 1] * (s1_11 * c);
+                        c = channelFilter[cf + 12];
+                        sum0 += tile[at + 2 * InputTileWidth + 2] * (s0_12 * c);
+                        sum1 += tile[at + 4 * InputTileWidth + 2] * (s1_12 * c);
+                        c = channelFilter[cf + 13];
+                        sum0 += tile[at + 2 * InputTileWidth + 3] * (s0_13 * c);
+                        sum1 += tile[at + 4 * InputTileWidth + 3] * (s1_13 * c);
+                        c = channelFilter[cf + 14];
+                        sum0 += tile[at + 2 * InputTileWidth + 4] * (s0_14 * c);
+                        sum1 += tile[at + 4 * InputTileWidth + 4] * (s1_14 * c);
+                        c = channelFilter[cf + 15];
+                        sum0 += tile[at + 3 * InputTileWidth] * (s0_15 * c);
+                        sum1 += tile[at + 5 * InputTileWidth] * (s1_15 * c);
+                        c = channelFilter[cf + 16];
+                        sum0 += tile[at + 3 * InputTileWidth + 1] * (s0_16 * c);
+                        sum1 += tile[at + 5 * InputTileWidth + 1] * (s1_16 * c);
+                        c = channelFilter[cf + 17];
+                        sum0 += tile[at + 3 * InputTileWidth + 2] * (s0_17 * c);
+                        sum1 += tile[at + 5 * InputTileWidth + 2] * (s1_17 * c);
+                        c = channelFilter[cf + 18];
+                        sum0 += tile[at + 3 * InputTileWidth + 3] * (s0_18 * c);
+                        sum1 += tile[at + 5 * InputTileWidth + 3] * (s1_18 * c);
+                        c = channelFilter[cf + 19];
+                        sum0 += tile[at + 3 * InputTileWidth + 4] * (s0_19 * c);
+                        sum1 += tile[at + 5 * InputTileWidth + 4] * (s1_19 * c);
+                        c = channelFilter[cf + 20];
+                        sum0 += tile[at + 4 * InputTileWidth] * (s0_20 * c);
+                        sum1 += tile[at + 6 * InputTileWidth] * (s1_20 * c);
+                        c = channelFilter[cf + 21];
+                        sum0 += tile[at + 4 * InputTileWidth + 1] * (s0_21 * c);
+                        sum1 += tile[at + 6 * InputTileWidth + 1] * (s1_21 * c);
+                        c = channelFilter[cf + 22];
+                        sum0 += tile[at + 4 * InputTileWidth + 2] * (s0_22 * c);
+                        sum1 += tile[at + 6 * InputTileWidth + 2] * (s1_22 * c);
+                        c = channelFilter[cf + 23];
+                        sum0 += tile[at + 4 * InputTileWidth + 3] * (s0_23 * c);
+                        sum1 += tile[at + 6 * InputTileWidth + 3] * (s1_23 * c);
+                        c = channelFilter[cf + 24];
+                        sum0 += tile[at + 4 * InputTileWidth + 4] * (s0_24 * c);
+                        sum1 += tile[at + 6 * InputTileWidth + 4] * (s1_24 * c);
+                        output[plane * outPlane + pixel] = sum0;
+                        if (active1)
+                            output[plane * outPlane + pixel + outW] = sum1;
+                    }
                 }
             }
 
             /// <summary>
-            /// Input gradient by the transposed taps: one thread per input pixel of a tile, for ChannelsPerBlock channels; the
-            /// upstream-gradient tile those pixels read is staged in shared memory. Grid: (tiles of (H, W), channel blocks, batch).
+            /// Input gradient by the transposed taps: each thread computes Rows input pixels of a column of a tile, for
+            /// ChannelsPerBlock channels; the upstream-gradient tile those pixels read is staged in shared memory.
+            /// Grid: (tiles of (H, W), channel blocks, batch).
             /// </summary>
             public static void InputGradient<T>(global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter, global::ILGPU.ArrayView<T> gradInput, global::Ddf.Runtime.DdfGpuLaunch launch)
                 where T : unmanaged, global::System.Numerics.INumber<T>
             {
-                var tile = global::ILGPU.SharedMemory.Allocate<T>(GradTileHeight * GradTileWidth);
+                var tile = global::ILGPU.SharedMemory.Allocate<T>(StagedGradChannels * GradTile);
                 var g = launch.Geometry;
                 int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
                 int tilesAcross = (g.Width + TileWidth - 1) / TileWidth;
                 int x0 = global::ILGPU.Grid.IdxX % tilesAcross * TileWidth, y0 = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight;
-                int x = x0 + global::ILGPU.Group.IdxX, y = y0 + global::ILGPU.Group.IdxY, b = global::ILGPU.Grid.IdxZ;
-                bool active = x < g.Width && y < g.Height;
+                int x = x0 + global::ILGPU.Group.IdxX, y = y0 + global::ILGPU.Group.IdxY * Rows, b = global::ILGPU.Grid.IdxZ;
                 long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW;
                 int oyLo = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y0 + Pad - (K - 1) * Dilation, Stride);
                 int oxLo = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(x0 + Pad - (K - 1) * Dilation, Stride);
-                // Output row (column) that tap row (column) i reads this pixel from, whether one exists, and its tile offset.
-                int oy0 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y + 2, Stride), ox0 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(x + 2, Stride);
-                bool hy0 = oy0 * Stride == y + 2 && (uint)oy0 < (uint)outH, hx0 = ox0 * Stride == x + 2 && (uint)ox0 < (uint)outW;
-                int ry0 = (oy0 - oyLo) * GradTileWidth, rx0 = ox0 - oxLo;
-                int oy1 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y + 1, Stride), ox1 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(x + 1, Stride);
-                bool hy1 = oy1 * Stride == y + 1 && (uint)oy1 < (uint)outH, hx1 = ox1 * Stride == x + 1 && (uint)ox1 < (uint)outW;
-                int ry1 = (oy1 - oyLo) * GradTileWidth, rx1 = ox1 - oxLo;
-                int oy2 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y, Stride), ox2 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(x, Stride);
-                bool hy2 = oy2 * Stride == y && (uint)oy2 < (uint)outH, hx2 = ox2 * Stride == x && (uint)ox2 < (uint)outW;
-                int ry2 = (oy2 - oyLo) * GradTileWidth, rx2 = ox2 - oxLo;
-                int oy3 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y - 1, Stride), ox3 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(x - 1, Stride);
-                bool hy3 = oy3 * Stride == y - 1 && (uint)oy3 < (uint)outH, hx3 = ox3 * Stride == x - 1 && (uint)ox3 < (uint)outW;
-                int ry3 = (oy3 - oyLo) * GradTileWidth, rx3 = ox3 - oxLo;
-                int oy4 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y - 2, Stride), ox4 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(x - 2, Stride);
-                bool hy4 = oy4 * Stride == y - 2 && (uint)oy4 < (uint)outH, hx4 = ox4 * Stride == x - 2 && (uint)ox4 < (uint)outW;
-                int ry4 = (oy4 - oyLo) * GradTileWidth, rx4 = ox4 - oxLo;
-                // Spatial taps at the output pixels this pixel feeds (zero where the taps miss), in registers for all channels.
+                bool active0 = x < g.Width && y < g.Height, active1 = x < g.Width && y + 1 < g.Height;
+                // Output column (row) that tap column v (tap row u of pixel row r) reads, whether the stride hits one, and its tile offset.
+                int ox0 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(x + 2, Stride);
+                bool hx0 = ox0 * Stride == x + 2 && (uint)ox0 < (uint)outW;
+                int rx0 = (ox0 - oxLo);
+                int ox1 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(x + 1, Stride);
+                bool hx1 = ox1 * Stride == x + 1 && (uint)ox1 < (uint)outW;
+                int rx1 = (ox1 - oxLo);
+                int ox2 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(x, Stride);
+                bool hx2 = ox2 * Stride == x && (uint)ox2 < (uint)outW;
+                int rx2 = (ox2 - oxLo);
+                int ox3 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(x - 1, Stride);
+                bool hx3 = ox3 * Stride == x - 1 && (uint)ox3 < (uint)outW;
+                int rx3 = (ox3 - oxLo);
+                int ox4 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(x - 2, Stride);
+                bool hx4 = ox4 * Stride == x - 2 && (uint)ox4 < (uint)outW;
+                int rx4 = (ox4 - oxLo);
+                int oy0_0 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y + 2, Stride);
+                bool hy0_0 = oy0_0 * Stride == y + 2 && (uint)oy0_0 < (uint)outH;
+                int ry0_0 = (oy0_0 - oyLo) * GradTileWidth;
+                int oy0_1 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y + 1, Stride);
+                bool hy0_1 = oy0_1 * Stride == y + 1 && (uint)oy0_1 < (uint)outH;
+                int ry0_1 = (oy0_1 - oyLo) * GradTileWidth;
+                int oy0_2 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y, Stride);
+                bool hy0_2 = oy0_2 * Stride == y && (uint)oy0_2 < (uint)outH;
+                int ry0_2 = (oy0_2 - oyLo) * GradTileWidth;
+                int oy0_3 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y - 1, Stride);
+                bool hy0_3 = oy0_3 * Stride == y - 1 && (uint)oy0_3 < (uint)outH;
+                int ry0_3 = (oy0_3 - oyLo) * GradTileWidth;
+                int oy0_4 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y - 2, Stride);
+                bool hy0_4 = oy0_4 * Stride == y - 2 && (uint)oy0_4 < (uint)outH;
+                int ry0_4 = (oy0_4 - oyLo) * GradTileWidth;
+                int oy1_0 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y + 3, Stride);
+                bool hy1_0 = oy1_0 * Stride == y + 3 && (uint)oy1_0 < (uint)outH;
+                int ry1_0 = (oy1_0 - oyLo) * GradTileWidth;
+                int oy1_1 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y + 2, Stride);
+                bool hy1_1 = oy1_1 * Stride == y + 2 && (uint)oy1_1 < (uint)outH;
+                int ry1_1 = (oy1_1 - oyLo) * GradTileWidth;
+                int oy1_2 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y + 1, Stride);
+                bool hy1_2 = oy1_2 * Stride == y + 1 && (uint)oy1_2 < (uint)outH;
+                int ry1_2 = (oy1_2 - oyLo) * GradTileWidth;
+                int oy1_3 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y, Stride);
+                bool hy1_3 = oy1_3 * Stride == y && (uint)oy1_3 < (uint)outH;
+                int ry1_3 = (oy1_3 - oyLo) * GradTileWidth;
+                int oy1_4 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y - 1, Stride);
+                bool hy1_4 = oy1_4 * Stride == y - 1 && (uint)oy1_4 < (uint)outH;
+                int ry1_4 = (oy1_4 - oyLo) * GradTileWidth;
+                // Spatial taps at the output pixels these pixels feed (zero where the taps miss), in registers for all channels.
                 long sf = (long)b * Taps * outPlane;
-                T s0 = active && hy0 && hx0 ? spatialFilter[sf + (long)oy0 * outW + ox0] : T.Zero;
-                T s1 = active && hy0 && hx1 ? spatialFilter[sf + outPlane + (long)oy0 * outW + ox1] : T.Zero;
-                T s2 = active && hy0 && hx2 ? spatialFilter[sf + 2 * outPlane + (long)oy0 * outW + ox2] : T.Zero;
-                T s3 = active && hy0 && hx3 ? spatialFilter[sf + 3 * outPlane + (long)oy0 * outW + ox3] : T.Zero;
-                T s4 = active && hy0 && hx4 ? spatialFilter[sf + 4 * outPlane + (long)oy0 * outW + ox4] : T.Zero;
-                T s5 = active && hy1 && hx0 ? spatialFilter[sf + 5 * outPlane + (long)oy1 * outW + ox0] : T.Zero;
-                T s6 = active && hy1 && hx1 ? spatialFilter[sf + 6 * outPlane + (long)oy1 * outW + ox1] : T.Zero;
-                T s7 = active && hy1 && hx2 ? spatialFilter[sf + 7 * outPlane + (long)oy1 * outW + ox2] : T.Zero;
-                T s8 = active && hy1 && hx3 ? spatialFilter[sf + 8 * outPlane + (long)oy1 * outW + ox3] : T.Zero;
-                T s9 = active && hy1 && hx4 ? spatialFilter[sf + 9 * outPlane + (long)oy1 * outW + ox4] : T.Zero;
-                T s10 = active && hy2 && hx0 ? spatialFilter[sf + 10 * outPlane + (long)oy2 * outW + ox0] : T.Zero;
-                T s11 = active && hy2 && hx1 ? spatialFilter[sf + 11 * outPlane + (long)oy2 * outW + ox1] : T.Zero;
-                T s12 = active && hy2 && hx2 ? spatialFilter[sf + 12 * outPlane + (long)oy2 * outW + ox2] : T.Zero;
-                T s13 = active && hy2 && hx3 ? spatialFilter[sf + 13 * outPlane + (long)oy2 * outW + ox3] : T.Zero;
-                T s14 = active && hy2 && hx4 ? spatialFilter[sf + 14 * outPlane + (long)oy2 * outW + ox4] : T.Zero;
-                T s15 = active && hy3 && hx0 ? spatialFilter[sf + 15 * outPlane + (long)oy3 * outW + ox0] : T.Zero;
-                T s16 = active && hy3 && hx1 ? spatialFilter[sf + 16 * outPlane + (long)oy3 * outW + ox1] : T.Zero;
-                T s17 = active && hy3 && hx2 ? spatialFilter[sf + 17 * outPlane + (long)oy3 * outW + ox2] : T.Zero;
-                T s18 = active && hy3 && hx3 ? spatialFilter[sf + 18 * outPlane + (long)oy3 * outW + ox3] : T.Zero;
-                T s19 = active && hy3 && hx4 ? spatialFilter[sf + 19 * outPlane + (long)oy3 * outW + ox4] : T.Zero;
-                T s20 = active && hy4 && hx0 ? spatialFilter[sf + 20 * outPlane + (long)oy4 * outW + ox0] : T.Zero;
-                T s21 = active && hy4 && hx1 ? spatialFilter[sf + 21 * outPlane + (long)oy4 * outW + ox1] : T.Zero;
-                T s22 = active && hy4 && hx2 ? spatialFilter[sf + 22 * outPlane + (long)oy4 * outW + ox2] : T.Zero;
-                T s23 = active && hy4 && hx3 ? spatialFilter[sf + 23 * outPlane + (long)oy4 * outW + ox3] : T.Zero;
-                T s24 = active && hy4 && hx4 ? spatialFilter[sf + 24 * outPlane + (long)oy4 * outW + ox4] : T.Zero;
-                int cEnd = (global::ILGPU.Grid.IdxY + 1) * ChannelsPerBlock < g.Channels ? (global::ILGPU.Grid.IdxY + 1) * ChannelsPerBlock : g.Channels;
-                for (int c = global::ILGPU.Grid.IdxY * ChannelsPerBlock; c < cEnd; c++)
+                T s0_0 = active0 && hy0_0 && hx0 ? spatialFilter[sf + (long)oy0_0 * outW + ox0] : T.Zero;
+                T s0_1 = active0 && hy0_0 && hx1 ? spatialFilter[sf + outPlane + (long)oy0_0 * outW + ox1] : T.Zero;
+                T s0_2 = active0 && hy0_0 && hx2 ? spatialFilter[sf + 2 * outPlane + (long)oy0_0 * outW + ox2] : T.Zero;
+                T s0_3 = active0 && hy0_0 && hx3 ? spatialFilter[sf + 3 * outPlane + (long)oy0_0 * outW + ox3] : T.Zero;
+                T s0_4 = active0 && hy0_0 && hx4 ? spatialFilter[sf + 4 * outPlane + (long)oy0_0 * outW + ox4] : T.Zero;
+                T s0_5 = active0 && hy0_1 && hx0 ? spatialFilter[sf + 5 * outPlane + (long)oy0_1 * outW + ox0] : T.Zero;
+                T s0_6 = active0 && hy0_1 && hx1 ? spatialFilter[sf + 6 * outPlane + (long)oy0_1 * outW + ox1] : T.Zero;
+                T s0_7 = active0 && hy0_1 && hx2 ? spatialFilter[sf + 7 * outPlane + (long)oy0_1 * outW + ox2] : T.Zero;
+                T s0_8 = active0 && hy0_1 && hx3 ? spatialFilter[sf + 8 * outPlane + (long)oy0_1 * outW + ox3] : T.Zero;
+                T s0_9 = active0 && hy0_1 && hx4 ? spatialFilter[sf + 9 * outPlane + (long)oy0_1 * outW + ox4] : T.Zero;
+                T s0_10 = active0 && hy0_2 && hx0 ? spatialFilter[sf + 10 * outPlane + (long)oy0_2 * outW + ox0] : T.Zero;
+                T s0_11 = active0 && hy0_2 && hx1 ? spatialFilter[sf + 11 * outPlane + (long)oy0_2 * outW + ox1] : T.Zero;
+                T s0_12 = active0 && hy0_2 && hx2 ? spatialFilter[sf + 12 * outPlane + (long)oy0_2 * outW + ox2] : T.Zero;
+                T s0_13 = active0 && hy0_2 && hx3 ? spatialFilter[sf + 13 * outPlane + (long)oy0_2 * outW + ox3] : T.Zero;
+                T s0_14 = active0 && hy0_2 && hx4 ? spatialFilter[sf + 14 * outPlane + (long)oy0_2 * outW + ox4] : T.Zero;
+                T s0_15 = active0 && hy0_3 && hx0 ? spatialFilter[sf + 15 * outPlane + (long)oy0_3 * outW + ox0] : T.Zero;
+                T s0_16 = active0 && hy0_3 && hx1 ? spatialFilter[sf + 16 * outPlane + (long)oy0_3 * outW + ox1] : T.Zero;
+                T s0_17 = active0 && hy0_3 && hx2 ? spatialFilter[sf + 17 * outPlane + (long)oy0_3 * outW + ox2] : T.Zero;
+                T s0_18 = active0 && hy0_3 && hx3 ? spatialFilter[sf + 18 * outPlane + (long)oy0_3 * outW + ox3] : T.Zero;
+                T s0_19 = active0 && hy0_3 && hx4 ? spatialFilter[sf + 19 * outPlane + (long)oy0_3 * outW + ox4] : T.Zero;
+                T s0_20 = active0 && hy0_4 && hx0 ? spatialFilter[sf + 20 * outPlane + (long)oy0_4 * outW + ox0] : T.Zero;
+                T s0_21 = active0 && hy0_4 && hx1 ? spatialFilter[sf + 21 * outPlane + (long)oy0_4 * outW + ox1] : T.Zero;
+                T s0_22 = active0 && hy0_4 && hx2 ? spatialFilter[sf + 22 * outPlane + (long)oy0_4 * outW + ox2] : T.Zero;
+                T s0_23 = active0 && hy0_4 && hx3 ? spatialFilter[sf + 23 * outPlane + (long)oy0_4 * outW + ox3] : T.Zero;
+                T s0_24 = active0 && hy0_4 && hx4 ? spatialFilter[sf + 24 * outPlane + (long)oy0_4 * outW + ox4] : T.Zero;
+                T s1_0 = active1 && hy1_0 && hx0 ? spatialFilter[sf + (long)oy1_0 * outW + ox0] : T.Zero;
+                T s1_1 = active1 && hy1_0 && hx1 ? spatialFilter[sf + outPlane + (long)oy1_0 * outW + ox1] : T.Zero;
+                T s1_2 = active1 && hy1_0 && hx2 ? spatialFilter[sf + 2 * outPlane + (long)oy1_0 * outW + ox2] : T.Zero;
+                T s1_3 = active1 && hy1_0 && hx3 ? spatialFilter[sf + 3 * outPlane + (long)oy1_0 * outW + ox3] : T.Zero;
+                T s1_4 = active1 && hy1_0 && hx4 ? spatialFilter[sf + 4 * outPlane + (long)oy1_0 * outW + ox4] : T.Zero;
+                T s1_5 = active1 && hy1_1 && hx0 ? spatialFilter[sf + 5 * outPlane + (long)oy1_1 * outW + ox0] : T.Zero;
+                T s1_6 = active1 && hy1_1 && hx1 ? spatialFilter[sf + 6 * outPlane + (long)oy1_1 * outW + ox1] : T.Zero;
+                T s1_7 = active1 && hy1_1 && hx2 ? spatialFilter[sf + 7 * outPlane + (long)oy1_1 * outW + ox2] : T.Zero;
+                T s1_8 = active1 && hy1_1 && hx3 ? spatialFilter[sf + 8 * outPlane + (long)oy1_1 * outW + ox3] : T.Zero;
+                T s1_9 = active1 && hy1_1 && hx4 ? spatialFilter[sf + 9 * outPlane + (long)oy1_1 * outW + ox4] : T.Zero;
+                T s1_10 = active1 && hy1_2 && hx0 ? spatialFilter[sf + 10 * outPlane + (long)oy1_2 * outW + ox0] : T.Zero;
+                T s1_11 = active1 && hy1_2 && hx1 ? spatialFilter[sf + 11 * outPlane + (long)oy1_2 * outW + ox1] : T.Zero;
+                T s1_12 = active1 && hy1_2 && hx2 ? spatialFilter[sf + 12 * outPlane + (long)oy1_2 * outW + ox2] : T.Zero;
+                T s1_13 = active1 && hy1_2 && hx3 ? spatialFilter[sf + 13 * outPlane + (long)oy1_2 * outW + ox3] : T.Zero;
+                T s1_14 = active1 && hy1_2 && hx4 ? spatialFilter[sf + 14 * outPlane + (long)oy1_2 * outW + ox4] : T.Zero;
+                T s1_15 = active1 && hy1_3 && hx0 ? spatialFilter[sf + 15 * outPlane + (long)oy1_3 * outW + ox0] : T.Zero;
+                T s1_16 = active1 && hy1_3 && hx1 ? spatialFilter[sf + 16 * outPlane + (long)oy1_3 * outW + ox1] : T.Zero;
+                T s1_17 = active1 && hy1_3 && hx2 ? spatialFilter[sf + 17 * outPlane + (long)oy1_3 * outW + ox2] : T.Zero;
+                T s1_18 = active1 && hy1_3 && hx3 ? spatialFilter[sf + 18 * outPlane + (long)oy1_3 * outW + ox3] : T.Zero;
+                T s1_19 = active1 && hy1_3 && hx4 ? spatialFilter[sf + 19 * outPlane + (long)oy1_3 * outW + ox4] : T.Zero;
+                T s1_20 = active1 && hy1_4 && hx0 ? spatialFilter[sf + 20 * outPlane + (long)oy1_4 * outW + ox0] : T.Zero;
+                T s1_21 = active1 && hy1_4 && hx1 ? spatialFilter[sf + 21 * outPlane + (long)oy1_4 * outW + ox1] : T.Zero;
+                T s1_22 = active1 && hy1_4 && hx2 ? spatialFilter[sf + 22 * outPlane + (long)oy1_4 * outW + ox2] : T.Zero;
+                T s1_23 = active1 && hy1_4 && hx3 ? spatialFilter[sf + 23 * outPlane + (long)oy1_4 * outW + ox3] : T.Zero;
+                T s1_24 = active1 && hy1_4 && hx4 ? spatialFilter[sf + 24 * outPlane + (long)oy1_4 * outW + ox4] : T.Zero;
+                int cBegin = global::ILGPU.Grid.IdxY * ChannelsPerBlock;
+                int cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;
+                for (int c0 = cBegin; c0 < cEnd; c0 += StagedGradChannels)
                 {
-                    long plane = (long)b * g.Channels + c;
+                    int staged = cEnd - c0 < StagedGradChannels ? cEnd - c0 : StagedGradChannels;
+                    long first = (long)b * g.Channels + c0;
                     global::ILGPU.Group.Barrier();
-                    global::Ddf.Runtime.DdfGpuTiling.Stage(tile, gradOutput, plane * outPlane, oyLo, oxLo, GradTileHeight, GradTileWidth, outH, outW);
+                    global::Ddf.Runtime.DdfGpuTiling.Stage(tile, gradOutput, first * outPlane, staged, oyLo, oxLo, GradTileHeight, GradTileWidth, outH, outW);
                     global::ILGPU.Group.Barrier();
-                    if (!active)
+                    if (!active0)
                         continue;
-                    long cf = plane * Taps;
-                    T sum = T.Zero;
-                    sum += tile[ry0 + rx0] * (s0 * channelFilter[cf]);
-                    sum += tile[ry0 + rx1] * (s1 * channelFilter[cf + 1]);
-                    sum += tile[ry0 + rx2] * (s2 * channelFilter[cf + 2]);
-                    sum += tile[ry0 + rx3] * (s3 * channelFilter[cf + 3]);
-                    sum += tile[ry0 + rx4] * (s4 * channelFilter[cf + 4]);
-                    sum += tile[ry1 + rx0] * (s5 * channelFilter[cf + 5]);
-                    sum += tile[ry1 + rx1] * (s6 * channelFilter[cf + 6]);
-                    sum += tile[ry1 + rx2] * (s7 * channelFilter[cf + 7]);
-                    sum += tile[ry1 + rx3] * (s8 * channelFilter[cf + 8]);
-                    sum += tile[ry1 + rx4] * (s9 * channelFilter[cf + 9]);
-                    sum += tile[ry2 + rx0] * (s10 * channelFilter[cf + 10]);
-                    sum += tile[ry2 + rx1] * (s11 * channelFilter[cf + 11]);
-                    sum += tile[ry2 + rx2] * (s12 * channelFilter[cf + 12]);
-                    sum += tile[ry2 + rx3] * (s13 * channelFilter[cf + 13]);
-                    sum += tile[ry2 + rx4] * (s14 * channelFilter[cf + 14]);
-                    sum += tile[ry3 + rx0] * (s15 * channelFilter[cf + 15]);
-                    sum += tile[ry3 + rx1] * (s16 * channelFilter[cf + 16]);
-                    sum += tile[ry3 + rx2] * (s17 * channelFilter[cf + 17]);
-                    sum += tile[ry3 + rx3] * (s18 * channelFilter[cf + 18]);
-                    sum += tile[ry3 + rx4] * (s19 * channelFilter[cf + 19]);
-                    sum += tile[ry4 + rx0] * (s20 * channelFilter[cf + 20]);
-                    sum += tile[ry4 + rx1] * (s21 * channelFilter[cf + 21]);
-                    sum += tile[ry4 + rx2] * (s22 * channelFilter[cf + 22]);
-                    sum += tile[ry4 + rx3] * (s23 * channelFilter[cf + 23]);
-                    sum += tile[ry4 + rx4] * (s24 * channelFilter[cf + 24]);
-                    gradInput[plane * inPlane + (long)y * g.Width + x] = sum;
+                    for (int j = 0; j < staged; j++)
+                    {
+                        long plane = first + j, cf = plane * Taps;
+                        int at = j * GradTile;
+                        T sum0 = T.Zero, sum1 = T.Zero;
+                        T c;
+                        c = channelFilter[cf];
+                        sum0 += tile[at + ry0_0 + rx0] * (s0_0 * c);
+                        sum1 += tile[at + ry1_0 + rx0] * (s1_0 * c);
+                        c = channelFilter[cf + 1];
+                        sum0 += tile[at + ry0_0 + rx1] * (s0_1 * c);
+                        sum1 += tile[at + ry1_0 + rx1] * (s1_1 * c);
+                        c = channelFilter[cf + 2];
+                        sum0 += tile[at + ry0_0 + rx2] * (s0_2 * c);
+                        sum1 += tile[at + ry1_0 + rx2] * (s1_2 * c);
+                        c = channelFilter[cf + 3];
+                        sum0 += tile[at + ry0_0 + rx3] * (s0_3 * c);
+                        sum1 += tile[at + ry1_0 + rx3] * (s1_3 * c);
+                        c = channelFilter[cf + 4];
+                        sum0 += tile[at + ry0_0 + rx4] * (s0_4 * c);
+                        sum1 += tile[at + ry1_0 + rx4] * (s1_4 * c);
+                        c = channelFilter[cf + 5];
+                        sum0 += tile[at + ry0_1 + rx0] * (s0_5 * c);
+                        sum1 += tile[at + ry1_1 + rx0] * (s1_5 * c);
+                        c = channelFilter[cf + 6];
+                        sum0 += tile[at + ry0_1 + rx1] * (s0_6 * c);
+                        sum1 += tile[at + ry1_1 + rx1] * (s1_6 * c);
+                        c = channelFilter[cf + 7];
+                        sum0 += tile[at + ry0_1 + rx2] * (s0_7 * c);
+                        sum1 += tile[at + ry1_1 + rx2] * (s1_7 * c);
+                        c = channelFilter[cf + 8];
+                        sum0 += tile[at + ry0_1 + rx3] * (s0_8 * c);
+                        sum1 += tile[at + ry1_1 + rx3] * (s1_8 * c);
+                        c = channelFilter[cf + 9];
+                        sum0 += tile[at + ry0_1 + rx4] * (s0_9 * c);
+                        sum1 += tile[at + ry1_1 + rx4] * (s1_9 * c);
+                        c = channelFilter[cf + 10];
+                        sum0 += tile[at + ry0_2 + rx0] * (s0_10 * c);
+                        sum1 += tile[at + ry1_2 + rx0] * (s1_10 * c);
+                        c = channelFilter[cf + 11];
+                        sum0 += tile[at + ry0_2 + rx1] * (s0_11 * c);
+                        sum1 += tile[at + ry1_2 + rx1] * (s1_11 * c);
+                        c = channelFilter[cf + 12];
+                        sum0 += tile[at + ry0_2 + rx2] * (s0_12 * c);
+                        sum1 += tile[at + ry1_2 + rx2] * (s1_12 * c);
+                        c = channelFilter[cf + 13];
+                        sum0 += tile[at + ry0_2 + rx3] * (s0_13 * c);
+                        sum1 += tile[at + ry1_2 + rx3] * (s1_13 * c);
+                        c = channelFilter[cf + 14];
+                        sum0 += tile[at + ry0_2 + rx4] * (s0_14 * c);
+                        sum1 += tile[at + ry1_2 + rx4] * (s1_14 * c);
+                        c = channelFilter[cf + 15];
+                        sum0 += tile[at + ry0_3 + rx0] * (s0_15 * c);
+                        sum1 += tile[at + ry1_3 + rx0] * (s1_15 * c);
+                        c = channelFilter[cf + 16];
+                        sum0 += tile[at + ry0_3 + rx1] * (s0_16 * c);
+                        sum1 += tile[at + ry1_3 + rx1] * (s1_16 * c);
+                        c = channelFilter[cf + 17];
+                        sum0 += tile[at + ry0_3 + rx2] * (s0_17 * c);
+                        sum1 += tile[at + ry1_3 + rx2] * (s1_17 * c);
+                        c = channelFilter[cf + 18];
+                        sum0 += tile[at + ry0_3 + rx3] * (s0_18 * c);
+                        sum1 += tile[at + ry1_3 + rx3] * (s1_18 * c);
+                        c = channelFilter[cf + 19];
+                        sum0 += tile[at + ry0_3 + rx4] * (s0_19 * c);
+                        sum1 += tile[at + ry1_3 + rx4] * (s1_19 * c);
+                        c = channelFilter[cf + 20];
+                        sum0 += tile[at + ry0_4 + rx0] * (s0_20 * c);
+                        sum1 += tile[at + ry1_4 + rx0] * (s1_20 * c);
+                        c = channelFilter[cf + 21];
+                        sum0 += tile[at + ry0_4 + rx1] * (s0_21 * c);
+                        sum1 += tile[at + ry1_4 + rx1] * (s1_21 * c);
+                        c = channelFilter[cf + 22];
+                        sum0 += tile[at + ry0_4 + rx2] * (s0_22 * c);
+                        sum1 += tile[at + ry1_4 + rx2] * (s1_22 * c);
+                        c = channelFilter[cf + 23];
+                        sum0 += tile[at + ry0_4 + rx3] * (s0_23 * c);
+                        sum1 += tile[at + ry1_4 + rx3] * (s1_23 * c);
+                        c = channelFilter[cf + 24];
+                        sum0 += tile[at + ry0_4 + rx4] * (s0_24 * c);
+                        sum1 += tile[at + ry1_4 + rx4] * (s1_24 * c);
+                        gradInput[plane * inPlane + (long)y * g.Width + x] = sum0;
+                        if (active1)
+                            gradInput[plane * inPlane + (long)y * g.Width + x + g.Width] = sum1;
+                    }
                 }
             }
 
             /// <summary>
-            /// Stage one of both filter gradients, fused: one thread per output pixel of a tile, for one channel group
-            /// (launch.ChannelsPerGroup channels). Per channel, each tap's product of upstream gradient and input feeds the
-            /// spatial-filter gradient (a register sum over the group's channels, written per group) and the channel-filter
-            /// gradient (a fixed-order block sum over the tile's pixels, written per tile). Grid: (tiles of (Ho, Wo), groups, batch).
+            /// Stage one of both filter gradients, fused: each thread takes Rows output pixels of a column of a tile, for one
+            /// channel group (launch.ChannelsPerGroup channels, staged StagedChannels at a time). Per channel, each tap's
+            /// product of upstream gradient and input feeds the spatial-filter gradient (a register sum over the group's
+            /// channels, written per group) and the channel-filter gradient (a fixed-order block sum over the tile's pixels,
+            /// written per tile). Grid: (tiles of (Ho, Wo), groups, batch).
             /// </summary>
             public static void FilterGradients<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter,
                 global::ILGPU.ArrayView<T> spatialPartials, global::ILGPU.ArrayView<T> channelPartials, global::Ddf.Runtime.DdfGpuLaunch launch)
                 where T : unmanaged, global::System.Numerics.INumber<T>
             {
-                var tile = global::ILGPU.SharedMemory.Allocate<T>(InputTileHeight * InputTileWidth);
-                var warpSums = global::ILGPU.SharedMemory.Allocate<T>(Taps * global::Ddf.Runtime.DdfGpuTiling.Warps);
+                var tile = global::ILGPU.SharedMemory.Allocate<T>(StagedChannels * InputTile);
+                var warpSums = global::ILGPU.SharedMemory.Allocate<T>(StagedChannels * Taps * global::Ddf.Runtime.DdfGpuTiling.Warps);
                 var g = launch.Geometry;
                 int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
                 int tilesAcross = (outW + TileWidth - 1) / TileWidth;
                 int ox0 = global::ILGPU.Grid.IdxX % tilesAcross * TileWidth, oy0 = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight;
-                int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY, b = global::ILGPU.Grid.IdxZ;
-                bool active = ox < outW && oy < outH;
+                int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY * Rows, b = global::ILGPU.Grid.IdxZ;
                 long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW, pixel = (long)oy * outW + ox;
-                int at = global::ILGPU.Group.IdxY * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
+                int origin = global::ILGPU.Group.IdxY * Rows * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
+                bool active0 = ox < outW && oy < outH, active1 = ox < outW && oy + 1 < outH;
                 bool wantChannel = launch.WantChannelGradient != 0;
-                // This pixel's spatial taps (the channel gradient's weights), in registers for all the group's channels.
+                // This thread's spatial taps (the channel gradient's weights), in registers for all the group's channels.
                 long sf = (long)b * Taps * outPlane + pixel;
-                T s0 = active && wantChannel ? spatialFilter[sf] : T.Zero;
-                T s1 = active && wantChannel ? spatialFilter[sf + outPlane] : T.Zero;
-                T s2 = active && wantChannel ? spatialFilter[sf + 2 * outPlane] : T.Zero;
-                T s3 = active && wantChannel ? spatialFilter[sf + 3 * outPlane] : T.Zero;
-                T s4 = active && wantChannel ? spatialFilter[sf + 4 * outPlane] : T.Zero;
-                T s5 = active && wantChannel ? spatialFilter[sf + 5 * outPlane] : T.Zero;
-                T s6 = active && wantChannel ? spatialFilter[sf + 6 * outPlane] : T.Zero;
-                T s7 = active && wantChannel ? spatialFilter[sf + 7 * outPlane] : T.Zero;
-                T s8 = active && wantChannel ? spatialFilter[sf + 8 * outPlane] : T.Zero;
-                T s9 = active && wantChannel ? spatialFilter[sf + 9 * outPlane] : T.Zero;
-                T s10 = active && wantChannel ? spatialFilter[sf + 10 * outPlane] : T.Zero;
-                T s11 = active && wantChannel ? spatialFilter[sf + 11 * outPlane] : T.Zero;
-                T s12 = active && wantChannel ? spatialFilter[sf + 12 * outPlane] : T.Zero;
-                T s13 = active && wantChannel ? spatialFilter[sf + 13 * outPlane] : T.Zero;
-                T s14 = active && wantChannel ? spatialFilter[sf + 14 * outPlane] : T.Zero;
-                T s15 = active && wantChannel ? spatialFilter[sf + 15 * outPlane] : T.Zero;
-                T s16 = active && wantChannel ? spatialFilter[sf + 16 * outPlane] : T.Zero;
-                T s17 = active && wantChannel ? spatialFilter[sf + 17 * outPlane] : T.Zero;
-                T s18 = active && wantChannel ? spatialFilter[sf + 18 * outPlane] : T.Zero;
-                T s19 = active && wantChannel ? spatialFilter[sf + 19 * outPlane] : T.Zero;
-                T s20 = active && wantChannel ? spatialFilter[sf + 20 * outPlane] : T.Zero;
-                T s21 = active && wantChannel ? spatialFilter[sf + 21 * outPlane] : T.Zero;
-                T s22 = active && wantChannel ? spatialFilter[sf + 22 * outPlane] : T.Zero;
-                T s23 = active && wantChannel ? spatialFilter[sf + 23 * outPlane] : T.Zero;
-                T s24 = active && wantChannel ? spatialFilter[sf + 24 * outPlane] : T.Zero;
-                // Spatial-filter gradient of each tap at this pixel, summed over the group's channels.
-                T a0 = T.Zero, a1 = T.Zero, a2 = T.Zero, a3 = T.Zero, a4 = T.Zero, a5 = T.Zero, a6 = T.Zero, a7 = T.Zero, a8 = T.Zero, a9 = T.Zero, a10 = T.Zero, a11 = T.Zero, a12 = T.Zero, a13 = T.Zero, a14 = T.Zero, a15 = T.Zero, a16 = T.Zero, a17 = T.Zero, a18 = T.Zero, a19 = T.Zero, a20 = T.Zero, a21 = T.Zero, a22 = T.Zero, a23 = T.Zero, a24 = T.Zero;
+                T s0_0 = active0 && wantChannel ? spatialFilter[sf] : T.Zero;
+                T s0_1 = active0 && wantChannel ? spatialFilter[sf + outPlane] : T.Zero;
+                T s0_2 = active0 && wantChannel ? spatialFilter[sf + 2 * outPlane] : T.Zero;
+                T s0_3 = active0 && wantChannel ? spatialFilter[sf + 3 * outPlane] : T.Zero;
+                T s0_4 = active0 && wantChannel ? spatialFilter[sf + 4 * outPlane] : T.Zero;
+                T s0_5 = active0 && wantChannel ? spatialFilter[sf + 5 * outPlane] : T.Zero;
+                T s0_6 = active0 && wantChannel ? spatialFilter[sf + 6 * outPlane] : T.Zero;
+                T s0_7 = active0 && wantChannel ? spatialFilter[sf + 7 * outPlane] : T.Zero;
+                T s0_8 = active0 && wantChannel ? spatialFilter[sf + 8 * outPlane] : T.Zero;
+                T s0_9 = active0 && wantChannel ? spatialFilter[sf + 9 * outPlane] : T.Zero;
+                T s0_10 = active0 && wantChannel ? spatialFilter[sf + 10 * outPlane] : T.Zero;
+                T s0_11 = active0 && wantChannel ? spatialFilter[sf + 11 * outPlane] : T.Zero;
+                T s0_12 = active0 && wantChannel ? spatialFilter[sf + 12 * outPlane] : T.Zero;
+                T s0_13 = active0 && wantChannel ? spatialFilter[sf + 13 * outPlane] : T.Zero;
+                T s0_14 = active0 && wantChannel ? spatialFilter[sf + 14 * outPlane] : T.Zero;
+                T s0_15 = active0 && wantChannel ? spatialFilter[sf + 15 * outPlane] : T.Zero;
+                T s0_16 = active0 && wantChannel ? spatialFilter[sf + 16 * outPlane] : T.Zero;
+                T s0_17 = active0 && wantChannel ? spatialFilter[sf + 17 * outPlane] : T.Zero;
+                T s0_18 = active0 && wantChannel ? spatialFilter[sf + 18 * outPlane] : T.Zero;
+                T s0_19 = active0 && wantChannel ? spatialFilter[sf + 19 * outPlane] : T.Zero;
+                T s0_20 = active0 && wantChannel ? spatialFilter[sf + 20 * outPlane] : T.Zero;
+                T s0_21 = active0 && wantChannel ? spatialFilter[sf + 21 * outPlane] : T.Zero;
+                T s0_22 = active0 && wantChannel ? spatialFilter[sf + 22 * outPlane] : T.Zero;
+                T s0_23 = active0 && wantChannel ? spatialFilter[sf + 23 * outPlane] : T.Zero;
+                T s0_24 = active0 && wantChannel ? spatialFilter[sf + 24 * outPlane] : T.Zero;
+                T s1_0 = active1 && wantChannel ? spatialFilter[sf + outW] : T.Zero;
+                T s1_1 = active1 && wantChannel ? spatialFilter[sf + outPlane + outW] : T.Zero;
+                T s1_2 = active1 && wantChannel ? spatialFilter[sf + 2 * outPlane + outW] : T.Zero;
+                T s1_3 = active1 && wantChannel ? spatialFilter[sf + 3 * outPlane + outW] : T.Zero;
+                T s1_4 = active1 && wantChannel ? spatialFilter[sf + 4 * outPlane + outW] : T.Zero;
+                T s1_5 = active1 && wantChannel ? spatialFilter[sf + 5 * outPlane + outW] : T.Zero;
+                T s1_6 = active1 && wantChannel ? spatialFilter[sf + 6 * outPlane + outW] : T.Zero;
+                T s1_7 = active1 && wantChannel ? spatialFilter[sf + 7 * outPlane + outW] : T.Zero;
+                T s1_8 = active1 && wantChannel ? spatialFilter[sf + 8 * outPlane + outW] : T.Zero;
+                T s1_9 = active1 && wantChannel ? spatialFilter[sf + 9 * outPlane + outW] : T.Zero;
+                T s1_10 = active1 && wantChannel ? spatialFilter[sf + 10 * outPlane + outW] : T.Zero;
+                T s1_11 = active1 && wantChannel ? spatialFilter[sf + 11 * outPlane + outW] : T.Zero;
+                T s1_12 = active1 && wantChannel ? spatialFilter[sf + 12 * outPlane + outW] : T.Zero;
+                T s1_13 = active1 && wantChannel ? spatialFilter[sf + 13 * outPlane + outW] : T.Zero;
+                T s1_14 = active1 && wantChannel ? spatialFilter[sf + 14 * outPlane + outW] : T.Zero;
+                T s1_15 = active1 && wantChannel ? spatialFilter[sf + 15 * outPlane + outW] : T.Zero;
+                T s1_16 = active1 && wantChannel ? spatialFilter[sf + 16 * outPlane + outW] : T.Zero;
+                T s1_17 = active1 && wantChannel ? spatialFilter[sf + 17 * outPlane + outW] : T.Zero;
+                T s1_18 = active1 && wantChannel ? spatialFilter[sf + 18 * outPlane + outW] : T.Zero;
+                T s1_19 = active1 && wantChannel ? spatialFilter[sf + 19 * outPlane + outW] : T.Zero;
+                T s1_20 = active1 && wantChannel ? spatialFilter[sf + 20 * outPlane + outW] : T.Zero;
+                T s1_21 = active1 && wantChannel ? spatialFilter[sf + 21 * outPlane + outW] : T.Zero;
+                T s1_22 = active1 && wantChannel ? spatialFilter[sf + 22 * outPlane + outW] : T.Zero;
+                T s1_23 = active1 && wantChannel ? spatialFilter[sf + 23 * outPlane + outW] : T.Zero;
+                T s1_24 = active1 && wantChannel ? spatialFilter[sf + 24 * outPlane + outW] : T.Zero;
+                // Spatial-filter gradient of each tap at this thread's pixels, summed over the group's channels.
+                T a0_0 = T.Zero, a0_1 = T.Zero, a0_2 = T.Zero, a0_3 = T.Zero, a0_4 = T.Zero, a0_5 = T.Zero, a0_6 = T.Zero, a0_7 = T.Zero, a0_8 = T.Zero, a0_9 = T.Zero, a0_10 = T.Zero, a0_11 = T.Zero, a0_12 = T.Zero, a0_13 = T.Zero, a0_14 = T.Zero, a0_15 = T.Zero, a0_16 = T.Zero, a0_17 = T.Zero, a0_18 = T.Zero, a0_19 = T.Zero, a0_20 = T.Zero, a0_21 = T.Zero, a0_22 = T.Zero, a0_23 = T.Zero, a0_24 = T.Zero;
+                T a1_0 = T.Zero, a1_1 = T.Zero, a1_2 = T.Zero, a1_3 = T.Zero, a1_4 = T.Zero, a1_5 = T.Zero, a1_6 = T.Zero, a1_7 = T.Zero, a1_8 = T.Zero, a1_9 = T.Zero, a1_10 = T.Zero, a1_11 = T.Zero, a1_12 = T.Zero, a1_13 = T.Zero, a1_14 = T.Zero, a1_15 = T.Zero, a1_16 = T.Zero, a1_17 = T.Zero, a1_18 = T.Zero, a1_19 = T.Zero, a1_20 = T.Zero, a1_21 = T.Zero, a1_22 = T.Zero, a1_23 = T.Zero, a1_24 = T.Zero;
                 int cBegin = global::ILGPU.Grid.IdxY * launch.ChannelsPerGroup;
                 int cEnd = cBegin + launch.ChannelsPerGroup < g.Channels ? cBegin + launch.ChannelsPerGroup : g.Channels;
-                for (int c = cBegin; c < cEnd; c++)
+                for (int c0 = cBegin; c0 < cEnd; c0 += StagedChannels)
                 {
-                    long plane = (long)b * g.Channels + c;
+                    int staged = cEnd - c0 < StagedChannels ? cEnd - c0 : StagedChannels;
+                    long first = (long)b * g.Channels + c0;
                     global::ILGPU.Group.Barrier();
-                    global::Ddf.Runtime.DdfGpuTiling.Stage(tile, input, plane * inPlane, oy0 * Stride - Pad, ox0 * Stride - Pad, InputTileHeight, InputTileWidth, g.Height, g.Width);
+                    global::Ddf.Runtime.DdfGpuTiling.Stage(tile, input, first * inPlane, staged, oy0 * Stride - Pad, ox0 * Stride - Pad, InputTileHeight, InputTileWidth, g.Height, g.Width);
                     global::ILGPU.Group.Barrier();
-                    T go = active ? gradOutput[plane * outPlane + pixel] : T.Zero;
-                    long cf = plane * Taps;
-                    T p;
-                    p = go * tile[at];
-                    a0 += p * channelFilter[cf];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s0, warpSums, 0);
-                    p = go * tile[at + 1];
-                    a1 += p * channelFilter[cf + 1];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s1, warpSums, 1);
-                    p = go * tile[at + 2];
-                    a2 += p * channelFilter[cf + 2];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s2, warpSums, 2);
-                    p = go * tile[at + 3];
-                    a3 += p * channelFilter[cf + 3];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s3, warpSums, 3);
-                    p = go * tile[at + 4];
-                    a4 += p * channelFilter[cf + 4];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s4, warpSums, 4);
-                    p = go * tile[at + InputTileWidth];
-                    a5 += p * channelFilter[cf + 5];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s5, warpSums, 5);
-                    p = go * tile[at + InputTileWidth + 1];
-                    a6 += p * channelFilter[cf + 6];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s6, warpSums, 6);
-                    p = go * tile[at + InputTileWidth + 2];
-                    a7 += p * channelFilter[cf + 7];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s7, warpSums, 7);
-                    p = go * tile[at + InputTileWidth + 3];
-                    a8 += p * channelFilter[cf + 8];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s8, warpSums, 8);
-                    p = go * tile[at + InputTileWidth + 4];
-                    a9 += p * channelFilter[cf + 9];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s9, warpSums, 9);
-                    p = go * tile[at + 2 * InputTileWidth];
-                    a10 += p * channelFilter[cf + 10];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s10, warpSums, 10);
-                    p = go * tile[at + 2 * InputTileWidth + 1];
-                    a11 += p * channelFilter[cf + 11];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s11, warpSums, 11);
-                    p = go * tile[at + 2 * InputTileWidth + 2];
-                    a12 += p * channelFilter[cf + 12];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s12, warpSums, 12);
-                    p = go * tile[at + 2 * InputTileWidth + 3];
-                    a13 += p * channelFilter[cf + 13];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s13, warpSums, 13);
-                    p = go * tile[at + 2 * InputTileWidth + 4];
-                    a14 += p * channelFilter[cf + 14];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s14, warpSums, 14);
-                    p = go * tile[at + 3 * InputTileWidth];
-                    a15 += p * channelFilter[cf + 15];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s15, warpSums, 15);
-                    p = go * tile[at + 3 * InputTileWidth + 1];
-                    a16 += p * channelFilter[cf + 16];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s16, warpSums, 16);
-                    p = go * tile[at + 3 * InputTileWidth + 2];
-                    a17 += p * channelFilter[cf + 17];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s17, warpSums, 17);
-                    p = go * tile[at + 3 * InputTileWidth + 3];
-                    a18 += p * channelFilter[cf + 18];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s18, warpSums, 18);
-                    p = go * tile[at + 3 * InputTileWidth + 4];
-                    a19 += p * channelFilter[cf + 19];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s19, warpSums, 19);
-                    p = go * tile[at + 4 * InputTileWidth];
-                    a20 += p * channelFilter[cf + 20];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s20, warpSums, 20);
-                    p = go * tile[at + 4 * InputTileWidth + 1];
-                    a21 += p * channelFilter[cf + 21];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s21, warpSums, 21);
-                    p = go * tile[at + 4 * InputTileWidth + 2];
-                    a22 += p * channelFilter[cf + 22];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s22, warpSums, 22);
-                    p = go * tile[at + 4 * InputTileWidth + 3];
-                    a23 += p * channelFilter[cf + 23];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s23, warpSums, 23);
-                    p = go * tile[at + 4 * InputTileWidth + 4];
-                    a24 += p * channelFilter[cf + 24];
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s24, warpSums, 24);
+                    for (int j = 0; j < staged; j++)
+                    {
+                        long plane = first + j, cf = plane * Taps;
+                        int at = origin + j * InputTile;
+                        T go0 = active0 ? gradOutput[plane * outPlane + pixel] : T.Zero, go1 = active1 ? gradOutput[plane * outPlane + pixel + outW] : T.Zero;
+                        T p0 = T.Zero, p1 = T.Zero;
+                        T c;
+                        c = channelFilter[cf];
+                        p0 = go0 * tile[at];
+                        a0_0 += p0 * c;
+                        p1 = go1 * tile[at + 2 * InputTileWidth];
+                        a1_0 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_0 + p1 * s1_0, warpSums, j * Taps);
+                        c = channelFilter[cf + 1];
+                        p0 = go0 * tile[at + 1];
+                        a0_1 += p0 * c;
+                        p1 = go1 * tile[at + 2 * InputTileWidth + 1];
+                        a1_1 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_1 + p1 * s1_1, warpSums, j * Taps + 1);
+                        c = channelFilter[cf + 2];
+                        p0 = go0 * tile[at + 2];
+                        a0_2 += p0 * c;
+                        p1 = go1 * tile[at + 2 * InputTileWidth + 2];
+                        a1_2 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_2 + p1 * s1_2, warpSums, j * Taps + 2);
+                        c = channelFilter[cf + 3];
+                        p0 = go0 * tile[at + 3];
+                        a0_3 += p0 * c;
+                        p1 = go1 * tile[at + 2 * InputTileWidth + 3];
+                        a1_3 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_3 + p1 * s1_3, warpSums, j * Taps + 3);
+                        c = channelFilter[cf + 4];
+                        p0 = go0 * tile[at + 4];
+                        a0_4 += p0 * c;
+                        p1 = go1 * tile[at + 2 * InputTileWidth + 4];
+                        a1_4 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_4 + p1 * s1_4, warpSums, j * Taps + 4);
+                        c = channelFilter[cf + 5];
+                        p0 = go0 * tile[at + InputTileWidth];
+                        a0_5 += p0 * c;
+                        p1 = go1 * tile[at + 3 * InputTileWidth];
+                        a1_5 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_5 + p1 * s1_5, warpSums, j * Taps + 5);
+                        c = channelFilter[cf + 6];
+                        p0 = go0 * tile[at + InputTileWidth + 1];
+                        a0_6 += p0 * c;
+                        p1 = go1 * tile[at + 3 * InputTileWidth + 1];
+                        a1_6 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_6 + p1 * s1_6, warpSums, j * Taps + 6);
+                        c = channelFilter[cf + 7];
+                        p0 = go0 * tile[at + InputTileWidth + 2];
+                        a0_7 += p0 * c;
+                        p1 = go1 * tile[at + 3 * InputTileWidth + 2];
+                        a1_7 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_7 + p1 * s1_7, warpSums, j * Taps + 7);
+                        c = channelFilter[cf + 8];
+                        p0 = go0 * tile[at + InputTileWidth + 3];
+                        a0_8 += p0 * c;
+                        p1 = go1 * tile[at + 3 * InputTileWidth + 3];
+                        a1_8 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_8 + p1 * s1_8, warpSums, j * Taps + 8);
+                        c = channelFilter[cf + 9];
+                        p0 = go0 * tile[at + InputTileWidth + 4];
+                        a0_9 += p0 * c;
+                        p1 = go1 * tile[at + 3 * InputTileWidth + 4];
+                        a1_9 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_9 + p1 * s1_9, warpSums, j * Taps + 9);
+                        c = channelFilter[cf + 10];
+                        p0 = go0 * tile[at + 2 * InputTileWidth];
+                        a0_10 += p0 * c;
+                        p1 = go1 * tile[at + 4 * InputTileWidth];
+                        a1_10 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_10 + p1 * s1_10, warpSums, j * Taps + 10);
+                        c = channelFilter[cf + 11];
+                        p0 = go0 * tile[at + 2 * InputTileWidth + 1];
+                        a0_11 += p0 * c;
+                        p1 = go1 * tile[at + 4 * InputTileWidth + 1];
+                        a1_11 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_11 + p1 * s1_11, warpSums, j * Taps + 11);
+                        c = channelFilter[cf + 12];
+                        p0 = go0 * tile[at + 2 * InputTileWidth + 2];
+                        a0_12 += p0 * c;
+                        p1 = go1 * tile[at + 4 * InputTileWidth + 2];
+                        a1_12 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_12 + p1 * s1_12, warpSums, j * Taps + 12);
+                        c = channelFilter[cf + 13];
+                        p0 = go0 * tile[at + 2 * InputTileWidth + 3];
+                        a0_13 += p0 * c;
+                        p1 = go1 * tile[at + 4 * InputTileWidth + 3];
+                        a1_13 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_13 + p1 * s1_13, warpSums, j * Taps + 13);
+                        c = channelFilter[cf + 14];
+                        p0 = go0 * tile[at + 2 * InputTileWidth + 4];
+                        a0_14 += p0 * c;
+                        p1 = go1 * tile[at + 4 * InputTileWidth + 4];
+                        a1_14 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_14 + p1 * s1_14, warpSums, j * Taps + 14);
+                        c = channelFilter[cf + 15];
+                        p0 = go0 * tile[at + 3 * InputTileWidth];
+                        a0_15 += p0 * c;
+                        p1 = go1 * tile[at + 5 * InputTileWidth];
+                        a1_15 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_15 + p1 * s1_15, warpSums, j * Taps + 15);
+                        c = channelFilter[cf + 16];
+                        p0 = go0 * tile[at + 3 * InputTileWidth + 1];
+                        a0_16 += p0 * c;
+                        p1 = go1 * tile[at + 5 * InputTileWidth + 1];
+                        a1_16 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_16 + p1 * s1_16, warpSums, j * Taps + 16);
+                        c = channelFilter[cf + 17];
+                        p0 = go0 * tile[at + 3 * InputTileWidth + 2];
+                        a0_17 += p0 * c;
+                        p1 = go1 * tile[at + 5 * InputTileWidth + 2];
+                        a1_17 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_17 + p1 * s1_17, warpSums, j * Taps + 17);
+                        c = channelFilter[cf + 18];
+                        p0 = go0 * tile[at + 3 * InputTileWidth + 3];
+                        a0_18 += p0 * c;
+                        p1 = go1 * tile[at + 5 * InputTileWidth + 3];
+                        a1_18 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_18 + p1 * s1_18, warpSums, j * Taps + 18);
+                        c = channelFilter[cf + 19];
+                        p0 = go0 * tile[at + 3 * InputTileWidth + 4];
+                        a0_19 += p0 * c;
+                        p1 = go1 * tile[at + 5 * InputTileWidth + 4];
+                        a1_19 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_19 + p1 * s1_19, warpSums, j * Taps + 19);
+                        c = channelFilter[cf + 20];
+                        p0 = go0 * tile[at + 4 * InputTileWidth];
+                        a0_20 += p0 * c;
+                        p1 = go1 * tile[at + 6 * InputTileWidth];
+                        a1_20 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_20 + p1 * s1_20, warpSums, j * Taps + 20);
+                        c = channelFilter[cf + 21];
+                        p0 = go0 * tile[at + 4 * InputTileWidth + 1];
+                        a0_21 += p0 * c;
+                        p1 = go1 * tile[at + 6 * InputTileWidth + 1];
+                        a1_21 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_21 + p1 * s1_21, warpSums, j * Taps + 21);
+                        c = channelFilter[cf + 22];
+                        p0 = go0 * tile[at + 4 * InputTileWidth + 2];
+                        a0_22 += p0 * c;
+                        p1 = go1 * tile[at + 6 * InputTileWidth + 2];
+                        a1_22 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_22 + p1 * s1_22, warpSums, j * Taps + 22);
+                        c = channelFilter[cf + 23];
+                        p0 = go0 * tile[at + 4 * InputTileWidth + 3];
+                        a0_23 += p0 * c;
+                        p1 = go1 * tile[at + 6 * InputTileWidth + 3];
+                        a1_23 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_23 + p1 * s1_23, warpSums, j * Taps + 23);
+                        c = channelFilter[cf + 24];
+                        p0 = go0 * tile[at + 4 * InputTileWidth + 4];
+                        a0_24 += p0 * c;
+                        p1 = go1 * tile[at + 6 * InputTileWidth + 4];
+                        a1_24 += p1 * c;
+                        if (wantChannel)
+                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_24 + p1 * s1_24, warpSums, j * Taps + 24);
+                    }
                     if (wantChannel)
                     {
+                        // The block's sums of this batch, warps added in order: one partial per (channel, tap) and tile.
                         global::ILGPU.Group.Barrier();
-                        int lane = global::ILGPU.Group.IdxY * TileWidth + global::ILGPU.Group.IdxX;
-                        if (lane < Taps)
-                            channelPartials[(cf + lane) * launch.Tiles + global::ILGPU.Grid.IdxX] = global::Ddf.Runtime.DdfGpuTiling.BlockSum(warpSums, lane);
+                        for (int slot = global::ILGPU.Group.IdxY * TileWidth + global::ILGPU.Group.IdxX; slot < staged * Taps; slot += global::Ddf.Runtime.DdfGpuTiling.Threads)
+                            channelPartials[(first * Taps + slot) * launch.Tiles + global::ILGPU.Grid.IdxX] = global::Ddf.Runtime.DdfGpuTiling.BlockSum(warpSums, slot);
                     }
                 }
-                if (active && launch.WantSpatialGradient != 0)
+                if (launch.WantSpatialGradient != 0)
                 {
                     long partial = ((long)b * launch.ChannelGroups + global::ILGPU.Grid.IdxY) * Taps * outPlane + pixel;
-                    spatialPartials[partial] = a0;
-                    spatialPartials[partial + outPlane] = a1;
-                    spatialPartials[partial + 2 * outPlane] = a2;
-                    spatialPartials[partial + 3 * outPlane] = a3;
-                    spatialPartials[partial + 4 * outPlane] = a4;
-                    spatialPartials[partial + 5 * outPlane] = a5;
-                    spatialPartials[partial + 6 * outPlane] = a6;
-                    spatialPartials[partial + 7 * outPlane] = a7;
-                    spatialPartials[partial + 8 * outPlane] = a8;
-                    spatialPartials[partial + 9 * outPlane] = a9;
-                    spatialPartials[partial + 10 * outPlane] = a10;
-                    spatialPartials[partial + 11 * outPlane] = a11;
-                    spatialPartials[partial + 12 * outPlane] = a12;
-                    spatialPartials[partial + 13 * outPlane] = a13;
-                    spatialPartials[partial + 14 * outPlane] = a14;
-                    spatialPartials[partial + 15 * outPlane] = a15;
-                    spatialPartials[partial + 16 * outPlane] = a16;
-                    spatialPartials[partial + 17 * outPlane] = a17;
-                    spatialPartials[partial + 18 * outPlane] = a18;
-                    spatialPartials[partial + 19 * outPlane] = a19;
-                    spatialPartials[partial + 20 * outPlane] = a20;
-                    spatialPartials[partial + 21 * outPlane] = a21;
-                    spatialPartials[partial + 22 * outPlane] = a22;
-                    spatialPartials[partial + 23 * outPlane] = a23;
-                    spatialPartials[partial + 24 * outPlane] = a24;
+                    if (active0)
+                    {
+                        spatialPartials[partial] = a0_0;
+                        spatialPartials[partial + outPlane] = a0_1;
+                        spatialPartials[partial + 2 * outPlane] = a0_2;
+                        spatialPartials[partial + 3 * outPlane] = a0_3;
+                        spatialPartials[partial + 4 * outPlane] = a0_4;
+                        spatialPartials[partial + 5 * outPlane] = a0_5;
+                        spatialPartials[partial + 6 * outPlane] = a0_6;
+                        spatialPartials[partial + 7 * outPlane] = a0_7;
+                        spatialPartials[partial + 8 * outPlane] = a0_8;
+                        spatialPartials[partial + 9 * outPlane] = a0_9;
+                        spatialPartials[partial + 10 * outPlane] = a0_10;
+                        spatialPartials[partial + 11 * outPlane] = a0_11;
+                        spatialPartials[partial + 12 * outPlane] = a0_12;
+                        spatialPartials[partial + 13 * outPlane] = a0_13;
+                        spatialPartials[partial + 14 * outPlane] = a0_14;
+                        spatialPartials[partial + 15 * outPlane] = a0_15;
+                        spatialPartials[partial + 16 * outPlane] = a0_16;
+                        spatialPartials[partial + 17 * outPlane] = a0_17;
+                        spatialPartials[partial + 18 * outPlane] = a0_18;
+                        spatialPartials[partial + 19 * outPlane] = a0_19;
+                        spatialPartials[partial + 20 * outPlane] = a0_20;
+                        spatialPartials[partial + 21 * outPlane] = a0_21;
+                        spatialPartials[partial + 22 * outPlane] = a0_22;
+                        spatialPartials[partial + 23 * outPlane] = a0_23;
+                        spatialPartials[partial + 24 * outPlane] = a0_24;
+                    }
+                    if (active1)
+                    {
+                        spatialPartials[partial + outW] = a1_0;
+                        spatialPartials[partial + outPlane + outW] = a1_1;
+                        spatialPartials[partial + 2 * outPlane + outW] = a1_2;
+                        spatialPartials[partial + 3 * outPlane + outW] = a1_3;
+                        spatialPartials[partial + 4 * outPlane + outW] = a1_4;
+                        spatialPartials[partial + 5 * outPlane + outW] = a1_5;
+                        spatialPartials[partial + 6 * outPlane + outW] = a1_6;
+                        spatialPartials[partial + 7 * outPlane + outW] = a1_7;
+                        spatialPartials[partial + 8 * outPlane + outW] = a1_8;
+                        spatialPartials[partial + 9 * outPlane + outW] = a1_9;
+                        spatialPartials[partial + 10 * outPlane + outW] = a1_10;
+                        spatialPartials[partial + 11 * outPlane + outW] = a1_11;
+                        spatialPartials[partial + 12 * outPlane + outW] = a1_12;
+                        spatialPartials[partial + 13 * outPlane + outW] = a1_13;
+                        spatialPartials[partial + 14 * outPlane + outW] = a1_14;
+                        spatialPartials[partial + 15 * outPlane + outW] = a1_15;
+                        spatialPartials[partial + 16 * outPlane + outW] = a1_16;
+                        spatialPartials[partial + 17 * outPlane + outW] = a1_17;
+                        spatialPartials[partial + 18 * outPlane + outW] = a1_18;
+                        spatialPartials[partial + 19 * outPlane + outW] = a1_19;
+                        spatialPartials[partial + 20 * outPlane + outW] = a1_20;
+                        spatialPartials[partial + 21 * outPlane + outW] = a1_21;
+                        spatialPartials[partial + 22 * outPlane + outW] = a1_22;
+                        spatialPartials[partial + 23 * outPlane + outW] = a1_23;
+                        spatialPartials[partial + 24 * outPlane + outW] = a1_24;
+                    }
                 }
             }
         }

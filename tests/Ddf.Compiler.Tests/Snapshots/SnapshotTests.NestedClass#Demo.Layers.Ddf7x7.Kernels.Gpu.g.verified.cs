@@ -10,8 +10,9 @@ namespace Demo
         {
             /// <summary>
             /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = 7, dilation 1, stride 1, Both, Mul:
-            /// blocks of global::Ddf.Runtime.DdfGpuTiling.Width x Height pixels stage their input tile and halo in shared memory, keep each
-            /// pixel's taps in registers across channels, and reduce filter gradients in two fixed-order stages (no atomics).
+            /// blocks of 32 x 8 threads, each thread 1 pixel row(s) of a column, stage their input tile and halo in shared
+            /// memory, keep each pixel's taps in registers across channels, and reduce filter gradients in two fixed-order
+            /// stages (no atomics).
             /// </summary>
             [global::System.CodeDom.Compiler.GeneratedCode("Ddf.Compiler", "VERSION")]
             internal static class GpuKernels
@@ -19,651 +20,856 @@ namespace Demo
                 /// <summary>These kernels for float32 and float64, as Ddf.Runtime.DdfGpu runs them.</summary>
                 public static readonly global::Ddf.Runtime.DdfGpuKernelSet Set = new(7, 1, 1, global::Ddf.FilterBranches.Both, global::Ddf.KernelCombine.Mul, global::Ddf.Runtime.DdfGpuLayout.Tiled,
                     new(Forward<float>, InputGradient<float>, FilterGradients<float>),
-                    new(Forward<double>, InputGradient<double>, FilterGradients<double>));
+                    new(Forward<double>, InputGradient<double>, FilterGradients<double>), Rows);
 
                 private const int K = 7;
                 private const int Dilation = 1;
                 private const int Stride = 1;
                 private const int Pad = 3;
                 private const int Taps = 49;
+
+                // Pixel rows per thread: their taps share channel-filter loads, staged rows and warp sums.
+                private const int Rows = 1;
                 private const int TileWidth = global::Ddf.Runtime.DdfGpuTiling.Width;
-                private const int TileHeight = global::Ddf.Runtime.DdfGpuTiling.Height;
+                private const int TileHeight = global::Ddf.Runtime.DdfGpuTiling.Height * Rows;
                 private const int ChannelsPerBlock = global::Ddf.Runtime.DdfGpuTiling.ChannelsPerBlock;
 
                 // Input rows and columns read by one tile of outputs.
                 private const int InputTileHeight = (TileHeight - 1) * Stride + (K - 1) * Dilation + 1;
                 private const int InputTileWidth = (TileWidth - 1) * Stride + (K - 1) * Dilation + 1;
+                private const int InputTile = InputTileHeight * InputTileWidth;
 
                 // Upstream-gradient rows and columns read by one tile of inputs (the transposed taps).
                 private const int GradTileHeight = (TileHeight - 1 + (K - 1) * Dilation) / Stride + 1;
                 private const int GradTileWidth = (TileWidth - 1 + (K - 1) * Dilation) / Stride + 1;
+                private const int GradTile = GradTileHeight * GradTileWidth;
+
+                // Channels staged between one pair of barriers (1 to 4, within the runtime's shared-memory budget), so
+                // every thread has several loads in flight.
+                private const int InputBudget = global::Ddf.Runtime.DdfGpuTiling.StagedElements / InputTile;
+                private const int StagedChannels = InputBudget >= 4 ? 4 : InputBudget > 1 ? InputBudget : 1;
+                private const int GradBudget = global::Ddf.Runtime.DdfGpuTiling.StagedElements / GradTile;
+                private const int StagedGradChannels = GradBudget >= 4 ? 4 : GradBudget > 1 ? GradBudget : 1;
 
                 /// <summary>
-                /// Forward: one thread per output pixel of a global::Ddf.Runtime.DdfGpuTiling.Width x Height tile, for ChannelsPerBlock channels.
-                /// Grid: (tiles of (Ho, Wo), channel blocks, batch).
+                /// Forward: each thread computes Rows output pixels of a column of a TileWidth x TileHeight tile, for ChannelsPerBlock
+                /// channels. Grid: (tiles of (Ho, Wo), channel blocks, batch).
                 /// </summary>
                 public static void Forward<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter, global::ILGPU.ArrayView<T> output, global::Ddf.Runtime.DdfGpuLaunch launch)
                     where T : unmanaged, global::System.Numerics.INumber<T>
                 {
-                    var tile = global::ILGPU.SharedMemory.Allocate<T>(InputTileHeight * InputTileWidth);
+                    var tile = global::ILGPU.SharedMemory.Allocate<T>(StagedChannels * InputTile);
                     var g = launch.Geometry;
                     int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
                     int tilesAcross = (outW + TileWidth - 1) / TileWidth;
                     int ox0 = global::ILGPU.Grid.IdxX % tilesAcross * TileWidth, oy0 = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight;
-                    int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY, b = global::ILGPU.Grid.IdxZ;
-                    bool active = ox < outW && oy < outH;
+                    int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY * Rows, b = global::ILGPU.Grid.IdxZ;
                     long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW, pixel = (long)oy * outW + ox;
-                    int at = global::ILGPU.Group.IdxY * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
-                    // This pixel's spatial taps, kept in registers for all the block's channels.
+                    int origin = global::ILGPU.Group.IdxY * Rows * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
+                    bool active0 = ox < outW && oy < outH;
+                    // This thread's spatial taps, kept in registers for all the block's channels.
                     long sf = (long)b * Taps * outPlane + pixel;
-                    T s0 = active ? spatialFilter[sf] : T.Zero;
-                    T s1 = active ? spatialFilter[sf + outPlane] : T.Zero;
-                    T s2 = active ? spatialFilter[sf + 2 * outPlane] : T.Zero;
-                    T s3 = active ? spatialFilter[sf + 3 * outPlane] : T.Zero;
-                    T s4 = active ? spatialFilter[sf + 4 * outPlane] : T.Zero;
-                    T s5 = active ? spatialFilter[sf + 5 * outPlane] : T.Zero;
-                    T s6 = active ? spatialFilter[sf + 6 * outPlane] : T.Zero;
-                    T s7 = active ? spatialFilter[sf + 7 * outPlane] : T.Zero;
-                    T s8 = active ? spatialFilter[sf + 8 * outPlane] : T.Zero;
-                    T s9 = active ? spatialFilter[sf + 9 * outPlane] : T.Zero;
-                    T s10 = active ? spatialFilter[sf + 10 * outPlane] : T.Zero;
-                    T s11 = active ? spatialFilter[sf + 11 * outPlane] : T.Zero;
-                    T s12 = active ? spatialFilter[sf + 12 * outPlane] : T.Zero;
-                    T s13 = active ? spatialFilter[sf + 13 * outPlane] : T.Zero;
-                    T s14 = active ? spatialFilter[sf + 14 * outPlane] : T.Zero;
-                    T s15 = active ? spatialFilter[sf + 15 * outPlane] : T.Zero;
-                    T s16 = active ? spatialFilter[sf + 16 * outPlane] : T.Zero;
-                    T s17 = active ? spatialFilter[sf + 17 * outPlane] : T.Zero;
-                    T s18 = active ? spatialFilter[sf + 18 * outPlane] : T.Zero;
-                    T s19 = active ? spatialFilter[sf + 19 * outPlane] : T.Zero;
-                    T s20 = active ? spatialFilter[sf + 20 * outPlane] : T.Zero;
-                    T s21 = active ? spatialFilter[sf + 21 * outPlane] : T.Zero;
-                    T s22 = active ? spatialFilter[sf + 22 * outPlane] : T.Zero;
-                    T s23 = active ? spatialFilter[sf + 23 * outPlane] : T.Zero;
-                    T s24 = active ? spatialFilter[sf + 24 * outPlane] : T.Zero;
-                    T s25 = active ? spatialFilter[sf + 25 * outPlane] : T.Zero;
-                    T s26 = active ? spatialFilter[sf + 26 * outPlane] : T.Zero;
-                    T s27 = active ? spatialFilter[sf + 27 * outPlane] : T.Zero;
-                    T s28 = active ? spatialFilter[sf + 28 * outPlane] : T.Zero;
-                    T s29 = active ? spatialFilter[sf + 29 * outPlane] : T.Zero;
-                    T s30 = active ? spatialFilter[sf + 30 * outPlane] : T.Zero;
-                    T s31 = active ? spatialFilter[sf + 31 * outPlane] : T.Zero;
-                    T s32 = active ? spatialFilter[sf + 32 * outPlane] : T.Zero;
-                    T s33 = active ? spatialFilter[sf + 33 * outPlane] : T.Zero;
-                    T s34 = active ? spatialFilter[sf + 34 * outPlane] : T.Zero;
-                    T s35 = active ? spatialFilter[sf + 35 * outPlane] : T.Zero;
-                    T s36 = active ? spatialFilter[sf + 36 * outPlane] : T.Zero;
-                    T s37 = active ? spatialFilter[sf + 37 * outPlane] : T.Zero;
-                    T s38 = active ? spatialFilter[sf + 38 * outPlane] : T.Zero;
-                    T s39 = active ? spatialFilter[sf + 39 * outPlane] : T.Zero;
-                    T s40 = active ? spatialFilter[sf + 40 * outPlane] : T.Zero;
-                    T s41 = active ? spatialFilter[sf + 41 * outPlane] : T.Zero;
-                    T s42 = active ? spatialFilter[sf + 42 * outPlane] : T.Zero;
-                    T s43 = active ? spatialFilter[sf + 43 * outPlane] : T.Zero;
-                    T s44 = active ? spatialFilter[sf + 44 * outPlane] : T.Zero;
-                    T s45 = active ? spatialFilter[sf + 45 * outPlane] : T.Zero;
-                    T s46 = active ? spatialFilter[sf + 46 * outPlane] : T.Zero;
-                    T s47 = active ? spatialFilter[sf + 47 * outPlane] : T.Zero;
-                    T s48 = active ? spatialFilter[sf + 48 * outPlane] : T.Zero;
-                    int cEnd = (global::ILGPU.Grid.IdxY + 1) * ChannelsPerBlock < g.Channels ? (global::ILGPU.Grid.IdxY + 1) * ChannelsPerBlock : g.Channels;
-                    for (int c = global::ILGPU.Grid.IdxY * ChannelsPerBlock; c < cEnd; c++)
+                    T s0_0 = active0 ? spatialFilter[sf] : T.Zero;
+                    T s0_1 = active0 ? spatialFilter[sf + outPlane] : T.Zero;
+                    T s0_2 = active0 ? spatialFilter[sf + 2 * outPlane] : T.Zero;
+                    T s0_3 = active0 ? spatialFilter[sf + 3 * outPlane] : T.Zero;
+                    T s0_4 = active0 ? spatialFilter[sf + 4 * outPlane] : T.Zero;
+                    T s0_5 = active0 ? spatialFilter[sf + 5 * outPlane] : T.Zero;
+                    T s0_6 = active0 ? spatialFilter[sf + 6 * outPlane] : T.Zero;
+                    T s0_7 = active0 ? spatialFilter[sf + 7 * outPlane] : T.Zero;
+                    T s0_8 = active0 ? spatialFilter[sf + 8 * outPlane] : T.Zero;
+                    T s0_9 = active0 ? spatialFilter[sf + 9 * outPlane] : T.Zero;
+                    T s0_10 = active0 ? spatialFilter[sf + 10 * outPlane] : T.Zero;
+                    T s0_11 = active0 ? spatialFilter[sf + 11 * outPlane] : T.Zero;
+                    T s0_12 = active0 ? spatialFilter[sf + 12 * outPlane] : T.Zero;
+                    T s0_13 = active0 ? spatialFilter[sf + 13 * outPlane] : T.Zero;
+                    T s0_14 = active0 ? spatialFilter[sf + 14 * outPlane] : T.Zero;
+                    T s0_15 = active0 ? spatialFilter[sf + 15 * outPlane] : T.Zero;
+                    T s0_16 = active0 ? spatialFilter[sf + 16 * outPlane] : T.Zero;
+                    T s0_17 = active0 ? spatialFilter[sf + 17 * outPlane] : T.Zero;
+                    T s0_18 = active0 ? spatialFilter[sf + 18 * outPlane] : T.Zero;
+                    T s0_19 = active0 ? spatialFilter[sf + 19 * outPlane] : T.Zero;
+                    T s0_20 = active0 ? spatialFilter[sf + 20 * outPlane] : T.Zero;
+                    T s0_21 = active0 ? spatialFilter[sf + 21 * outPlane] : T.Zero;
+                    T s0_22 = active0 ? spatialFilter[sf + 22 * outPlane] : T.Zero;
+                    T s0_23 = active0 ? spatialFilter[sf + 23 * outPlane] : T.Zero;
+                    T s0_24 = active0 ? spatialFilter[sf + 24 * outPlane] : T.Zero;
+                    T s0_25 = active0 ? spatialFilter[sf + 25 * outPlane] : T.Zero;
+                    T s0_26 = active0 ? spatialFilter[sf + 26 * outPlane] : T.Zero;
+                    T s0_27 = active0 ? spatialFilter[sf + 27 * outPlane] : T.Zero;
+                    T s0_28 = active0 ? spatialFilter[sf + 28 * outPlane] : T.Zero;
+                    T s0_29 = active0 ? spatialFilter[sf + 29 * outPlane] : T.Zero;
+                    T s0_30 = active0 ? spatialFilter[sf + 30 * outPlane] : T.Zero;
+                    T s0_31 = active0 ? spatialFilter[sf + 31 * outPlane] : T.Zero;
+                    T s0_32 = active0 ? spatialFilter[sf + 32 * outPlane] : T.Zero;
+                    T s0_33 = active0 ? spatialFilter[sf + 33 * outPlane] : T.Zero;
+                    T s0_34 = active0 ? spatialFilter[sf + 34 * outPlane] : T.Zero;
+                    T s0_35 = active0 ? spatialFilter[sf + 35 * outPlane] : T.Zero;
+                    T s0_36 = active0 ? spatialFilter[sf + 36 * outPlane] : T.Zero;
+                    T s0_37 = active0 ? spatialFilter[sf + 37 * outPlane] : T.Zero;
+                    T s0_38 = active0 ? spatialFilter[sf + 38 * outPlane] : T.Zero;
+                    T s0_39 = active0 ? spatialFilter[sf + 39 * outPlane] : T.Zero;
+                    T s0_40 = active0 ? spatialFilter[sf + 40 * outPlane] : T.Zero;
+                    T s0_41 = active0 ? spatialFilter[sf + 41 * outPlane] : T.Zero;
+                    T s0_42 = active0 ? spatialFilter[sf + 42 * outPlane] : T.Zero;
+                    T s0_43 = active0 ? spatialFilter[sf + 43 * outPlane] : T.Zero;
+                    T s0_44 = active0 ? spatialFilter[sf + 44 * outPlane] : T.Zero;
+                    T s0_45 = active0 ? spatialFilter[sf + 45 * outPlane] : T.Zero;
+                    T s0_46 = active0 ? spatialFilter[sf + 46 * outPlane] : T.Zero;
+                    T s0_47 = active0 ? spatialFilter[sf + 47 * outPlane] : T.Zero;
+                    T s0_48 = active0 ? spatialFilter[sf + 48 * outPlane] : T.Zero;
+                    int cBegin = global::ILGPU.Grid.IdxY * ChannelsPerBlock;
+                    int cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;
+                    for (int c0 = cBegin; c0 < cEnd; c0 += StagedChannels)
                     {
-                        long plane = (long)b * g.Channels + c;
+                        int staged = cEnd - c0 < StagedChannels ? cEnd - c0 : StagedChannels;
+                        long first = (long)b * g.Channels + c0;
                         global::ILGPU.Group.Barrier();
-                        global::Ddf.Runtime.DdfGpuTiling.Stage(tile, input, plane * inPlane, oy0 * Stride - Pad, ox0 * Stride - Pad, InputTileHeight, InputTileWidth, g.Height, g.Width);
+                        global::Ddf.Runtime.DdfGpuTiling.Stage(tile, input, first * inPlane, staged, oy0 * Stride - Pad, ox0 * Stride - Pad, InputTileHeight, InputTileWidth, g.Height, g.Width);
                         global::ILGPU.Group.Barrier();
-                        if (!active)
+                        if (!active0)
                             continue;
-                        long cf = plane * Taps;
-                        T sum = T.Zero;
-                        sum += tile[at] * (s0 * channelFilter[cf]);
-                        sum += tile[at + 1] * (s1 * channelFilter[cf + 1]);
-                        sum += tile[at + 2] * (s2 * channelFilter[cf + 2]);
-                        sum += tile[at + 3] * (s3 * channelFilter[cf + 3]);
-                        sum += tile[at + 4] * (s4 * channelFilter[cf + 4]);
-                        sum += tile[at + 5] * (s5 * channelFilter[cf + 5]);
-                        sum += tile[at + 6] * (s6 * channelFilter[cf + 6]);
-                        sum += tile[at + InputTileWidth] * (s7 * channelFilter[cf + 7]);
-                        sum += tile[at + InputTileWidth + 1] * (s8 * channelFilter[cf + 8]);
-                        sum += tile[at + InputTileWidth + 2] * (s9 * channelFilter[cf + 9]);
-                        sum += tile[at + InputTileWidth + 3] * (s10 * channelFilter[cf + 10]);
-                        sum += tile[at + InputTileWidth + 4] * (s11 * channelFilter[cf + 11]);
-                        sum += tile[at + InputTileWidth + 5] * (s12 * channelFilter[cf + 12]);
-                        sum += tile[at + InputTileWidth + 6] * (s13 * channelFilter[cf + 13]);
-                        sum += tile[at + 2 * InputTileWidth] * (s14 * channelFilter[cf + 14]);
-                        sum += tile[at + 2 * InputTileWidth + 1] * (s15 * channelFilter[cf + 15]);
-                        sum += tile[at + 2 * InputTileWidth + 2] * (s16 * channelFilter[cf + 16]);
-                        sum += tile[at + 2 * InputTileWidth + 3] * (s17 * channelFilter[cf + 17]);
-                        sum += tile[at + 2 * InputTileWidth + 4] * (s18 * channelFilter[cf + 18]);
-                        sum += tile[at + 2 * InputTileWidth + 5] * (s19 * channelFilter[cf + 19]);
-                        sum += tile[at + 2 * InputTileWidth + 6] * (s20 * channelFilter[cf + 20]);
-                        sum += tile[at + 3 * InputTileWidth] * (s21 * channelFilter[cf + 21]);
-                        sum += tile[at + 3 * InputTileWidth + 1] * (s22 * channelFilter[cf + 22]);
-                        sum += tile[at + 3 * InputTileWidth + 2] * (s23 * channelFilter[cf + 23]);
-                        sum += tile[at + 3 * InputTileWidth + 3] * (s24 * channelFilter[cf + 24]);
-                        sum += tile[at + 3 * InputTileWidth + 4] * (s25 * channelFilter[cf + 25]);
-                        sum += tile[at + 3 * InputTileWidth + 5] * (s26 * channelFilter[cf + 26]);
-                        sum += tile[at + 3 * InputTileWidth + 6] * (s27 * channelFilter[cf + 27]);
-                        sum += tile[at + 4 * InputTileWidth] * (s28 * channelFilter[cf + 28]);
-                        sum += tile[at + 4 * InputTileWidth + 1] * (s29 * channelFilter[cf + 29]);
-                        sum += tile[at + 4 * InputTileWidth + 2] * (s30 * channelFilter[cf + 30]);
-                        sum += tile[at + 4 * InputTileWidth + 3] * (s31 * channelFilter[cf + 31]);
-                        sum += tile[at + 4 * InputTileWidth + 4] * (s32 * channelFilter[cf + 32]);
-                        sum += tile[at + 4 * InputTileWidth + 5] * (s33 * channelFilter[cf + 33]);
-                        sum += tile[at + 4 * InputTileWidth + 6] * (s34 * channelFilter[cf + 34]);
-                        sum += tile[at + 5 * InputTileWidth] * (s35 * channelFilter[cf + 35]);
-                        sum += tile[at + 5 * InputTileWidth + 1] * (s36 * channelFilter[cf + 36]);
-                        sum += tile[at + 5 * InputTileWidth + 2] * (s37 * channelFilter[cf + 37]);
-                        sum += tile[at + 5 * InputTileWidth + 3] * (s38 * channelFilter[cf + 38]);
-                        sum += tile[at + 5 * InputTileWidth + 4] * (s39 * channelFilter[cf + 39]);
-                        sum += tile[at + 5 * InputTileWidth + 5] * (s40 * channelFilter[cf + 40]);
-                        sum += tile[at + 5 * InputTileWidth + 6] * (s41 * channelFilter[cf + 41]);
-                        sum += tile[at + 6 * InputTileWidth] * (s42 * channelFilter[cf + 42]);
-                        sum += tile[at + 6 * InputTileWidth + 1] * (s43 * channelFilter[cf + 43]);
-                        sum += tile[at + 6 * InputTileWidth + 2] * (s44 * channelFilter[cf + 44]);
-                        sum += tile[at + 6 * InputTileWidth + 3] * (s45 * channelFilter[cf + 45]);
-                        sum += tile[at + 6 * InputTileWidth + 4] * (s46 * channelFilter[cf + 46]);
-                        sum += tile[at + 6 * InputTileWidth + 5] * (s47 * channelFilter[cf + 47]);
-                        sum += tile[at + 6 * InputTileWidth + 6] * (s48 * channelFilter[cf + 48]);
-                        output[plane * outPlane + pixel] = sum;
+                        for (int j = 0; j < staged; j++)
+                        {
+                            long plane = first + j, cf = plane * Taps;
+                            int at = origin + j * InputTile;
+                            T sum0 = T.Zero;
+                            T c;
+                            c = channelFilter[cf];
+                            sum0 += tile[at] * (s0_0 * c);
+                            c = channelFilter[cf + 1];
+                            sum0 += tile[at + 1] * (s0_1 * c);
+                            c = channelFilter[cf + 2];
+                            sum0 += tile[at + 2] * (s0_2 * c);
+                            c = channelFilter[cf + 3];
+                            sum0 += tile[at + 3] * (s0_3 * c);
+                            c = channelFilter[cf + 4];
+                            sum0 += tile[at + 4] * (s0_4 * c);
+                            c = channelFilter[cf + 5];
+                            sum0 += tile[at + 5] * (s0_5 * c);
+                            c = channelFilter[cf + 6];
+                            sum0 += tile[at + 6] * (s0_6 * c);
+                            c = channelFilter[cf + 7];
+                            sum0 += tile[at + InputTileWidth] * (s0_7 * c);
+                            c = channelFilter[cf + 8];
+                            sum0 += tile[at + InputTileWidth + 1] * (s0_8 * c);
+                            c = channelFilter[cf + 9];
+                            sum0 += tile[at + InputTileWidth + 2] * (s0_9 * c);
+                            c = channelFilter[cf + 10];
+                            sum0 += tile[at + InputTileWidth + 3] * (s0_10 * c);
+                            c = channelFilter[cf + 11];
+                            sum0 += tile[at + InputTileWidth + 4] * (s0_11 * c);
+                            c = channelFilter[cf + 12];
+                            sum0 += tile[at + InputTileWidth + 5] * (s0_12 * c);
+                            c = channelFilter[cf + 13];
+                            sum0 += tile[at + InputTileWidth + 6] * (s0_13 * c);
+                            c = channelFilter[cf + 14];
+                            sum0 += tile[at + 2 * InputTileWidth] * (s0_14 * c);
+                            c = channelFilter[cf + 15];
+                            sum0 += tile[at + 2 * InputTileWidth + 1] * (s0_15 * c);
+                            c = channelFilter[cf + 16];
+                            sum0 += tile[at + 2 * InputTileWidth + 2] * (s0_16 * c);
+                            c = channelFilter[cf + 17];
+                            sum0 += tile[at + 2 * InputTileWidth + 3] * (s0_17 * c);
+                            c = channelFilter[cf + 18];
+                            sum0 += tile[at + 2 * InputTileWidth + 4] * (s0_18 * c);
+                            c = channelFilter[cf + 19];
+                            sum0 += tile[at + 2 * InputTileWidth + 5] * (s0_19 * c);
+                            c = channelFilter[cf + 20];
+                            sum0 += tile[at + 2 * InputTileWidth + 6] * (s0_20 * c);
+                            c = channelFilter[cf + 21];
+                            sum0 += tile[at + 3 * InputTileWidth] * (s0_21 * c);
+                            c = channelFilter[cf + 22];
+                            sum0 += tile[at + 3 * InputTileWidth + 1] * (s0_22 * c);
+                            c = channelFilter[cf + 23];
+                            sum0 += tile[at + 3 * InputTileWidth + 2] * (s0_23 * c);
+                            c = channelFilter[cf + 24];
+                            sum0 += tile[at + 3 * InputTileWidth + 3] * (s0_24 * c);
+                            c = channelFilter[cf + 25];
+                            sum0 += tile[at + 3 * InputTileWidth + 4] * (s0_25 * c);
+                            c = channelFilter[cf + 26];
+                            sum0 += tile[at + 3 * InputTileWidth + 5] * (s0_26 * c);
+                            c = channelFilter[cf + 27];
+                            sum0 += tile[at + 3 * InputTileWidth + 6] * (s0_27 * c);
+                            c = channelFilter[cf + 28];
+                            sum0 += tile[at + 4 * InputTileWidth] * (s0_28 * c);
+                            c = channelFilter[cf + 29];
+                            sum0 += tile[at + 4 * InputTileWidth + 1] * (s0_29 * c);
+                            c = channelFilter[cf + 30];
+                            sum0 += tile[at + 4 * InputTileWidth + 2] * (s0_30 * c);
+                            c = channelFilter[cf + 31];
+                            sum0 += tile[at + 4 * InputTileWidth + 3] * (s0_31 * c);
+                            c = channelFilter[cf + 32];
+                            sum0 += tile[at + 4 * InputTileWidth + 4] * (s0_32 * c);
+                            c = channelFilter[cf + 33];
+                            sum0 += tile[at + 4 * InputTileWidth + 5] * (s0_33 * c);
+                            c = channelFilter[cf + 34];
+                            sum0 += tile[at + 4 * InputTileWidth + 6] * (s0_34 * c);
+                            c = channelFilter[cf + 35];
+                            sum0 += tile[at + 5 * InputTileWidth] * (s0_35 * c);
+                            c = channelFilter[cf + 36];
+                            sum0 += tile[at + 5 * InputTileWidth + 1] * (s0_36 * c);
+                            c = channelFilter[cf + 37];
+                            sum0 += tile[at + 5 * InputTileWidth + 2] * (s0_37 * c);
+                            c = channelFilter[cf + 38];
+                            sum0 += tile[at + 5 * InputTileWidth + 3] * (s0_38 * c);
+                            c = channelFilter[cf + 39];
+                            sum0 += tile[at + 5 * InputTileWidth + 4] * (s0_39 * c);
+                            c = channelFilter[cf + 40];
+                            sum0 += tile[at + 5 * InputTileWidth + 5] * (s0_40 * c);
+                            c = channelFilter[cf + 41];
+                            sum0 += tile[at + 5 * InputTileWidth + 6] * (s0_41 * c);
+                            c = channelFilter[cf + 42];
+                            sum0 += tile[at + 6 * InputTileWidth] * (s0_42 * c);
+                            c = channelFilter[cf + 43];
+                            sum0 += tile[at + 6 * InputTileWidth + 1] * (s0_43 * c);
+                            c = channelFilter[cf + 44];
+                            sum0 += tile[at + 6 * InputTileWidth + 2] * (s0_44 * c);
+                            c = channelFilter[cf + 45];
+                            sum0 += tile[at + 6 * InputTileWidth + 3] * (s0_45 * c);
+                            c = channelFilter[cf + 46];
+                            sum0 += tile[at + 6 * InputTileWidth + 4] * (s0_46 * c);
+                            c = channelFilter[cf + 47];
+                            sum0 += tile[at + 6 * InputTileWidth + 5] * (s0_47 * c);
+                            c = channelFilter[cf + 48];
+                            sum0 += tile[at + 6 * InputTileWidth + 6] * (s0_48 * c);
+                            output[plane * outPlane + pixel] = sum0;
+                        }
                     }
                 }
 
                 /// <summary>
-                /// Input gradient by the transposed taps: one thread per input pixel of a tile, for ChannelsPerBlock channels; the
-                /// upstream-gradient tile those pixels read is staged in shared memory. Grid: (tiles of (H, W), channel blocks, batch).
+                /// Input gradient by the transposed taps: each thread computes Rows input pixels of a column of a tile, for
+                /// ChannelsPerBlock channels; the upstream-gradient tile those pixels read is staged in shared memory.
+                /// Grid: (tiles of (H, W), channel blocks, batch).
                 /// </summary>
                 public static void InputGradient<T>(global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter, global::ILGPU.ArrayView<T> gradInput, global::Ddf.Runtime.DdfGpuLaunch launch)
                     where T : unmanaged, global::System.Numerics.INumber<T>
                 {
-                    var tile = global::ILGPU.SharedMemory.Allocate<T>(GradTileHeight * GradTileWidth);
+                    var tile = global::ILGPU.SharedMemory.Allocate<T>(StagedGradChannels * GradTile);
                     var g = launch.Geometry;
                     int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
                     int tilesAcross = (g.Width + TileWidth - 1) / TileWidth;
                     int x0 = global::ILGPU.Grid.IdxX % tilesAcross * TileWidth, y0 = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight;
-                    int x = x0 + global::ILGPU.Group.IdxX, y = y0 + global::ILGPU.Group.IdxY, b = global::ILGPU.Grid.IdxZ;
-                    bool active = x < g.Width && y < g.Height;
+                    int x = x0 + global::ILGPU.Group.IdxX, y = y0 + global::ILGPU.Group.IdxY * Rows, b = global::ILGPU.Grid.IdxZ;
                     long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW;
                     int oyLo = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y0 + Pad - (K - 1) * Dilation, Stride);
                     int oxLo = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(x0 + Pad - (K - 1) * Dilation, Stride);
-                    // Output row (column) that tap row (column) i reads this pixel from, whether one exists, and its tile offset.
-                    int oy0 = y + 3, ox0 = x + 3;
-                    bool hy0 = (uint)oy0 < (uint)outH, hx0 = (uint)ox0 < (uint)outW;
-                    int ry0 = (oy0 - oyLo) * GradTileWidth, rx0 = ox0 - oxLo;
-                    int oy1 = y + 2, ox1 = x + 2;
-                    bool hy1 = (uint)oy1 < (uint)outH, hx1 = (uint)ox1 < (uint)outW;
-                    int ry1 = (oy1 - oyLo) * GradTileWidth, rx1 = ox1 - oxLo;
-                    int oy2 = y + 1, ox2 = x + 1;
-                    bool hy2 = (uint)oy2 < (uint)outH, hx2 = (uint)ox2 < (uint)outW;
-                    int ry2 = (oy2 - oyLo) * GradTileWidth, rx2 = ox2 - oxLo;
-                    int oy3 = y, ox3 = x;
-                    bool hy3 = (uint)oy3 < (uint)outH, hx3 = (uint)ox3 < (uint)outW;
-                    int ry3 = (oy3 - oyLo) * GradTileWidth, rx3 = ox3 - oxLo;
-                    int oy4 = y - 1, ox4 = x - 1;
-                    bool hy4 = (uint)oy4 < (uint)outH, hx4 = (uint)ox4 < (uint)outW;
-                    int ry4 = (oy4 - oyLo) * GradTileWidth, rx4 = ox4 - oxLo;
-                    int oy5 = y - 2, ox5 = x - 2;
-                    bool hy5 = (uint)oy5 < (uint)outH, hx5 = (uint)ox5 < (uint)outW;
-                    int ry5 = (oy5 - oyLo) * GradTileWidth, rx5 = ox5 - oxLo;
-                    int oy6 = y - 3, ox6 = x - 3;
-                    bool hy6 = (uint)oy6 < (uint)outH, hx6 = (uint)ox6 < (uint)outW;
-                    int ry6 = (oy6 - oyLo) * GradTileWidth, rx6 = ox6 - oxLo;
-                    // Spatial taps at the output pixels this pixel feeds (zero where the taps miss), in registers for all channels.
+                    bool active0 = x < g.Width && y < g.Height;
+                    // Output column (row) that tap column v (tap row u of pixel row r) reads, whether the stride hits one, and its tile offset.
+                    int ox0 = x + 3;
+                    bool hx0 = (uint)ox0 < (uint)outW;
+                    int rx0 = (ox0 - oxLo);
+                    int ox1 = x + 2;
+                    bool hx1 = (uint)ox1 < (uint)outW;
+                    int rx1 = (ox1 - oxLo);
+                    int ox2 = x + 1;
+                    bool hx2 = (uint)ox2 < (uint)outW;
+                    int rx2 = (ox2 - oxLo);
+                    int ox3 = x;
+                    bool hx3 = (uint)ox3 < (uint)outW;
+                    int rx3 = (ox3 - oxLo);
+                    int ox4 = x - 1;
+                    bool hx4 = (uint)ox4 < (uint)outW;
+                    int rx4 = (ox4 - oxLo);
+                    int ox5 = x - 2;
+                    bool hx5 = (uint)ox5 < (uint)outW;
+                    int rx5 = (ox5 - oxLo);
+                    int ox6 = x - 3;
+                    bool hx6 = (uint)ox6 < (uint)outW;
+                    int rx6 = (ox6 - oxLo);
+                    int oy0_0 = y + 3;
+                    bool hy0_0 = (uint)oy0_0 < (uint)outH;
+                    int ry0_0 = (oy0_0 - oyLo) * GradTileWidth;
+                    int oy0_1 = y + 2;
+                    bool hy0_1 = (uint)oy0_1 < (uint)outH;
+                    int ry0_1 = (oy0_1 - oyLo) * GradTileWidth;
+                    int oy0_2 = y + 1;
+                    bool hy0_2 = (uint)oy0_2 < (uint)outH;
+                    int ry0_2 = (oy0_2 - oyLo) * GradTileWidth;
+                    int oy0_3 = y;
+                    bool hy0_3 = (uint)oy0_3 < (uint)outH;
+                    int ry0_3 = (oy0_3 - oyLo) * GradTileWidth;
+                    int oy0_4 = y - 1;
+                    bool hy0_4 = (uint)oy0_4 < (uint)outH;
+                    int ry0_4 = (oy0_4 - oyLo) * GradTileWidth;
+                    int oy0_5 = y - 2;
+                    bool hy0_5 = (uint)oy0_5 < (uint)outH;
+                    int ry0_5 = (oy0_5 - oyLo) * GradTileWidth;
+                    int oy0_6 = y - 3;
+                    bool hy0_6 = (uint)oy0_6 < (uint)outH;
+                    int ry0_6 = (oy0_6 - oyLo) * GradTileWidth;
+                    // Spatial taps at the output pixels these pixels feed (zero where the taps miss), in registers for all channels.
                     long sf = (long)b * Taps * outPlane;
-                    T s0 = active && hy0 && hx0 ? spatialFilter[sf + (long)oy0 * outW + ox0] : T.Zero;
-                    T s1 = active && hy0 && hx1 ? spatialFilter[sf + outPlane + (long)oy0 * outW + ox1] : T.Zero;
-                    T s2 = active && hy0 && hx2 ? spatialFilter[sf + 2 * outPlane + (long)oy0 * outW + ox2] : T.Zero;
-                    T s3 = active && hy0 && hx3 ? spatialFilter[sf + 3 * outPlane + (long)oy0 * outW + ox3] : T.Zero;
-                    T s4 = active && hy0 && hx4 ? spatialFilter[sf + 4 * outPlane + (long)oy0 * outW + ox4] : T.Zero;
-                    T s5 = active && hy0 && hx5 ? spatialFilter[sf + 5 * outPlane + (long)oy0 * outW + ox5] : T.Zero;
-                    T s6 = active && hy0 && hx6 ? spatialFilter[sf + 6 * outPlane + (long)oy0 * outW + ox6] : T.Zero;
-                    T s7 = active && hy1 && hx0 ? spatialFilter[sf + 7 * outPlane + (long)oy1 * outW + ox0] : T.Zero;
-                    T s8 = active && hy1 && hx1 ? spatialFilter[sf + 8 * outPlane + (long)oy1 * outW + ox1] : T.Zero;
-                    T s9 = active && hy1 && hx2 ? spatialFilter[sf + 9 * outPlane + (long)oy1 * outW + ox2] : T.Zero;
-                    T s10 = active && hy1 && hx3 ? spatialFilter[sf + 10 * outPlane + (long)oy1 * outW + ox3] : T.Zero;
-                    T s11 = active && hy1 && hx4 ? spatialFilter[sf + 11 * outPlane + (long)oy1 * outW + ox4] : T.Zero;
-                    T s12 = active && hy1 && hx5 ? spatialFilter[sf + 12 * outPlane + (long)oy1 * outW + ox5] : T.Zero;
-                    T s13 = active && hy1 && hx6 ? spatialFilter[sf + 13 * outPlane + (long)oy1 * outW + ox6] : T.Zero;
-                    T s14 = active && hy2 && hx0 ? spatialFilter[sf + 14 * outPlane + (long)oy2 * outW + ox0] : T.Zero;
-                    T s15 = active && hy2 && hx1 ? spatialFilter[sf + 15 * outPlane + (long)oy2 * outW + ox1] : T.Zero;
-                    T s16 = active && hy2 && hx2 ? spatialFilter[sf + 16 * outPlane + (long)oy2 * outW + ox2] : T.Zero;
-                    T s17 = active && hy2 && hx3 ? spatialFilter[sf + 17 * outPlane + (long)oy2 * outW + ox3] : T.Zero;
-                    T s18 = active && hy2 && hx4 ? spatialFilter[sf + 18 * outPlane + (long)oy2 * outW + ox4] : T.Zero;
-                    T s19 = active && hy2 && hx5 ? spatialFilter[sf + 19 * outPlane + (long)oy2 * outW + ox5] : T.Zero;
-                    T s20 = active && hy2 && hx6 ? spatialFilter[sf + 20 * outPlane + (long)oy2 * outW + ox6] : T.Zero;
-                    T s21 = active && hy3 && hx0 ? spatialFilter[sf + 21 * outPlane + (long)oy3 * outW + ox0] : T.Zero;
-                    T s22 = active && hy3 && hx1 ? spatialFilter[sf + 22 * outPlane + (long)oy3 * outW + ox1] : T.Zero;
-                    T s23 = active && hy3 && hx2 ? spatialFilter[sf + 23 * outPlane + (long)oy3 * outW + ox2] : T.Zero;
-                    T s24 = active && hy3 && hx3 ? spatialFilter[sf + 24 * outPlane + (long)oy3 * outW + ox3] : T.Zero;
-                    T s25 = active && hy3 && hx4 ? spatialFilter[sf + 25 * outPlane + (long)oy3 * outW + ox4] : T.Zero;
-                    T s26 = active && hy3 && hx5 ? spatialFilter[sf + 26 * outPlane + (long)oy3 * outW + ox5] : T.Zero;
-                    T s27 = active && hy3 && hx6 ? spatialFilter[sf + 27 * outPlane + (long)oy3 * outW + ox6] : T.Zero;
-                    T s28 = active && hy4 && hx0 ? spatialFilter[sf + 28 * outPlane + (long)oy4 * outW + ox0] : T.Zero;
-                    T s29 = active && hy4 && hx1 ? spatialFilter[sf + 29 * outPlane + (long)oy4 * outW + ox1] : T.Zero;
-                    T s30 = active && hy4 && hx2 ? spatialFilter[sf + 30 * outPlane + (long)oy4 * outW + ox2] : T.Zero;
-                    T s31 = active && hy4 && hx3 ? spatialFilter[sf + 31 * outPlane + (long)oy4 * outW + ox3] : T.Zero;
-                    T s32 = active && hy4 && hx4 ? spatialFilter[sf + 32 * outPlane + (long)oy4 * outW + ox4] : T.Zero;
-                    T s33 = active && hy4 && hx5 ? spatialFilter[sf + 33 * outPlane + (long)oy4 * outW + ox5] : T.Zero;
-                    T s34 = active && hy4 && hx6 ? spatialFilter[sf + 34 * outPlane + (long)oy4 * outW + ox6] : T.Zero;
-                    T s35 = active && hy5 && hx0 ? spatialFilter[sf + 35 * outPlane + (long)oy5 * outW + ox0] : T.Zero;
-                    T s36 = active && hy5 && hx1 ? spatialFilter[sf + 36 * outPlane + (long)oy5 * outW + ox1] : T.Zero;
-                    T s37 = active && hy5 && hx2 ? spatialFilter[sf + 37 * outPlane + (long)oy5 * outW + ox2] : T.Zero;
-                    T s38 = active && hy5 && hx3 ? spatialFilter[sf + 38 * outPlane + (long)oy5 * outW + ox3] : T.Zero;
-                    T s39 = active && hy5 && hx4 ? spatialFilter[sf + 39 * outPlane + (long)oy5 * outW + ox4] : T.Zero;
-                    T s40 = active && hy5 && hx5 ? spatialFilter[sf + 40 * outPlane + (long)oy5 * outW + ox5] : T.Zero;
-                    T s41 = active && hy5 && hx6 ? spatialFilter[sf + 41 * outPlane + (long)oy5 * outW + ox6] : T.Zero;
-                    T s42 = active && hy6 && hx0 ? spatialFilter[sf + 42 * outPlane + (long)oy6 * outW + ox0] : T.Zero;
-                    T s43 = active && hy6 && hx1 ? spatialFilter[sf + 43 * outPlane + (long)oy6 * outW + ox1] : T.Zero;
-                    T s44 = active && hy6 && hx2 ? spatialFilter[sf + 44 * outPlane + (long)oy6 * outW + ox2] : T.Zero;
-                    T s45 = active && hy6 && hx3 ? spatialFilter[sf + 45 * outPlane + (long)oy6 * outW + ox3] : T.Zero;
-                    T s46 = active && hy6 && hx4 ? spatialFilter[sf + 46 * outPlane + (long)oy6 * outW + ox4] : T.Zero;
-                    T s47 = active && hy6 && hx5 ? spatialFilter[sf + 47 * outPlane + (long)oy6 * outW + ox5] : T.Zero;
-                    T s48 = active && hy6 && hx6 ? spatialFilter[sf + 48 * outPlane + (long)oy6 * outW + ox6] : T.Zero;
-                    int cEnd = (global::ILGPU.Grid.IdxY + 1) * ChannelsPerBlock < g.Channels ? (global::ILGPU.Grid.IdxY + 1) * ChannelsPerBlock : g.Channels;
-                    for (int c = global::ILGPU.Grid.IdxY * ChannelsPerBlock; c < cEnd; c++)
+                    T s0_0 = active0 && hy0_0 && hx0 ? spatialFilter[sf + (long)oy0_0 * outW + ox0] : T.Zero;
+                    T s0_1 = active0 && hy0_0 && hx1 ? spatialFilter[sf + outPlane + (long)oy0_0 * outW + ox1] : T.Zero;
+                    T s0_2 = active0 && hy0_0 && hx2 ? spatialFilter[sf + 2 * outPlane + (long)oy0_0 * outW + ox2] : T.Zero;
+                    T s0_3 = active0 && hy0_0 && hx3 ? spatialFilter[sf + 3 * outPlane + (long)oy0_0 * outW + ox3] : T.Zero;
+                    T s0_4 = active0 && hy0_0 && hx4 ? spatialFilter[sf + 4 * outPlane + (long)oy0_0 * outW + ox4] : T.Zero;
+                    T s0_5 = active0 && hy0_0 && hx5 ? spatialFilter[sf + 5 * outPlane + (long)oy0_0 * outW + ox5] : T.Zero;
+                    T s0_6 = active0 && hy0_0 && hx6 ? spatialFilter[sf + 6 * outPlane + (long)oy0_0 * outW + ox6] : T.Zero;
+                    T s0_7 = active0 && hy0_1 && hx0 ? spatialFilter[sf + 7 * outPlane + (long)oy0_1 * outW + ox0] : T.Zero;
+                    T s0_8 = active0 && hy0_1 && hx1 ? spatialFilter[sf + 8 * outPlane + (long)oy0_1 * outW + ox1] : T.Zero;
+                    T s0_9 = active0 && hy0_1 && hx2 ? spatialFilter[sf + 9 * outPlane + (long)oy0_1 * outW + ox2] : T.Zero;
+                    T s0_10 = active0 && hy0_1 && hx3 ? spatialFilter[sf + 10 * outPlane + (long)oy0_1 * outW + ox3] : T.Zero;
+                    T s0_11 = active0 && hy0_1 && hx4 ? spatialFilter[sf + 11 * outPlane + (long)oy0_1 * outW + ox4] : T.Zero;
+                    T s0_12 = active0 && hy0_1 && hx5 ? spatialFilter[sf + 12 * outPlane + (long)oy0_1 * outW + ox5] : T.Zero;
+                    T s0_13 = active0 && hy0_1 && hx6 ? spatialFilter[sf + 13 * outPlane + (long)oy0_1 * outW + ox6] : T.Zero;
+                    T s0_14 = active0 && hy0_2 && hx0 ? spatialFilter[sf + 14 * outPlane + (long)oy0_2 * outW + ox0] : T.Zero;
+                    T s0_15 = active0 && hy0_2 && hx1 ? spatialFilter[sf + 15 * outPlane + (long)oy0_2 * outW + ox1] : T.Zero;
+                    T s0_16 = active0 && hy0_2 && hx2 ? spatialFilter[sf + 16 * outPlane + (long)oy0_2 * outW + ox2] : T.Zero;
+                    T s0_17 = active0 && hy0_2 && hx3 ? spatialFilter[sf + 17 * outPlane + (long)oy0_2 * outW + ox3] : T.Zero;
+                    T s0_18 = active0 && hy0_2 && hx4 ? spatialFilter[sf + 18 * outPlane + (long)oy0_2 * outW + ox4] : T.Zero;
+                    T s0_19 = active0 && hy0_2 && hx5 ? spatialFilter[sf + 19 * outPlane + (long)oy0_2 * outW + ox5] : T.Zero;
+                    T s0_20 = active0 && hy0_2 && hx6 ? spatialFilter[sf + 20 * outPlane + (long)oy0_2 * outW + ox6] : T.Zero;
+                    T s0_21 = active0 && hy0_3 && hx0 ? spatialFilter[sf + 21 * outPlane + (long)oy0_3 * outW + ox0] : T.Zero;
+                    T s0_22 = active0 && hy0_3 && hx1 ? spatialFilter[sf + 22 * outPlane + (long)oy0_3 * outW + ox1] : T.Zero;
+                    T s0_23 = active0 && hy0_3 && hx2 ? spatialFilter[sf + 23 * outPlane + (long)oy0_3 * outW + ox2] : T.Zero;
+                    T s0_24 = active0 && hy0_3 && hx3 ? spatialFilter[sf + 24 * outPlane + (long)oy0_3 * outW + ox3] : T.Zero;
+                    T s0_25 = active0 && hy0_3 && hx4 ? spatialFilter[sf + 25 * outPlane + (long)oy0_3 * outW + ox4] : T.Zero;
+                    T s0_26 = active0 && hy0_3 && hx5 ? spatialFilter[sf + 26 * outPlane + (long)oy0_3 * outW + ox5] : T.Zero;
+                    T s0_27 = active0 && hy0_3 && hx6 ? spatialFilter[sf + 27 * outPlane + (long)oy0_3 * outW + ox6] : T.Zero;
+                    T s0_28 = active0 && hy0_4 && hx0 ? spatialFilter[sf + 28 * outPlane + (long)oy0_4 * outW + ox0] : T.Zero;
+                    T s0_29 = active0 && hy0_4 && hx1 ? spatialFilter[sf + 29 * outPlane + (long)oy0_4 * outW + ox1] : T.Zero;
+                    T s0_30 = active0 && hy0_4 && hx2 ? spatialFilter[sf + 30 * outPlane + (long)oy0_4 * outW + ox2] : T.Zero;
+                    T s0_31 = active0 && hy0_4 && hx3 ? spatialFilter[sf + 31 * outPlane + (long)oy0_4 * outW + ox3] : T.Zero;
+                    T s0_32 = active0 && hy0_4 && hx4 ? spatialFilter[sf + 32 * outPlane + (long)oy0_4 * outW + ox4] : T.Zero;
+                    T s0_33 = active0 && hy0_4 && hx5 ? spatialFilter[sf + 33 * outPlane + (long)oy0_4 * outW + ox5] : T.Zero;
+                    T s0_34 = active0 && hy0_4 && hx6 ? spatialFilter[sf + 34 * outPlane + (long)oy0_4 * outW + ox6] : T.Zero;
+                    T s0_35 = active0 && hy0_5 && hx0 ? spatialFilter[sf + 35 * outPlane + (long)oy0_5 * outW + ox0] : T.Zero;
+                    T s0_36 = active0 && hy0_5 && hx1 ? spatialFilter[sf + 36 * outPlane + (long)oy0_5 * outW + ox1] : T.Zero;
+                    T s0_37 = active0 && hy0_5 && hx2 ? spatialFilter[sf + 37 * outPlane + (long)oy0_5 * outW + ox2] : T.Zero;
+                    T s0_38 = active0 && hy0_5 && hx3 ? spatialFilter[sf + 38 * outPlane + (long)oy0_5 * outW + ox3] : T.Zero;
+                    T s0_39 = active0 && hy0_5 && hx4 ? spatialFilter[sf + 39 * outPlane + (long)oy0_5 * outW + ox4] : T.Zero;
+                    T s0_40 = active0 && hy0_5 && hx5 ? spatialFilter[sf + 40 * outPlane + (long)oy0_5 * outW + ox5] : T.Zero;
+                    T s0_41 = active0 && hy0_5 && hx6 ? spatialFilter[sf + 41 * outPlane + (long)oy0_5 * outW + ox6] : T.Zero;
+                    T s0_42 = active0 && hy0_6 && hx0 ? spatialFilter[sf + 42 * outPlane + (long)oy0_6 * outW + ox0] : T.Zero;
+                    T s0_43 = active0 && hy0_6 && hx1 ? spatialFilter[sf + 43 * outPlane + (long)oy0_6 * outW + ox1] : T.Zero;
+                    T s0_44 = active0 && hy0_6 && hx2 ? spatialFilter[sf + 44 * outPlane + (long)oy0_6 * outW + ox2] : T.Zero;
+                    T s0_45 = active0 && hy0_6 && hx3 ? spatialFilter[sf + 45 * outPlane + (long)oy0_6 * outW + ox3] : T.Zero;
+                    T s0_46 = active0 && hy0_6 && hx4 ? spatialFilter[sf + 46 * outPlane + (long)oy0_6 * outW + ox4] : T.Zero;
+                    T s0_47 = active0 && hy0_6 && hx5 ? spatialFilter[sf + 47 * outPlane + (long)oy0_6 * outW + ox5] : T.Zero;
+                    T s0_48 = active0 && hy0_6 && hx6 ? spatialFilter[sf + 48 * outPlane + (long)oy0_6 * outW + ox6] : T.Zero;
+                    int cBegin = global::ILGPU.Grid.IdxY * ChannelsPerBlock;
+                    int cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;
+                    for (int c0 = cBegin; c0 < cEnd; c0 += StagedGradChannels)
                     {
-                        long plane = (long)b * g.Channels + c;
+                        int staged = cEnd - c0 < StagedGradChannels ? cEnd - c0 : StagedGradChannels;
+                        long first = (long)b * g.Channels + c0;
                         global::ILGPU.Group.Barrier();
-                        global::Ddf.Runtime.DdfGpuTiling.Stage(tile, gradOutput, plane * outPlane, oyLo, oxLo, GradTileHeight, GradTileWidth, outH, outW);
+                        global::Ddf.Runtime.DdfGpuTiling.Stage(tile, gradOutput, first * outPlane, staged, oyLo, oxLo, GradTileHeight, GradTileWidth, outH, outW);
                         global::ILGPU.Group.Barrier();
-                        if (!active)
+                        if (!active0)
                             continue;
-                        long cf = plane * Taps;
-                        T sum = T.Zero;
-                        sum += tile[ry0 + rx0] * (s0 * channelFilter[cf]);
-                        sum += tile[ry0 + rx1] * (s1 * channelFilter[cf + 1]);
-                        sum += tile[ry0 + rx2] * (s2 * channelFilter[cf + 2]);
-                        sum += tile[ry0 + rx3] * (s3 * channelFilter[cf + 3]);
-                        sum += tile[ry0 + rx4] * (s4 * channelFilter[cf + 4]);
-                        sum += tile[ry0 + rx5] * (s5 * channelFilter[cf + 5]);
-                        sum += tile[ry0 + rx6] * (s6 * channelFilter[cf + 6]);
-                        sum += tile[ry1 + rx0] * (s7 * channelFilter[cf + 7]);
-                        sum += tile[ry1 + rx1] * (s8 * channelFilter[cf + 8]);
-                        sum += tile[ry1 + rx2] * (s9 * channelFilter[cf + 9]);
-                        sum += tile[ry1 + rx3] * (s10 * channelFilter[cf + 10]);
-                        sum += tile[ry1 + rx4] * (s11 * channelFilter[cf + 11]);
-                        sum += tile[ry1 + rx5] * (s12 * channelFilter[cf + 12]);
-                        sum += tile[ry1 + rx6] * (s13 * channelFilter[cf + 13]);
-                        sum += tile[ry2 + rx0] * (s14 * channelFilter[cf + 14]);
-                        sum += tile[ry2 + rx1] * (s15 * channelFilter[cf + 15]);
-                        sum += tile[ry2 + rx2] * (s16 * channelFilter[cf + 16]);
-                        sum += tile[ry2 + rx3] * (s17 * channelFilter[cf + 17]);
-                        sum += tile[ry2 + rx4] * (s18 * channelFilter[cf + 18]);
-                        sum += tile[ry2 + rx5] * (s19 * channelFilter[cf + 19]);
-                        sum += tile[ry2 + rx6] * (s20 * channelFilter[cf + 20]);
-                        sum += tile[ry3 + rx0] * (s21 * channelFilter[cf + 21]);
-                        sum += tile[ry3 + rx1] * (s22 * channelFilter[cf + 22]);
-                        sum += tile[ry3 + rx2] * (s23 * channelFilter[cf + 23]);
-                        sum += tile[ry3 + rx3] * (s24 * channelFilter[cf + 24]);
-                        sum += tile[ry3 + rx4] * (s25 * channelFilter[cf + 25]);
-                        sum += tile[ry3 + rx5] * (s26 * channelFilter[cf + 26]);
-                        sum += tile[ry3 + rx6] * (s27 * channelFilter[cf + 27]);
-                        sum += tile[ry4 + rx0] * (s28 * channelFilter[cf + 28]);
-                        sum += tile[ry4 + rx1] * (s29 * channelFilter[cf + 29]);
-                        sum += tile[ry4 + rx2] * (s30 * channelFilter[cf + 30]);
-                        sum += tile[ry4 + rx3] * (s31 * channelFilter[cf + 31]);
-                        sum += tile[ry4 + rx4] * (s32 * channelFilter[cf + 32]);
-                        sum += tile[ry4 + rx5] * (s33 * channelFilter[cf + 33]);
-                        sum += tile[ry4 + rx6] * (s34 * channelFilter[cf + 34]);
-                        sum += tile[ry5 + rx0] * (s35 * channelFilter[cf + 35]);
-                        sum += tile[ry5 + rx1] * (s36 * channelFilter[cf + 36]);
-                        sum += tile[ry5 + rx2] * (s37 * channelFilter[cf + 37]);
-                        sum += tile[ry5 + rx3] * (s38 * channelFilter[cf + 38]);
-                        sum += tile[ry5 + rx4] * (s39 * channelFilter[cf + 39]);
-                        sum += tile[ry5 + rx5] * (s40 * channelFilter[cf + 40]);
-                        sum += tile[ry5 + rx6] * (s41 * channelFilter[cf + 41]);
-                        sum += tile[ry6 + rx0] * (s42 * channelFilter[cf + 42]);
-                        sum += tile[ry6 + rx1] * (s43 * channelFilter[cf + 43]);
-                        sum += tile[ry6 + rx2] * (s44 * channelFilter[cf + 44]);
-                        sum += tile[ry6 + rx3] * (s45 * channelFilter[cf + 45]);
-                        sum += tile[ry6 + rx4] * (s46 * channelFilter[cf + 46]);
-                        sum += tile[ry6 + rx5] * (s47 * channelFilter[cf + 47]);
-                        sum += tile[ry6 + rx6] * (s48 * channelFilter[cf + 48]);
-                        gradInput[plane * inPlane + (long)y * g.Width + x] = sum;
+                        for (int j = 0; j < staged; j++)
+                        {
+                            long plane = first + j, cf = plane * Taps;
+                            int at = j * GradTile;
+                            T sum0 = T.Zero;
+                            T c;
+                            c = channelFilter[cf];
+                            sum0 += tile[at + ry0_0 + rx0] * (s0_0 * c);
+                            c = channelFilter[cf + 1];
+                            sum0 += tile[at + ry0_0 + rx1] * (s0_1 * c);
+                            c = channelFilter[cf + 2];
+                            sum0 += tile[at + ry0_0 + rx2] * (s0_2 * c);
+                            c = channelFilter[cf + 3];
+                            sum0 += tile[at + ry0_0 + rx3] * (s0_3 * c);
+                            c = channelFilter[cf + 4];
+                            sum0 += tile[at + ry0_0 + rx4] * (s0_4 * c);
+                            c = channelFilter[cf + 5];
+                            sum0 += tile[at + ry0_0 + rx5] * (s0_5 * c);
+                            c = channelFilter[cf + 6];
+                            sum0 += tile[at + ry0_0 + rx6] * (s0_6 * c);
+                            c = channelFilter[cf + 7];
+                            sum0 += tile[at + ry0_1 + rx0] * (s0_7 * c);
+                            c = channelFilter[cf + 8];
+                            sum0 += tile[at + ry0_1 + rx1] * (s0_8 * c);
+                            c = channelFilter[cf + 9];
+                            sum0 += tile[at + ry0_1 + rx2] * (s0_9 * c);
+                            c = channelFilter[cf + 10];
+                            sum0 += tile[at + ry0_1 + rx3] * (s0_10 * c);
+                            c = channelFilter[cf + 11];
+                            sum0 += tile[at + ry0_1 + rx4] * (s0_11 * c);
+                            c = channelFilter[cf + 12];
+                            sum0 += tile[at + ry0_1 + rx5] * (s0_12 * c);
+                            c = channelFilter[cf + 13];
+                            sum0 += tile[at + ry0_1 + rx6] * (s0_13 * c);
+                            c = channelFilter[cf + 14];
+                            sum0 += tile[at + ry0_2 + rx0] * (s0_14 * c);
+                            c = channelFilter[cf + 15];
+                            sum0 += tile[at + ry0_2 + rx1] * (s0_15 * c);
+                            c = channelFilter[cf + 16];
+                            sum0 += tile[at + ry0_2 + rx2] * (s0_16 * c);
+                            c = channelFilter[cf + 17];
+                            sum0 += tile[at + ry0_2 + rx3] * (s0_17 * c);
+                            c = channelFilter[cf + 18];
+                            sum0 += tile[at + ry0_2 + rx4] * (s0_18 * c);
+                            c = channelFilter[cf + 19];
+                            sum0 += tile[at + ry0_2 + rx5] * (s0_19 * c);
+                            c = channelFilter[cf + 20];
+                            sum0 += tile[at + ry0_2 + rx6] * (s0_20 * c);
+                            c = channelFilter[cf + 21];
+                            sum0 += tile[at + ry0_3 + rx0] * (s0_21 * c);
+                            c = channelFilter[cf + 22];
+                            sum0 += tile[at + ry0_3 + rx1] * (s0_22 * c);
+                            c = channelFilter[cf + 23];
+                            sum0 += tile[at + ry0_3 + rx2] * (s0_23 * c);
+                            c = channelFilter[cf + 24];
+                            sum0 += tile[at + ry0_3 + rx3] * (s0_24 * c);
+                            c = channelFilter[cf + 25];
+                            sum0 += tile[at + ry0_3 + rx4] * (s0_25 * c);
+                            c = channelFilter[cf + 26];
+                            sum0 += tile[at + ry0_3 + rx5] * (s0_26 * c);
+                            c = channelFilter[cf + 27];
+                            sum0 += tile[at + ry0_3 + rx6] * (s0_27 * c);
+                            c = channelFilter[cf + 28];
+                            sum0 += tile[at + ry0_4 + rx0] * (s0_28 * c);
+                            c = channelFilter[cf + 29];
+                            sum0 += tile[at + ry0_4 + rx1] * (s0_29 * c);
+                            c = channelFilter[cf + 30];
+                            sum0 += tile[at + ry0_4 + rx2] * (s0_30 * c);
+                            c = channelFilter[cf + 31];
+                            sum0 += tile[at + ry0_4 + rx3] * (s0_31 * c);
+                            c = channelFilter[cf + 32];
+                            sum0 += tile[at + ry0_4 + rx4] * (s0_32 * c);
+                            c = channelFilter[cf + 33];
+                            sum0 += tile[at + ry0_4 + rx5] * (s0_33 * c);
+                            c = channelFilter[cf + 34];
+                            sum0 += tile[at + ry0_4 + rx6] * (s0_34 * c);
+                            c = channelFilter[cf + 35];
+                            sum0 += tile[at + ry0_5 + rx0] * (s0_35 * c);
+                            c = channelFilter[cf + 36];
+                            sum0 += tile[at + ry0_5 + rx1] * (s0_36 * c);
+                            c = channelFilter[cf + 37];
+                            sum0 += tile[at + ry0_5 + rx2] * (s0_37 * c);
+                            c = channelFilter[cf + 38];
+                            sum0 += tile[at + ry0_5 + rx3] * (s0_38 * c);
+                            c = channelFilter[cf + 39];
+                            sum0 += tile[at + ry0_5 + rx4] * (s0_39 * c);
+                            c = channelFilter[cf + 40];
+                            sum0 += tile[at + ry0_5 + rx5] * (s0_40 * c);
+                            c = channelFilter[cf + 41];
+                            sum0 += tile[at + ry0_5 + rx6] * (s0_41 * c);
+                            c = channelFilter[cf + 42];
+                            sum0 += tile[at + ry0_6 + rx0] * (s0_42 * c);
+                            c = channelFilter[cf + 43];
+                            sum0 += tile[at + ry0_6 + rx1] * (s0_43 * c);
+                            c = channelFilter[cf + 44];
+                            sum0 += tile[at + ry0_6 + rx2] * (s0_44 * c);
+                            c = channelFilter[cf + 45];
+                            sum0 += tile[at + ry0_6 + rx3] * (s0_45 * c);
+                            c = channelFilter[cf + 46];
+                            sum0 += tile[at + ry0_6 + rx4] * (s0_46 * c);
+                            c = channelFilter[cf + 47];
+                            sum0 += tile[at + ry0_6 + rx5] * (s0_47 * c);
+                            c = channelFilter[cf + 48];
+                            sum0 += tile[at + ry0_6 + rx6] * (s0_48 * c);
+                            gradInput[plane * inPlane + (long)y * g.Width + x] = sum0;
+                        }
                     }
                 }
 
                 /// <summary>
-                /// Stage one of both filter gradients, fused: one thread per output pixel of a tile, for one channel group
-                /// (launch.ChannelsPerGroup channels). Per channel, each tap's product of upstream gradient and input feeds the
-                /// spatial-filter gradient (a register sum over the group's channels, written per group) and the channel-filter
-                /// gradient (a fixed-order block sum over the tile's pixels, written per tile). Grid: (tiles of (Ho, Wo), groups, batch).
+                /// Stage one of both filter gradients, fused: each thread takes Rows output pixels of a column of a tile, for one
+                /// channel group (launch.ChannelsPerGroup channels, staged StagedChannels at a time). Per channel, each tap's
+                /// product of upstream gradient and input feeds the spatial-filter gradient (a register sum over the group's
+                /// channels, written per group) and the channel-filter gradient (a fixed-order block sum over the tile's pixels,
+                /// written per tile). Grid: (tiles of (Ho, Wo), groups, batch).
                 /// </summary>
                 public static void FilterGradients<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter,
                     global::ILGPU.ArrayView<T> spatialPartials, global::ILGPU.ArrayView<T> channelPartials, global::Ddf.Runtime.DdfGpuLaunch launch)
                     where T : unmanaged, global::System.Numerics.INumber<T>
                 {
-                    var tile = global::ILGPU.SharedMemory.Allocate<T>(InputTileHeight * InputTileWidth);
-                    var warpSums = global::ILGPU.SharedMemory.Allocate<T>(Taps * global::Ddf.Runtime.DdfGpuTiling.Warps);
+                    var tile = global::ILGPU.SharedMemory.Allocate<T>(StagedChannels * InputTile);
+                    var warpSums = global::ILGPU.SharedMemory.Allocate<T>(StagedChannels * Taps * global::Ddf.Runtime.DdfGpuTiling.Warps);
                     var g = launch.Geometry;
                     int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
                     int tilesAcross = (outW + TileWidth - 1) / TileWidth;
                     int ox0 = global::ILGPU.Grid.IdxX % tilesAcross * TileWidth, oy0 = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight;
-                    int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY, b = global::ILGPU.Grid.IdxZ;
-                    bool active = ox < outW && oy < outH;
+                    int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY * Rows, b = global::ILGPU.Grid.IdxZ;
                     long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW, pixel = (long)oy * outW + ox;
-                    int at = global::ILGPU.Group.IdxY * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
+                    int origin = global::ILGPU.Group.IdxY * Rows * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
+                    bool active0 = ox < outW && oy < outH;
                     bool wantChannel = launch.WantChannelGradient != 0;
-                    // This pixel's spatial taps (the channel gradient's weights), in registers for all the group's channels.
+                    // This thread's spatial taps (the channel gradient's weights), in registers for all the group's channels.
                     long sf = (long)b * Taps * outPlane + pixel;
-                    T s0 = active && wantChannel ? spatialFilter[sf] : T.Zero;
-                    T s1 = active && wantChannel ? spatialFilter[sf + outPlane] : T.Zero;
-                    T s2 = active && wantChannel ? spatialFilter[sf + 2 * outPlane] : T.Zero;
-                    T s3 = active && wantChannel ? spatialFilter[sf + 3 * outPlane] : T.Zero;
-                    T s4 = active && wantChannel ? spatialFilter[sf + 4 * outPlane] : T.Zero;
-                    T s5 = active && wantChannel ? spatialFilter[sf + 5 * outPlane] : T.Zero;
-                    T s6 = active && wantChannel ? spatialFilter[sf + 6 * outPlane] : T.Zero;
-                    T s7 = active && wantChannel ? spatialFilter[sf + 7 * outPlane] : T.Zero;
-                    T s8 = active && wantChannel ? spatialFilter[sf + 8 * outPlane] : T.Zero;
-                    T s9 = active && wantChannel ? spatialFilter[sf + 9 * outPlane] : T.Zero;
-                    T s10 = active && wantChannel ? spatialFilter[sf + 10 * outPlane] : T.Zero;
-                    T s11 = active && wantChannel ? spatialFilter[sf + 11 * outPlane] : T.Zero;
-                    T s12 = active && wantChannel ? spatialFilter[sf + 12 * outPlane] : T.Zero;
-                    T s13 = active && wantChannel ? spatialFilter[sf + 13 * outPlane] : T.Zero;
-                    T s14 = active && wantChannel ? spatialFilter[sf + 14 * outPlane] : T.Zero;
-                    T s15 = active && wantChannel ? spatialFilter[sf + 15 * outPlane] : T.Zero;
-                    T s16 = active && wantChannel ? spatialFilter[sf + 16 * outPlane] : T.Zero;
-                    T s17 = active && wantChannel ? spatialFilter[sf + 17 * outPlane] : T.Zero;
-                    T s18 = active && wantChannel ? spatialFilter[sf + 18 * outPlane] : T.Zero;
-                    T s19 = active && wantChannel ? spatialFilter[sf + 19 * outPlane] : T.Zero;
-                    T s20 = active && wantChannel ? spatialFilter[sf + 20 * outPlane] : T.Zero;
-                    T s21 = active && wantChannel ? spatialFilter[sf + 21 * outPlane] : T.Zero;
-                    T s22 = active && wantChannel ? spatialFilter[sf + 22 * outPlane] : T.Zero;
-                    T s23 = active && wantChannel ? spatialFilter[sf + 23 * outPlane] : T.Zero;
-                    T s24 = active && wantChannel ? spatialFilter[sf + 24 * outPlane] : T.Zero;
-                    T s25 = active && wantChannel ? spatialFilter[sf + 25 * outPlane] : T.Zero;
-                    T s26 = active && wantChannel ? spatialFilter[sf + 26 * outPlane] : T.Zero;
-                    T s27 = active && wantChannel ? spatialFilter[sf + 27 * outPlane] : T.Zero;
-                    T s28 = active && wantChannel ? spatialFilter[sf + 28 * outPlane] : T.Zero;
-                    T s29 = active && wantChannel ? spatialFilter[sf + 29 * outPlane] : T.Zero;
-                    T s30 = active && wantChannel ? spatialFilter[sf + 30 * outPlane] : T.Zero;
-                    T s31 = active && wantChannel ? spatialFilter[sf + 31 * outPlane] : T.Zero;
-                    T s32 = active && wantChannel ? spatialFilter[sf + 32 * outPlane] : T.Zero;
-                    T s33 = active && wantChannel ? spatialFilter[sf + 33 * outPlane] : T.Zero;
-                    T s34 = active && wantChannel ? spatialFilter[sf + 34 * outPlane] : T.Zero;
-                    T s35 = active && wantChannel ? spatialFilter[sf + 35 * outPlane] : T.Zero;
-                    T s36 = active && wantChannel ? spatialFilter[sf + 36 * outPlane] : T.Zero;
-                    T s37 = active && wantChannel ? spatialFilter[sf + 37 * outPlane] : T.Zero;
-                    T s38 = active && wantChannel ? spatialFilter[sf + 38 * outPlane] : T.Zero;
-                    T s39 = active && wantChannel ? spatialFilter[sf + 39 * outPlane] : T.Zero;
-                    T s40 = active && wantChannel ? spatialFilter[sf + 40 * outPlane] : T.Zero;
-                    T s41 = active && wantChannel ? spatialFilter[sf + 41 * outPlane] : T.Zero;
-                    T s42 = active && wantChannel ? spatialFilter[sf + 42 * outPlane] : T.Zero;
-                    T s43 = active && wantChannel ? spatialFilter[sf + 43 * outPlane] : T.Zero;
-                    T s44 = active && wantChannel ? spatialFilter[sf + 44 * outPlane] : T.Zero;
-                    T s45 = active && wantChannel ? spatialFilter[sf + 45 * outPlane] : T.Zero;
-                    T s46 = active && wantChannel ? spatialFilter[sf + 46 * outPlane] : T.Zero;
-                    T s47 = active && wantChannel ? spatialFilter[sf + 47 * outPlane] : T.Zero;
-                    T s48 = active && wantChannel ? spatialFilter[sf + 48 * outPlane] : T.Zero;
-                    // Spatial-filter gradient of each tap at this pixel, summed over the group's channels.
-                    T a0 = T.Zero, a1 = T.Zero, a2 = T.Zero, a3 = T.Zero, a4 = T.Zero, a5 = T.Zero, a6 = T.Zero, a7 = T.Zero, a8 = T.Zero, a9 = T.Zero, a10 = T.Zero, a11 = T.Zero, a12 = T.Zero, a13 = T.Zero, a14 = T.Zero, a15 = T.Zero, a16 = T.Zero, a17 = T.Zero, a18 = T.Zero, a19 = T.Zero, a20 = T.Zero, a21 = T.Zero, a22 = T.Zero, a23 = T.Zero, a24 = T.Zero, a25 = T.Zero, a26 = T.Zero, a27 = T.Zero, a28 = T.Zero, a29 = T.Zero, a30 = T.Zero, a31 = T.Zero, a32 = T.Zero, a33 = T.Zero, a34 = T.Zero, a35 = T.Zero, a36 = T.Zero, a37 = T.Zero, a38 = T.Zero, a39 = T.Zero, a40 = T.Zero, a41 = T.Zero, a42 = T.Zero, a43 = T.Zero, a44 = T.Zero, a45 = T.Zero, a46 = T.Zero, a47 = T.Zero, a48 = T.Zero;
+                    T s0_0 = active0 && wantChannel ? spatialFilter[sf] : T.Zero;
+                    T s0_1 = active0 && wantChannel ? spatialFilter[sf + outPlane] : T.Zero;
+                    T s0_2 = active0 && wantChannel ? spatialFilter[sf + 2 * outPlane] : T.Zero;
+                    T s0_3 = active0 && wantChannel ? spatialFilter[sf + 3 * outPlane] : T.Zero;
+                    T s0_4 = active0 && wantChannel ? spatialFilter[sf + 4 * outPlane] : T.Zero;
+                    T s0_5 = active0 && wantChannel ? spatialFilter[sf + 5 * outPlane] : T.Zero;
+                    T s0_6 = active0 && wantChannel ? spatialFilter[sf + 6 * outPlane] : T.Zero;
+                    T s0_7 = active0 && wantChannel ? spatialFilter[sf + 7 * outPlane] : T.Zero;
+                    T s0_8 = active0 && wantChannel ? spatialFilter[sf + 8 * outPlane] : T.Zero;
+                    T s0_9 = active0 && wantChannel ? spatialFilter[sf + 9 * outPlane] : T.Zero;
+                    T s0_10 = active0 && wantChannel ? spatialFilter[sf + 10 * outPlane] : T.Zero;
+                    T s0_11 = active0 && wantChannel ? spatialFilter[sf + 11 * outPlane] : T.Zero;
+                    T s0_12 = active0 && wantChannel ? spatialFilter[sf + 12 * outPlane] : T.Zero;
+                    T s0_13 = active0 && wantChannel ? spatialFilter[sf + 13 * outPlane] : T.Zero;
+                    T s0_14 = active0 && wantChannel ? spatialFilter[sf + 14 * outPlane] : T.Zero;
+                    T s0_15 = active0 && wantChannel ? spatialFilter[sf + 15 * outPlane] : T.Zero;
+                    T s0_16 = active0 && wantChannel ? spatialFilter[sf + 16 * outPlane] : T.Zero;
+                    T s0_17 = active0 && wantChannel ? spatialFilter[sf + 17 * outPlane] : T.Zero;
+                    T s0_18 = active0 && wantChannel ? spatialFilter[sf + 18 * outPlane] : T.Zero;
+                    T s0_19 = active0 && wantChannel ? spatialFilter[sf + 19 * outPlane] : T.Zero;
+                    T s0_20 = active0 && wantChannel ? spatialFilter[sf + 20 * outPlane] : T.Zero;
+                    T s0_21 = active0 && wantChannel ? spatialFilter[sf + 21 * outPlane] : T.Zero;
+                    T s0_22 = active0 && wantChannel ? spatialFilter[sf + 22 * outPlane] : T.Zero;
+                    T s0_23 = active0 && wantChannel ? spatialFilter[sf + 23 * outPlane] : T.Zero;
+                    T s0_24 = active0 && wantChannel ? spatialFilter[sf + 24 * outPlane] : T.Zero;
+                    T s0_25 = active0 && wantChannel ? spatialFilter[sf + 25 * outPlane] : T.Zero;
+                    T s0_26 = active0 && wantChannel ? spatialFilter[sf + 26 * outPlane] : T.Zero;
+                    T s0_27 = active0 && wantChannel ? spatialFilter[sf + 27 * outPlane] : T.Zero;
+                    T s0_28 = active0 && wantChannel ? spatialFilter[sf + 28 * outPlane] : T.Zero;
+                    T s0_29 = active0 && wantChannel ? spatialFilter[sf + 29 * outPlane] : T.Zero;
+                    T s0_30 = active0 && wantChannel ? spatialFilter[sf + 30 * outPlane] : T.Zero;
+                    T s0_31 = active0 && wantChannel ? spatialFilter[sf + 31 * outPlane] : T.Zero;
+                    T s0_32 = active0 && wantChannel ? spatialFilter[sf + 32 * outPlane] : T.Zero;
+                    T s0_33 = active0 && wantChannel ? spatialFilter[sf + 33 * outPlane] : T.Zero;
+                    T s0_34 = active0 && wantChannel ? spatialFilter[sf + 34 * outPlane] : T.Zero;
+                    T s0_35 = active0 && wantChannel ? spatialFilter[sf + 35 * outPlane] : T.Zero;
+                    T s0_36 = active0 && wantChannel ? spatialFilter[sf + 36 * outPlane] : T.Zero;
+                    T s0_37 = active0 && wantChannel ? spatialFilter[sf + 37 * outPlane] : T.Zero;
+                    T s0_38 = active0 && wantChannel ? spatialFilter[sf + 38 * outPlane] : T.Zero;
+                    T s0_39 = active0 && wantChannel ? spatialFilter[sf + 39 * outPlane] : T.Zero;
+                    T s0_40 = active0 && wantChannel ? spatialFilter[sf + 40 * outPlane] : T.Zero;
+                    T s0_41 = active0 && wantChannel ? spatialFilter[sf + 41 * outPlane] : T.Zero;
+                    T s0_42 = active0 && wantChannel ? spatialFilter[sf + 42 * outPlane] : T.Zero;
+                    T s0_43 = active0 && wantChannel ? spatialFilter[sf + 43 * outPlane] : T.Zero;
+                    T s0_44 = active0 && wantChannel ? spatialFilter[sf + 44 * outPlane] : T.Zero;
+                    T s0_45 = active0 && wantChannel ? spatialFilter[sf + 45 * outPlane] : T.Zero;
+                    T s0_46 = active0 && wantChannel ? spatialFilter[sf + 46 * outPlane] : T.Zero;
+                    T s0_47 = active0 && wantChannel ? spatialFilter[sf + 47 * outPlane] : T.Zero;
+                    T s0_48 = active0 && wantChannel ? spatialFilter[sf + 48 * outPlane] : T.Zero;
+                    // Spatial-filter gradient of each tap at this thread's pixels, summed over the group's channels.
+                    T a0_0 = T.Zero, a0_1 = T.Zero, a0_2 = T.Zero, a0_3 = T.Zero, a0_4 = T.Zero, a0_5 = T.Zero, a0_6 = T.Zero, a0_7 = T.Zero, a0_8 = T.Zero, a0_9 = T.Zero, a0_10 = T.Zero, a0_11 = T.Zero, a0_12 = T.Zero, a0_13 = T.Zero, a0_14 = T.Zero, a0_15 = T.Zero, a0_16 = T.Zero, a0_17 = T.Zero, a0_18 = T.Zero, a0_19 = T.Zero, a0_20 = T.Zero, a0_21 = T.Zero, a0_22 = T.Zero, a0_23 = T.Zero, a0_24 = T.Zero, a0_25 = T.Zero, a0_26 = T.Zero, a0_27 = T.Zero, a0_28 = T.Zero, a0_29 = T.Zero, a0_30 = T.Zero, a0_31 = T.Zero, a0_32 = T.Zero, a0_33 = T.Zero, a0_34 = T.Zero, a0_35 = T.Zero, a0_36 = T.Zero, a0_37 = T.Zero, a0_38 = T.Zero, a0_39 = T.Zero, a0_40 = T.Zero, a0_41 = T.Zero, a0_42 = T.Zero, a0_43 = T.Zero, a0_44 = T.Zero, a0_45 = T.Zero, a0_46 = T.Zero, a0_47 = T.Zero, a0_48 = T.Zero;
                     int cBegin = global::ILGPU.Grid.IdxY * launch.ChannelsPerGroup;
                     int cEnd = cBegin + launch.ChannelsPerGroup < g.Channels ? cBegin + launch.ChannelsPerGroup : g.Channels;
-                    for (int c = cBegin; c < cEnd; c++)
+                    for (int c0 = cBegin; c0 < cEnd; c0 += StagedChannels)
                     {
-                        long plane = (long)b * g.Channels + c;
+                        int staged = cEnd - c0 < StagedChannels ? cEnd - c0 : StagedChannels;
+                        long first = (long)b * g.Channels + c0;
                         global::ILGPU.Group.Barrier();
-                        global::Ddf.Runtime.DdfGpuTiling.Stage(tile, input, plane * inPlane, oy0 * Stride - Pad, ox0 * Stride - Pad, InputTileHeight, InputTileWidth, g.Height, g.Width);
+                        global::Ddf.Runtime.DdfGpuTiling.Stage(tile, input, first * inPlane, staged, oy0 * Stride - Pad, ox0 * Stride - Pad, InputTileHeight, InputTileWidth, g.Height, g.Width);
                         global::ILGPU.Group.Barrier();
-                        T go = active ? gradOutput[plane * outPlane + pixel] : T.Zero;
-                        long cf = plane * Taps;
-                        T p;
-                        p = go * tile[at];
-                        a0 += p * channelFilter[cf];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s0, warpSums, 0);
-                        p = go * tile[at + 1];
-                        a1 += p * channelFilter[cf + 1];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s1, warpSums, 1);
-                        p = go * tile[at + 2];
-                        a2 += p * channelFilter[cf + 2];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s2, warpSums, 2);
-                        p = go * tile[at + 3];
-                        a3 += p * channelFilter[cf + 3];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s3, warpSums, 3);
-                        p = go * tile[at + 4];
-                        a4 += p * channelFilter[cf + 4];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s4, warpSums, 4);
-                        p = go * tile[at + 5];
-                        a5 += p * channelFilter[cf + 5];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s5, warpSums, 5);
-                        p = go * tile[at + 6];
-                        a6 += p * channelFilter[cf + 6];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s6, warpSums, 6);
-                        p = go * tile[at + InputTileWidth];
-                        a7 += p * channelFilter[cf + 7];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s7, warpSums, 7);
-                        p = go * tile[at + InputTileWidth + 1];
-                        a8 += p * channelFilter[cf + 8];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s8, warpSums, 8);
-                        p = go * tile[at + InputTileWidth + 2];
-                        a9 += p * channelFilter[cf + 9];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s9, warpSums, 9);
-                        p = go * tile[at + InputTileWidth + 3];
-                        a10 += p * channelFilter[cf + 10];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s10, warpSums, 10);
-                        p = go * tile[at + InputTileWidth + 4];
-                        a11 += p * channelFilter[cf + 11];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s11, warpSums, 11);
-                        p = go * tile[at + InputTileWidth + 5];
-                        a12 += p * channelFilter[cf + 12];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s12, warpSums, 12);
-                        p = go * tile[at + InputTileWidth + 6];
-                        a13 += p * channelFilter[cf + 13];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s13, warpSums, 13);
-                        p = go * tile[at + 2 * InputTileWidth];
-                        a14 += p * channelFilter[cf + 14];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s14, warpSums, 14);
-                        p = go * tile[at + 2 * InputTileWidth + 1];
-                        a15 += p * channelFilter[cf + 15];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s15, warpSums, 15);
-                        p = go * tile[at + 2 * InputTileWidth + 2];
-                        a16 += p * channelFilter[cf + 16];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s16, warpSums, 16);
-                        p = go * tile[at + 2 * InputTileWidth + 3];
-                        a17 += p * channelFilter[cf + 17];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s17, warpSums, 17);
-                        p = go * tile[at + 2 * InputTileWidth + 4];
-                        a18 += p * channelFilter[cf + 18];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s18, warpSums, 18);
-                        p = go * tile[at + 2 * InputTileWidth + 5];
-                        a19 += p * channelFilter[cf + 19];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s19, warpSums, 19);
-                        p = go * tile[at + 2 * InputTileWidth + 6];
-                        a20 += p * channelFilter[cf + 20];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s20, warpSums, 20);
-                        p = go * tile[at + 3 * InputTileWidth];
-                        a21 += p * channelFilter[cf + 21];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s21, warpSums, 21);
-                        p = go * tile[at + 3 * InputTileWidth + 1];
-                        a22 += p * channelFilter[cf + 22];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s22, warpSums, 22);
-                        p = go * tile[at + 3 * InputTileWidth + 2];
-                        a23 += p * channelFilter[cf + 23];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s23, warpSums, 23);
-                        p = go * tile[at + 3 * InputTileWidth + 3];
-                        a24 += p * channelFilter[cf + 24];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s24, warpSums, 24);
-                        p = go * tile[at + 3 * InputTileWidth + 4];
-                        a25 += p * channelFilter[cf + 25];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s25, warpSums, 25);
-                        p = go * tile[at + 3 * InputTileWidth + 5];
-                        a26 += p * channelFilter[cf + 26];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s26, warpSums, 26);
-                        p = go * tile[at + 3 * InputTileWidth + 6];
-                        a27 += p * channelFilter[cf + 27];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s27, warpSums, 27);
-                        p = go * tile[at + 4 * InputTileWidth];
-                        a28 += p * channelFilter[cf + 28];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s28, warpSums, 28);
-                        p = go * tile[at + 4 * InputTileWidth + 1];
-                        a29 += p * channelFilter[cf + 29];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s29, warpSums, 29);
-                        p = go * tile[at + 4 * InputTileWidth + 2];
-                        a30 += p * channelFilter[cf + 30];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s30, warpSums, 30);
-                        p = go * tile[at + 4 * InputTileWidth + 3];
-                        a31 += p * channelFilter[cf + 31];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s31, warpSums, 31);
-                        p = go * tile[at + 4 * InputTileWidth + 4];
-                        a32 += p * channelFilter[cf + 32];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s32, warpSums, 32);
-                        p = go * tile[at + 4 * InputTileWidth + 5];
-                        a33 += p * channelFilter[cf + 33];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s33, warpSums, 33);
-                        p = go * tile[at + 4 * InputTileWidth + 6];
-                        a34 += p * channelFilter[cf + 34];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s34, warpSums, 34);
-                        p = go * tile[at + 5 * InputTileWidth];
-                        a35 += p * channelFilter[cf + 35];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s35, warpSums, 35);
-                        p = go * tile[at + 5 * InputTileWidth + 1];
-                        a36 += p * channelFilter[cf + 36];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s36, warpSums, 36);
-                        p = go * tile[at + 5 * InputTileWidth + 2];
-                        a37 += p * channelFilter[cf + 37];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s37, warpSums, 37);
-                        p = go * tile[at + 5 * InputTileWidth + 3];
-                        a38 += p * channelFilter[cf + 38];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s38, warpSums, 38);
-                        p = go * tile[at + 5 * InputTileWidth + 4];
-                        a39 += p * channelFilter[cf + 39];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s39, warpSums, 39);
-                        p = go * tile[at + 5 * InputTileWidth + 5];
-                        a40 += p * channelFilter[cf + 40];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s40, warpSums, 40);
-                        p = go * tile[at + 5 * InputTileWidth + 6];
-                        a41 += p * channelFilter[cf + 41];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s41, warpSums, 41);
-                        p = go * tile[at + 6 * InputTileWidth];
-                        a42 += p * channelFilter[cf + 42];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s42, warpSums, 42);
-                        p = go * tile[at + 6 * InputTileWidth + 1];
-                        a43 += p * channelFilter[cf + 43];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s43, warpSums, 43);
-                        p = go * tile[at + 6 * InputTileWidth + 2];
-                        a44 += p * channelFilter[cf + 44];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s44, warpSums, 44);
-                        p = go * tile[at + 6 * InputTileWidth + 3];
-                        a45 += p * channelFilter[cf + 45];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s45, warpSums, 45);
-                        p = go * tile[at + 6 * InputTileWidth + 4];
-                        a46 += p * channelFilter[cf + 46];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s46, warpSums, 46);
-                        p = go * tile[at + 6 * InputTileWidth + 5];
-                        a47 += p * channelFilter[cf + 47];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s47, warpSums, 47);
-                        p = go * tile[at + 6 * InputTileWidth + 6];
-                        a48 += p * channelFilter[cf + 48];
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p * s48, warpSums, 48);
+                        for (int j = 0; j < staged; j++)
+                        {
+                            long plane = first + j, cf = plane * Taps;
+                            int at = origin + j * InputTile;
+                            T go0 = active0 ? gradOutput[plane * outPlane + pixel] : T.Zero;
+                            T p0 = T.Zero;
+                            T c;
+                            c = channelFilter[cf];
+                            p0 = go0 * tile[at];
+                            a0_0 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_0, warpSums, j * Taps);
+                            c = channelFilter[cf + 1];
+                            p0 = go0 * tile[at + 1];
+                            a0_1 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_1, warpSums, j * Taps + 1);
+                            c = channelFilter[cf + 2];
+                            p0 = go0 * tile[at + 2];
+                            a0_2 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_2, warpSums, j * Taps + 2);
+                            c = channelFilter[cf + 3];
+                            p0 = go0 * tile[at + 3];
+                            a0_3 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_3, warpSums, j * Taps + 3);
+                            c = channelFilter[cf + 4];
+                            p0 = go0 * tile[at + 4];
+                            a0_4 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_4, warpSums, j * Taps + 4);
+                            c = channelFilter[cf + 5];
+                            p0 = go0 * tile[at + 5];
+                            a0_5 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_5, warpSums, j * Taps + 5);
+                            c = channelFilter[cf + 6];
+                            p0 = go0 * tile[at + 6];
+                            a0_6 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_6, warpSums, j * Taps + 6);
+                            c = channelFilter[cf + 7];
+                            p0 = go0 * tile[at + InputTileWidth];
+                            a0_7 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_7, warpSums, j * Taps + 7);
+                            c = channelFilter[cf + 8];
+                            p0 = go0 * tile[at + InputTileWidth + 1];
+                            a0_8 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_8, warpSums, j * Taps + 8);
+                            c = channelFilter[cf + 9];
+                            p0 = go0 * tile[at + InputTileWidth + 2];
+                            a0_9 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_9, warpSums, j * Taps + 9);
+                            c = channelFilter[cf + 10];
+                            p0 = go0 * tile[at + InputTileWidth + 3];
+                            a0_10 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_10, warpSums, j * Taps + 10);
+                            c = channelFilter[cf + 11];
+                            p0 = go0 * tile[at + InputTileWidth + 4];
+                            a0_11 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_11, warpSums, j * Taps + 11);
+                            c = channelFilter[cf + 12];
+                            p0 = go0 * tile[at + InputTileWidth + 5];
+                            a0_12 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_12, warpSums, j * Taps + 12);
+                            c = channelFilter[cf + 13];
+                            p0 = go0 * tile[at + InputTileWidth + 6];
+                            a0_13 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_13, warpSums, j * Taps + 13);
+                            c = channelFilter[cf + 14];
+                            p0 = go0 * tile[at + 2 * InputTileWidth];
+                            a0_14 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_14, warpSums, j * Taps + 14);
+                            c = channelFilter[cf + 15];
+                            p0 = go0 * tile[at + 2 * InputTileWidth + 1];
+                            a0_15 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_15, warpSums, j * Taps + 15);
+                            c = channelFilter[cf + 16];
+                            p0 = go0 * tile[at + 2 * InputTileWidth + 2];
+                            a0_16 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_16, warpSums, j * Taps + 16);
+                            c = channelFilter[cf + 17];
+                            p0 = go0 * tile[at + 2 * InputTileWidth + 3];
+                            a0_17 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_17, warpSums, j * Taps + 17);
+                            c = channelFilter[cf + 18];
+                            p0 = go0 * tile[at + 2 * InputTileWidth + 4];
+                            a0_18 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_18, warpSums, j * Taps + 18);
+                            c = channelFilter[cf + 19];
+                            p0 = go0 * tile[at + 2 * InputTileWidth + 5];
+                            a0_19 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_19, warpSums, j * Taps + 19);
+                            c = channelFilter[cf + 20];
+                            p0 = go0 * tile[at + 2 * InputTileWidth + 6];
+                            a0_20 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_20, warpSums, j * Taps + 20);
+                            c = channelFilter[cf + 21];
+                            p0 = go0 * tile[at + 3 * InputTileWidth];
+                            a0_21 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_21, warpSums, j * Taps + 21);
+                            c = channelFilter[cf + 22];
+                            p0 = go0 * tile[at + 3 * InputTileWidth + 1];
+                            a0_22 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_22, warpSums, j * Taps + 22);
+                            c = channelFilter[cf + 23];
+                            p0 = go0 * tile[at + 3 * InputTileWidth + 2];
+                            a0_23 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_23, warpSums, j * Taps + 23);
+                            c = channelFilter[cf + 24];
+                            p0 = go0 * tile[at + 3 * InputTileWidth + 3];
+                            a0_24 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_24, warpSums, j * Taps + 24);
+                            c = channelFilter[cf + 25];
+                            p0 = go0 * tile[at + 3 * InputTileWidth + 4];
+                            a0_25 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_25, warpSums, j * Taps + 25);
+                            c = channelFilter[cf + 26];
+                            p0 = go0 * tile[at + 3 * InputTileWidth + 5];
+                            a0_26 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_26, warpSums, j * Taps + 26);
+                            c = channelFilter[cf + 27];
+                            p0 = go0 * tile[at + 3 * InputTileWidth + 6];
+                            a0_27 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_27, warpSums, j * Taps + 27);
+                            c = channelFilter[cf + 28];
+                            p0 = go0 * tile[at + 4 * InputTileWidth];
+                            a0_28 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_28, warpSums, j * Taps + 28);
+                            c = channelFilter[cf + 29];
+                            p0 = go0 * tile[at + 4 * InputTileWidth + 1];
+                            a0_29 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_29, warpSums, j * Taps + 29);
+                            c = channelFilter[cf + 30];
+                            p0 = go0 * tile[at + 4 * InputTileWidth + 2];
+                            a0_30 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_30, warpSums, j * Taps + 30);
+                            c = channelFilter[cf + 31];
+                            p0 = go0 * tile[at + 4 * InputTileWidth + 3];
+                            a0_31 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_31, warpSums, j * Taps + 31);
+                            c = channelFilter[cf + 32];
+                            p0 = go0 * tile[at + 4 * InputTileWidth + 4];
+                            a0_32 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_32, warpSums, j * Taps + 32);
+                            c = channelFilter[cf + 33];
+                            p0 = go0 * tile[at + 4 * InputTileWidth + 5];
+                            a0_33 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_33, warpSums, j * Taps + 33);
+                            c = channelFilter[cf + 34];
+                            p0 = go0 * tile[at + 4 * InputTileWidth + 6];
+                            a0_34 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_34, warpSums, j * Taps + 34);
+                            c = channelFilter[cf + 35];
+                            p0 = go0 * tile[at + 5 * InputTileWidth];
+                            a0_35 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_35, warpSums, j * Taps + 35);
+                            c = channelFilter[cf + 36];
+                            p0 = go0 * tile[at + 5 * InputTileWidth + 1];
+                            a0_36 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_36, warpSums, j * Taps + 36);
+                            c = channelFilter[cf + 37];
+                            p0 = go0 * tile[at + 5 * InputTileWidth + 2];
+                            a0_37 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_37, warpSums, j * Taps + 37);
+                            c = channelFilter[cf + 38];
+                            p0 = go0 * tile[at + 5 * InputTileWidth + 3];
+                            a0_38 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_38, warpSums, j * Taps + 38);
+                            c = channelFilter[cf + 39];
+                            p0 = go0 * tile[at + 5 * InputTileWidth + 4];
+                            a0_39 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_39, warpSums, j * Taps + 39);
+                            c = channelFilter[cf + 40];
+                            p0 = go0 * tile[at + 5 * InputTileWidth + 5];
+                            a0_40 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_40, warpSums, j * Taps + 40);
+                            c = channelFilter[cf + 41];
+                            p0 = go0 * tile[at + 5 * InputTileWidth + 6];
+                            a0_41 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_41, warpSums, j * Taps + 41);
+                            c = channelFilter[cf + 42];
+                            p0 = go0 * tile[at + 6 * InputTileWidth];
+                            a0_42 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_42, warpSums, j * Taps + 42);
+                            c = channelFilter[cf + 43];
+                            p0 = go0 * tile[at + 6 * InputTileWidth + 1];
+                            a0_43 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_43, warpSums, j * Taps + 43);
+                            c = channelFilter[cf + 44];
+                            p0 = go0 * tile[at + 6 * InputTileWidth + 2];
+                            a0_44 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_44, warpSums, j * Taps + 44);
+                            c = channelFilter[cf + 45];
+                            p0 = go0 * tile[at + 6 * InputTileWidth + 3];
+                            a0_45 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_45, warpSums, j * Taps + 45);
+                            c = channelFilter[cf + 46];
+                            p0 = go0 * tile[at + 6 * InputTileWidth + 4];
+                            a0_46 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_46, warpSums, j * Taps + 46);
+                            c = channelFilter[cf + 47];
+                            p0 = go0 * tile[at + 6 * InputTileWidth + 5];
+                            a0_47 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_47, warpSums, j * Taps + 47);
+                            c = channelFilter[cf + 48];
+                            p0 = go0 * tile[at + 6 * InputTileWidth + 6];
+                            a0_48 += p0 * c;
+                            if (wantChannel)
+                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_48, warpSums, j * Taps + 48);
+                        }
                         if (wantChannel)
                         {
+                            // The block's sums of this batch, warps added in order: one partial per (channel, tap) and tile.
                             global::ILGPU.Group.Barrier();
-                            int lane = global::ILGPU.Group.IdxY * TileWidth + global::ILGPU.Group.IdxX;
-                            if (lane < Taps)
-                                channelPartials[(cf + lane) * launch.Tiles + global::ILGPU.Grid.IdxX] = global::Ddf.Runtime.DdfGpuTiling.BlockSum(warpSums, lane);
+                            for (int slot = global::ILGPU.Group.IdxY * TileWidth + global::ILGPU.Group.IdxX; slot < staged * Taps; slot += global::Ddf.Runtime.DdfGpuTiling.Threads)
+                                channelPartials[(first * Taps + slot) * launch.Tiles + global::ILGPU.Grid.IdxX] = global::Ddf.Runtime.DdfGpuTiling.BlockSum(warpSums, slot);
                         }
                     }
-                    if (active && launch.WantSpatialGradient != 0)
+                    if (launch.WantSpatialGradient != 0)
                     {
                         long partial = ((long)b * launch.ChannelGroups + global::ILGPU.Grid.IdxY) * Taps * outPlane + pixel;
-                        spatialPartials[partial] = a0;
-                        spatialPartials[partial + outPlane] = a1;
-                        spatialPartials[partial + 2 * outPlane] = a2;
-                        spatialPartials[partial + 3 * outPlane] = a3;
-                        spatialPartials[partial + 4 * outPlane] = a4;
-                        spatialPartials[partial + 5 * outPlane] = a5;
-                        spatialPartials[partial + 6 * outPlane] = a6;
-                        spatialPartials[partial + 7 * outPlane] = a7;
-                        spatialPartials[partial + 8 * outPlane] = a8;
-                        spatialPartials[partial + 9 * outPlane] = a9;
-                        spatialPartials[partial + 10 * outPlane] = a10;
-                        spatialPartials[partial + 11 * outPlane] = a11;
-                        spatialPartials[partial + 12 * outPlane] = a12;
-                        spatialPartials[partial + 13 * outPlane] = a13;
-                        spatialPartials[partial + 14 * outPlane] = a14;
-                        spatialPartials[partial + 15 * outPlane] = a15;
-                        spatialPartials[partial + 16 * outPlane] = a16;
-                        spatialPartials[partial + 17 * outPlane] = a17;
-                        spatialPartials[partial + 18 * outPlane] = a18;
-                        spatialPartials[partial + 19 * outPlane] = a19;
-                        spatialPartials[partial + 20 * outPlane] = a20;
-                        spatialPartials[partial + 21 * outPlane] = a21;
-                        spatialPartials[partial + 22 * outPlane] = a22;
-                        spatialPartials[partial + 23 * outPlane] = a23;
-                        spatialPartials[partial + 24 * outPlane] = a24;
-                        spatialPartials[partial + 25 * outPlane] = a25;
-                        spatialPartials[partial + 26 * outPlane] = a26;
-                        spatialPartials[partial + 27 * outPlane] = a27;
-                        spatialPartials[partial + 28 * outPlane] = a28;
-                        spatialPartials[partial + 29 * outPlane] = a29;
-                        spatialPartials[partial + 30 * outPlane] = a30;
-                        spatialPartials[partial + 31 * outPlane] = a31;
-                        spatialPartials[partial + 32 * outPlane] = a32;
-                        spatialPartials[partial + 33 * outPlane] = a33;
-                        spatialPartials[partial + 34 * outPlane] = a34;
-                        spatialPartials[partial + 35 * outPlane] = a35;
-                        spatialPartials[partial + 36 * outPlane] = a36;
-                        spatialPartials[partial + 37 * outPlane] = a37;
-                        spatialPartials[partial + 38 * outPlane] = a38;
-                        spatialPartials[partial + 39 * outPlane] = a39;
-                        spatialPartials[partial + 40 * outPlane] = a40;
-                        spatialPartials[partial + 41 * outPlane] = a41;
-                        spatialPartials[partial + 42 * outPlane] = a42;
-                        spatialPartials[partial + 43 * outPlane] = a43;
-                        spatialPartials[partial + 44 * outPlane] = a44;
-                        spatialPartials[partial + 45 * outPlane] = a45;
-                        spatialPartials[partial + 46 * outPlane] = a46;
-                        spatialPartials[partial + 47 * outPlane] = a47;
-                        spatialPartials[partial + 48 * outPlane] = a48;
+                        if (active0)
+                        {
+                            spatialPartials[partial] = a0_0;
+                            spatialPartials[partial + outPlane] = a0_1;
+                            spatialPartials[partial + 2 * outPlane] = a0_2;
+                            spatialPartials[partial + 3 * outPlane] = a0_3;
+                            spatialPartials[partial + 4 * outPlane] = a0_4;
+                            spatialPartials[partial + 5 * outPlane] = a0_5;
+                            spatialPartials[partial + 6 * outPlane] = a0_6;
+                            spatialPartials[partial + 7 * outPlane] = a0_7;
+                            spatialPartials[partial + 8 * outPlane] = a0_8;
+                            spatialPartials[partial + 9 * outPlane] = a0_9;
+                            spatialPartials[partial + 10 * outPlane] = a0_10;
+                            spatialPartials[partial + 11 * outPlane] = a0_11;
+                            spatialPartials[partial + 12 * outPlane] = a0_12;
+                            spatialPartials[partial + 13 * outPlane] = a0_13;
+                            spatialPartials[partial + 14 * outPlane] = a0_14;
+                            spatialPartials[partial + 15 * outPlane] = a0_15;
+                            spatialPartials[partial + 16 * outPlane] = a0_16;
+                            spatialPartials[partial + 17 * outPlane] = a0_17;
+                            spatialPartials[partial + 18 * outPlane] = a0_18;
+                            spatialPartials[partial + 19 * outPlane] = a0_19;
+                            spatialPartials[partial + 20 * outPlane] = a0_20;
+                            spatialPartials[partial + 21 * outPlane] = a0_21;
+                            spatialPartials[partial + 22 * outPlane] = a0_22;
+                            spatialPartials[partial + 23 * outPlane] = a0_23;
+                            spatialPartials[partial + 24 * outPlane] = a0_24;
+                            spatialPartials[partial + 25 * outPlane] = a0_25;
+                            spatialPartials[partial + 26 * outPlane] = a0_26;
+                            spatialPartials[partial + 27 * outPlane] = a0_27;
+                            spatialPartials[partial + 28 * outPlane] = a0_28;
+                            spatialPartials[partial + 29 * outPlane] = a0_29;
+                            spatialPartials[partial + 30 * outPlane] = a0_30;
+                            spatialPartials[partial + 31 * outPlane] = a0_31;
+                            spatialPartials[partial + 32 * outPlane] = a0_32;
+                            spatialPartials[partial + 33 * outPlane] = a0_33;
+                            spatialPartials[partial + 34 * outPlane] = a0_34;
+                            spatialPartials[partial + 35 * outPlane] = a0_35;
+                            spatialPartials[partial + 36 * outPlane] = a0_36;
+                            spatialPartials[partial + 37 * outPlane] = a0_37;
+                            spatialPartials[partial + 38 * outPlane] = a0_38;
+                            spatialPartials[partial + 39 * outPlane] = a0_39;
+                            spatialPartials[partial + 40 * outPlane] = a0_40;
+                            spatialPartials[partial + 41 * outPlane] = a0_41;
+                            spatialPartials[partial + 42 * outPlane] = a0_42;
+                            spatialPartials[partial + 43 * outPlane] = a0_43;
+                            spatialPartials[partial + 44 * outPlane] = a0_44;
+                            spatialPartials[partial + 45 * outPlane] = a0_45;
+                            spatialPartials[partial + 46 * outPlane] = a0_46;
+                            spatialPartials[partial + 47 * outPlane] = a0_47;
+                            spatialPartials[partial + 48 * outPlane] = a0_48;
+                        }
                     }
                 }
             }

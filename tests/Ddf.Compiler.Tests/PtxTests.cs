@@ -44,16 +44,20 @@ public sealed class PtxTests : IDisposable
             }
             int k = Constant(kernels, "K"), dilation = Constant(kernels, "Dilation"), stride = Constant(kernels, "Stride");
             Assert.Equal((set.KernelSize, set.Dilation, set.Stride), (k, dilation, stride));
-            // The designed tiles, from the spec alone: 32 x 8 threads, each 4 (k = 3), 2 (k = 5) or 1 (k = 7) pixel rows;
-            // the inputs a block of outputs reads, and the upstream gradients a block of inputs reads.
+            // The designed tiles, from the spec alone: blocks of 32 x 8 threads; the inputs a block of outputs reads, the
+            // upstream gradients a block of inputs reads, and for the filter gradients the inputs of 32 x 8 * rows outputs
+            // (each thread 4 (k = 3), 2 (k = 5) or 1 (k = 7) rows).
             int rows = k == 3 ? 4 : k == 5 ? 2 : 1;
-            Assert.Equal(rows, set.RowsPerThread);
-            int inputTile = ((8 * rows - 1) * stride + (k - 1) * dilation + 1) * ((32 - 1) * stride + (k - 1) * dilation + 1);
+            Assert.Equal(rows, set.FilterGradientRows);
+            int width = (32 - 1) * stride + (k - 1) * dilation + 1;
+            int inputTile = ((8 - 1) * stride + (k - 1) * dilation + 1) * width;
+            int filterTile = ((8 * rows - 1) * stride + (k - 1) * dilation + 1) * width;
             int extra = stride == 1 ? 1 : 2;
-            int gradTile = ((8 * rows - 1 + (k - 1) * dilation) / stride + extra) * ((32 - 1 + (k - 1) * dilation) / stride + extra);
+            int gradTile = ((8 - 1 + (k - 1) * dilation) / stride + extra) * ((32 - 1 + (k - 1) * dilation) / stride + extra);
             // Channels staged per barrier pair: 1 to 4 within a 4096-element budget.
             int inputChannels = Math.Clamp(4096 / inputTile, 1, 4), gradChannels = Math.Clamp(4096 / gradTile, 1, 4);
-            int warpSums = set.Branches == Ddf.FilterBranches.Spatial ? 0 : inputChannels * k * k * 8;
+            int filterChannels = Math.Clamp(4096 / filterTile, 1, 4);
+            int warpSums = set.Branches == Ddf.FilterBranches.Spatial ? 0 : filterChannels * k * k * 8;
             foreach (var architecture in new[] { CudaArchitecture.SM_80, CudaArchitecture.SM_90 })
             {
                 using var backend = new PTXBackend(context, architecture, CudaInstructionSet.ISA_80, nvvmAPI: null!);
@@ -70,7 +74,7 @@ public sealed class PtxTests : IDisposable
                     {
                         "Forward" => [inputChannels * inputTile * 4],
                         "InputGradient" => [gradChannels * gradTile * 4],
-                        _ => new[] { inputChannels * inputTile * 4, warpSums * 4 }.Where(n => n > 0).Order().ToArray(),
+                        _ => new[] { filterChannels * filterTile * 4, warpSums * 4 }.Where(n => n > 0).Order().ToArray(),
                     };
                     Assert.True(expected.SequenceEqual(shared), $"{what}: shared allocations [{string.Join(", ", shared)}] bytes, designed [{string.Join(", ", expected)}]");
                     Assert.Contains("ld.shared", ptx);

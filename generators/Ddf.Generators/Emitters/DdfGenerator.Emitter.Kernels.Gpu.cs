@@ -45,9 +45,8 @@ public sealed partial class DdfGenerator
             w.WriteLine($$"""
                 /// <summary>
                 /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = {{k}}, dilation {{d}}, stride {{s}}, {{spec.Branches}}, {{CombineName(spec)}}:
-                /// blocks of 32 x 8 threads, each thread {{rows}} pixel row(s) of a column, stage their input tile and halo in shared
-                /// memory, keep each pixel's taps in registers across channels, and reduce filter gradients in two fixed-order
-                /// stages (no atomics).
+                /// blocks of 32 x 8 threads stage their input tile and halo in shared memory, keep each pixel's taps in registers
+                /// across channels, and reduce filter gradients in two fixed-order stages (no atomics).
                 /// </summary>
                 {{GeneratedCode}}
                 internal static class GpuKernels
@@ -55,7 +54,7 @@ public sealed partial class DdfGenerator
                     /// <summary>These kernels for float32 and float64, as Ddf.Runtime.DdfGpu runs them.</summary>
                     public static readonly {{Runtime}}.DdfGpuKernelSet Set = new({{k}}, {{d}}, {{s}}, {{branches}}, {{combine}}, {{Runtime}}.DdfGpuLayout.Tiled,
                         new(Forward<float>, InputGradient<float>, FilterGradients<float>),
-                        new(Forward<double>, InputGradient<double>, FilterGradients<double>), Rows);
+                        new(Forward<double>, InputGradient<double>, FilterGradients<double>), FilterRows);
 
                     private const int K = {{k}};
                     private const int Dilation = {{d}};
@@ -63,10 +62,8 @@ public sealed partial class DdfGenerator
                     private const int Pad = {{spec.Padding}};
                     private const int Taps = {{spec.Taps}};
 
-                    // Pixel rows per thread: their taps share channel-filter loads, staged rows and warp sums.
-                    private const int Rows = {{rows}};
                     private const int TileWidth = {{Runtime}}.DdfGpuTiling.Width;
-                    private const int TileHeight = {{Runtime}}.DdfGpuTiling.Height * Rows;
+                    private const int TileHeight = {{Runtime}}.DdfGpuTiling.Height;
                     private const int ChannelsPerBlock = {{Runtime}}.DdfGpuTiling.ChannelsPerBlock;
 
                     // Input rows and columns read by one tile of outputs.
@@ -79,25 +76,34 @@ public sealed partial class DdfGenerator
                     private const int GradTileWidth = (TileWidth - 1 + (K - 1) * Dilation) / Stride + {{(s == 1 ? 1 : 2)}};
                     private const int GradTile = GradTileHeight * GradTileWidth;
 
+                    // The filter-gradient kernel gives each thread FilterRows pixel rows: their products share the channel-filter
+                    // loads and one warp sum per tap (measured faster there; one row is faster for forward and input gradient).
+                    private const int FilterRows = {{rows}};
+                    private const int FilterTileHeight = TileHeight * FilterRows;
+                    private const int FilterInputTileHeight = (FilterTileHeight - 1) * Stride + (K - 1) * Dilation + 1;
+                    private const int FilterInputTile = FilterInputTileHeight * InputTileWidth;
+
                     // Channels staged between one pair of barriers (1 to 4, within the runtime's shared-memory budget), so
                     // every thread has several loads in flight.
                     private const int InputBudget = {{Runtime}}.DdfGpuTiling.StagedElements / InputTile;
                     private const int StagedChannels = InputBudget >= 4 ? 4 : InputBudget > 1 ? InputBudget : 1;
                     private const int GradBudget = {{Runtime}}.DdfGpuTiling.StagedElements / GradTile;
                     private const int StagedGradChannels = GradBudget >= 4 ? 4 : GradBudget > 1 ? GradBudget : 1;
+                    private const int FilterBudget = {{Runtime}}.DdfGpuTiling.StagedElements / FilterInputTile;
+                    private const int StagedFilterChannels = FilterBudget >= 4 ? 4 : FilterBudget > 1 ? FilterBudget : 1;
 
                 """);
             w.Indentation++;
-            WriteGpuForward(w, spec, rows);
+            WriteGpuForward(w, spec);
             w.WriteLine();
-            WriteGpuInputGradient(w, spec, rows);
+            WriteGpuInputGradient(w, spec);
             w.WriteLine();
             WriteGpuFilterGradients(w, spec, rows);
             w.Indentation--;
             w.WriteLine("}");
         }
 
-        /// <summary>Pixel rows per thread: 4 for k = 3, 2 for k = 5, 1 for k = 7, so k*k taps per row times rows stay in registers.</summary>
+        /// <summary>Filter-gradient pixel rows per thread: 4 for k = 3, 2 for k = 5, 1 for k = 7, so rows times k*k sums stay in registers.</summary>
         private static int GpuRowsPerThread(DdfSpec spec) => spec.Taps <= 9 ? 4 : spec.Taps <= 25 ? 2 : 1;
 
         private static string GpuView => $"{Ilgpu}.ArrayView<T>";
@@ -108,14 +114,15 @@ public sealed partial class DdfGenerator
         /// </summary>
         private static void WriteOutputTile(SourceWriter w, int rows)
         {
+            string tileHeight = rows > 1 ? "FilterTileHeight" : "TileHeight", perThread = rows > 1 ? " * FilterRows" : "";
             w.WriteLine($$"""
                 var g = launch.Geometry;
                 int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
                 int tilesAcross = (outW + TileWidth - 1) / TileWidth;
-                int ox0 = {{Ilgpu}}.Grid.IdxX % tilesAcross * TileWidth, oy0 = {{Ilgpu}}.Grid.IdxX / tilesAcross * TileHeight;
-                int ox = ox0 + {{Ilgpu}}.Group.IdxX, oy = oy0 + {{Ilgpu}}.Group.IdxY * Rows, b = {{Ilgpu}}.Grid.IdxZ;
+                int ox0 = {{Ilgpu}}.Grid.IdxX % tilesAcross * TileWidth, oy0 = {{Ilgpu}}.Grid.IdxX / tilesAcross * {{tileHeight}};
+                int ox = ox0 + {{Ilgpu}}.Group.IdxX, oy = oy0 + {{Ilgpu}}.Group.IdxY{{perThread}}, b = {{Ilgpu}}.Grid.IdxZ;
                 long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW, pixel = (long)oy * outW + ox;
-                int origin = {{Ilgpu}}.Group.IdxY * Rows * Stride * InputTileWidth + {{Ilgpu}}.Group.IdxX * Stride;
+                int origin = {{Ilgpu}}.Group.IdxY{{perThread}} * Stride * InputTileWidth + {{Ilgpu}}.Group.IdxX * Stride;
                 """);
             WriteActiveRows(w, rows, "ox < outW", "oy", "outH");
         }
@@ -143,16 +150,12 @@ public sealed partial class DdfGenerator
             }
         }
 
-        /// <summary>Tile offset of tap t for row r of this thread, relative to <c>at</c> in a staged input tile.</summary>
+        /// <summary>Index of tap t for row r of this thread in the staged input tile (<c>at</c> is this thread's place).</summary>
         private static string InputTapOffset(DdfSpec spec, int t, int r)
         {
             int rowsDown = r * spec.Stride + t / spec.KernelSize * spec.Dilation, cols = t % spec.KernelSize * spec.Dilation;
-            var text = new StringBuilder("at");
-            if (rowsDown != 0)
-                text.Append(rowsDown == 1 ? " + InputTileWidth" : $" + {rowsDown} * InputTileWidth");
-            if (cols != 0)
-                text.Append($" + {cols}");
-            return text.ToString();
+            string row = rowsDown == 0 ? "" : rowsDown == 1 ? " + InputTileWidth" : $" + {rowsDown} * InputTileWidth";
+            return $"at{row}{(cols == 0 ? "" : $" + {cols}")}";
         }
 
         /// <summary>Loads channel-filter tap t of the current plane into <c>c</c> when the weights need it.</summary>
@@ -179,12 +182,13 @@ public sealed partial class DdfGenerator
             return line.Append(';').ToString();
         }
 
-        private static void WriteGpuForward(SourceWriter w, DdfSpec spec, int rows)
+        private static void WriteGpuForward(SourceWriter w, DdfSpec spec)
         {
+            const int rows = 1;
             w.WriteLine($$"""
                 /// <summary>
-                /// Forward: each thread computes Rows output pixels of a column of a TileWidth x TileHeight tile, for ChannelsPerBlock
-                /// channels. Grid: (tiles of (Ho, Wo), channel blocks, batch).
+                /// Forward: one thread per output pixel of a TileWidth x TileHeight tile, for ChannelsPerBlock channels.
+                /// Grid: (tiles of (Ho, Wo), channel blocks, batch).
                 /// </summary>
                 public static void Forward<T>({{GpuView}} input, {{GpuView}} channelFilter, {{GpuView}} spatialFilter, {{GpuView}} output, {{Runtime}}.DdfGpuLaunch launch)
                     {{GpuConstraint}}
@@ -234,8 +238,8 @@ public sealed partial class DdfGenerator
         /// The channel loop of the tiled kernels: per batch of <paramref name="batch"/> channels, a barrier, the staging
         /// call <paramref name="stage"/> (which reads <c>first</c> and <c>staged</c>), a barrier, then (threads with an
         /// active first row, unless <paramref name="activeOnly"/> is false) a loop over the staged channels with
-        /// <c>plane</c>, <c>cf</c> and <c>at</c> (this thread's offset in the channel's tile: <paramref name="origin"/>
-        /// plus the tile's start) set. The caller writes the per-channel body and closes with <see cref="CloseStagedChannelLoop"/>.
+        /// <c>plane</c>, <c>cf</c> (the channel's first filter tap) and <c>at</c> (this thread's <paramref name="origin"/> in
+        /// the channel's tile) set. The caller writes the per-channel body and closes with <see cref="CloseStagedChannelLoop"/>.
         /// </summary>
         private static void WriteStagedChannelLoop(SourceWriter w, string perBlock, string batch, string tileSize, string stage, string origin = "origin ", bool activeOnly = true)
         {
@@ -251,8 +255,9 @@ public sealed partial class DdfGenerator
                     {{Ilgpu}}.Group.Barrier();{{(activeOnly ? "\n    if (!active0)\n        continue;" : "")}}
                     for (int j = 0; j < staged; j++)
                     {
+                        // 64-bit offsets, so constant tap offsets fold into the loads' addresses.
                         long plane = first + j, cf = plane * Taps;
-                        int at = {{(origin.Length > 0 ? origin + "+ " : "")}}j * {{tileSize}};
+                        long at = {{(origin.Length > 0 ? origin + "+ " : "")}}j * (long){{tileSize}};
                 """);
         }
 
@@ -267,14 +272,15 @@ public sealed partial class DdfGenerator
             w.WriteLine("}");
         }
 
-        private static void WriteGpuInputGradient(SourceWriter w, DdfSpec spec, int rows)
+        private static void WriteGpuInputGradient(SourceWriter w, DdfSpec spec)
         {
+            const int rows = 1;
             int k = spec.KernelSize;
             bool strided = spec.Stride > 1;
             w.WriteLine($$"""
                 /// <summary>
-                /// Input gradient by the transposed taps: each thread computes Rows input pixels of a column of a tile, for
-                /// ChannelsPerBlock channels; the upstream-gradient tile those pixels read is staged in shared memory.
+                /// Input gradient by the transposed taps: one thread per input pixel of a tile, for ChannelsPerBlock channels; the
+                /// upstream-gradient tile those pixels read is staged in shared memory.
                 /// Grid: (tiles of (H, W), channel blocks, batch).
                 /// </summary>
                 public static void InputGradient<T>({{GpuView}} gradOutput, {{GpuView}} channelFilter, {{GpuView}} spatialFilter, {{GpuView}} gradInput, {{Runtime}}.DdfGpuLaunch launch)
@@ -285,7 +291,7 @@ public sealed partial class DdfGenerator
                     int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
                     int tilesAcross = (g.Width + TileWidth - 1) / TileWidth;
                     int x0 = {{Ilgpu}}.Grid.IdxX % tilesAcross * TileWidth, y0 = {{Ilgpu}}.Grid.IdxX / tilesAcross * TileHeight;
-                    int x = x0 + {{Ilgpu}}.Group.IdxX, y = y0 + {{Ilgpu}}.Group.IdxY * Rows, b = {{Ilgpu}}.Grid.IdxZ;
+                    int x = x0 + {{Ilgpu}}.Group.IdxX, y = y0 + {{Ilgpu}}.Group.IdxY, b = {{Ilgpu}}.Grid.IdxZ;
                     long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW;
                     int oyLo = {{Runtime}}.DdfGpuTiling.FloorDiv(y0 + Pad - (K - 1) * Dilation, Stride);
                     int oxLo = {{Runtime}}.DdfGpuTiling.FloorDiv(x0 + Pad - (K - 1) * Dilation, Stride);
@@ -327,7 +333,8 @@ public sealed partial class DdfGenerator
                 }
             }
             WriteStagedChannelLoop(w, "ChannelsPerBlock", "StagedGradChannels", "GradTile",
-                $"{Runtime}.DdfGpuTiling.Stage(tile, gradOutput, first * outPlane, staged, oyLo, oxLo, GradTileHeight, GradTileWidth, outH, outW);", origin: "");
+                $"{Runtime}.DdfGpuTiling.Stage(tile, gradOutput, first * outPlane, staged, oyLo, oxLo, GradTileHeight, GradTileWidth, outH, outW);",
+                origin: "");
             w.Indentation += 2;
             w.WriteLine(RowLocals("sum", rows));
             if (spec.HasChannel)
@@ -373,8 +380,8 @@ public sealed partial class DdfGenerator
             bool mul = spec.HasChannel && spec.HasSpatial && spec.Combine == CombineMode.Mul;
             w.WriteLine($$"""
                 /// <summary>
-                /// Stage one of both filter gradients, fused: each thread takes Rows output pixels of a column of a tile, for one
-                /// channel group (launch.ChannelsPerGroup channels, staged StagedChannels at a time). Per channel, each tap's
+                /// Stage one of both filter gradients, fused: each thread takes FilterRows output pixels of a column of a tile, for one
+                /// channel group (launch.ChannelsPerGroup channels, staged StagedFilterChannels at a time). Per channel, each tap's
                 /// product of upstream gradient and input feeds the spatial-filter gradient (a register sum over the group's
                 /// channels, written per group) and the channel-filter gradient (a fixed-order block sum over the tile's pixels,
                 /// written per tile). Grid: (tiles of (Ho, Wo), groups, batch).
@@ -383,11 +390,11 @@ public sealed partial class DdfGenerator
                     {{GpuView}} spatialPartials, {{GpuView}} channelPartials, {{Runtime}}.DdfGpuLaunch launch)
                     {{GpuConstraint}}
                 {
-                    var tile = {{Ilgpu}}.SharedMemory.Allocate<T>(StagedChannels * InputTile);
+                    var tile = {{Ilgpu}}.SharedMemory.Allocate<T>(StagedFilterChannels * FilterInputTile);
                 """);
             w.Indentation++;
             if (spec.HasChannel)
-                w.WriteLine($"var warpSums = {Ilgpu}.SharedMemory.Allocate<T>(StagedChannels * Taps * {Runtime}.DdfGpuTiling.Warps);");
+                w.WriteLine($"var warpSums = {Ilgpu}.SharedMemory.Allocate<T>(StagedFilterChannels * Taps * {Runtime}.DdfGpuTiling.Warps);");
             WriteOutputTile(w, rows);
             if (spec.HasChannel)
                 w.WriteLine("bool wantChannel = launch.WantChannelGradient != 0;");
@@ -408,8 +415,8 @@ public sealed partial class DdfGenerator
                 }
             }
             // Every thread takes part (inactive ones with a zero gradient): the warp sums need whole warps.
-            WriteStagedChannelLoop(w, "launch.ChannelsPerGroup", "StagedChannels", "InputTile",
-                $"{Runtime}.DdfGpuTiling.Stage(tile, input, first * inPlane, staged, oy0 * Stride - Pad, ox0 * Stride - Pad, InputTileHeight, InputTileWidth, g.Height, g.Width);",
+            WriteStagedChannelLoop(w, "launch.ChannelsPerGroup", "StagedFilterChannels", "FilterInputTile",
+                $"{Runtime}.DdfGpuTiling.Stage(tile, input, first * inPlane, staged, oy0 * Stride - Pad, ox0 * Stride - Pad, FilterInputTileHeight, InputTileWidth, g.Height, g.Width);",
                 activeOnly: false);
             w.Indentation += 2;
             w.WriteLine(RowLocals("go", rows, r => $"active{r} ? gradOutput[plane * outPlane + pixel{(r == 0 ? "" : r == 1 ? " + outW" : $" + {r} * outW")}] : T.Zero"));

@@ -34,7 +34,7 @@ public static class DdfGpu
             return;
         var launch = Launch(kernels, geometry, 1, 1, 0, false, false);
         var config = kernels.Layout == DdfGpuLayout.Tiled
-            ? Tiled(DdfGpuTiling.Tiles(geometry.OutHeight, geometry.OutWidth, kernels.RowsPerThread), Blocks(geometry.Channels, DdfGpuTiling.ChannelsPerBlock), geometry.Batch)
+            ? Tiled(DdfGpuTiling.Tiles(geometry.OutHeight, geometry.OutWidth), Blocks(geometry.Channels, DdfGpuTiling.ChannelsPerBlock), geometry.Batch)
             : Flat(output.Length);
         loaded.Forward(stream, config, input, channelFilter, spatialFilter, output, launch);
     }
@@ -70,7 +70,7 @@ public static class DdfGpu
         if (wantInput)
         {
             var config = tiled
-                ? Tiled(DdfGpuTiling.Tiles(g.Height, g.Width, kernels.RowsPerThread), Blocks(g.Channels, DdfGpuTiling.ChannelsPerBlock), g.Batch)
+                ? Tiled(DdfGpuTiling.Tiles(g.Height, g.Width), Blocks(g.Channels, DdfGpuTiling.ChannelsPerBlock), g.Batch)
                 : Flat(gradInput.Length);
             loaded.InputGradient(stream, config, gradOutput, channelFilter, spatialFilter, gradInput, Launch(kernels, g, 1, 1, 0, false, false));
         }
@@ -79,7 +79,7 @@ public static class DdfGpu
 
         // Stage one writes partial sums: the spatial gradient per channel group, the channel gradient per
         // pixel tile (or output row); stage two adds them in order.
-        int tiles = tiled ? DdfGpuTiling.Tiles(g.OutHeight, g.OutWidth, kernels.RowsPerThread) : g.OutHeight;
+        int tiles = tiled ? DdfGpuTiling.Tiles(g.OutHeight, g.OutWidth, kernels.FilterGradientRows) : g.OutHeight;
         int groups = tiled ? Math.Clamp(Blocks(TargetBlocks, tiles * g.Batch), 1, Math.Min(MaxChannelGroups, g.Channels)) : 1;
         int perGroup = Blocks(g.Channels, groups);
         groups = Blocks(g.Channels, perGroup);

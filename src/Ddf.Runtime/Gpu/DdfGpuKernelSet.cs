@@ -45,14 +45,14 @@ public sealed class DdfGpuKernelSet
     private readonly ConditionalWeakTable<Accelerator, object> loadedDouble = new();
 
     /// <summary>
-    /// A set of kernels specialised to one spec (<paramref name="kernelSize"/> 0 accepts any geometry); tiled kernels
-    /// compute <paramref name="rowsPerThread"/> pixel rows per thread.
+    /// A set of kernels specialised to one spec (<paramref name="kernelSize"/> 0 accepts any geometry); a tiled
+    /// filter-gradient kernel computes <paramref name="filterGradientRows"/> pixel rows per thread.
     /// </summary>
     public DdfGpuKernelSet(int kernelSize, int dilation, int stride, FilterBranches branches, KernelCombine combine, DdfGpuLayout layout,
-        DdfGpuKernels<float> single, DdfGpuKernels<double> @double, int rowsPerThread = 1)
+        DdfGpuKernels<float> single, DdfGpuKernels<double> @double, int filterGradientRows = 1)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(rowsPerThread, 1);
-        RowsPerThread = rowsPerThread;
+        ArgumentOutOfRangeException.ThrowIfLessThan(filterGradientRows, 1);
+        FilterGradientRows = filterGradientRows;
         KernelSize = kernelSize;
         Dilation = dilation;
         Stride = stride;
@@ -81,8 +81,11 @@ public sealed class DdfGpuKernelSet
     /// <summary>How the kernels are launched.</summary>
     public DdfGpuLayout Layout { get; }
 
-    /// <summary>Tiled kernels: pixel rows each thread computes (a block covers Width x Height * RowsPerThread pixels).</summary>
-    public int RowsPerThread { get; }
+    /// <summary>
+    /// Tiled filter-gradient kernel: pixel rows each thread computes (its blocks cover Width x Height * FilterGradientRows
+    /// pixels; forward and input-gradient blocks cover Width x Height).
+    /// </summary>
+    public int FilterGradientRows { get; }
 
     /// <summary>float32 kernels.</summary>
     public DdfGpuKernels<float> Single { get; }

@@ -10,9 +10,8 @@ namespace Demo
         {
             /// <summary>
             /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = 7, dilation 1, stride 1, Both, Mul:
-            /// blocks of 32 x 8 threads, each thread 1 pixel row(s) of a column, stage their input tile and halo in shared
-            /// memory, keep each pixel's taps in registers across channels, and reduce filter gradients in two fixed-order
-            /// stages (no atomics).
+            /// blocks of 32 x 8 threads stage their input tile and halo in shared memory, keep each pixel's taps in registers
+            /// across channels, and reduce filter gradients in two fixed-order stages (no atomics).
             /// </summary>
             [global::System.CodeDom.Compiler.GeneratedCode("Ddf.Compiler", "VERSION")]
             internal static class GpuKernels
@@ -20,7 +19,7 @@ namespace Demo
                 /// <summary>These kernels for float32 and float64, as Ddf.Runtime.DdfGpu runs them.</summary>
                 public static readonly global::Ddf.Runtime.DdfGpuKernelSet Set = new(7, 1, 1, global::Ddf.FilterBranches.Both, global::Ddf.KernelCombine.Mul, global::Ddf.Runtime.DdfGpuLayout.Tiled,
                     new(Forward<float>, InputGradient<float>, FilterGradients<float>),
-                    new(Forward<double>, InputGradient<double>, FilterGradients<double>), Rows);
+                    new(Forward<double>, InputGradient<double>, FilterGradients<double>), FilterRows);
 
                 private const int K = 7;
                 private const int Dilation = 1;
@@ -28,10 +27,8 @@ namespace Demo
                 private const int Pad = 3;
                 private const int Taps = 49;
 
-                // Pixel rows per thread: their taps share channel-filter loads, staged rows and warp sums.
-                private const int Rows = 1;
                 private const int TileWidth = global::Ddf.Runtime.DdfGpuTiling.Width;
-                private const int TileHeight = global::Ddf.Runtime.DdfGpuTiling.Height * Rows;
+                private const int TileHeight = global::Ddf.Runtime.DdfGpuTiling.Height;
                 private const int ChannelsPerBlock = global::Ddf.Runtime.DdfGpuTiling.ChannelsPerBlock;
 
                 // Input rows and columns read by one tile of outputs.
@@ -44,16 +41,25 @@ namespace Demo
                 private const int GradTileWidth = (TileWidth - 1 + (K - 1) * Dilation) / Stride + 1;
                 private const int GradTile = GradTileHeight * GradTileWidth;
 
+                // The filter-gradient kernel gives each thread FilterRows pixel rows: their products share the channel-filter
+                // loads and one warp sum per tap (measured faster there; one row is faster for forward and input gradient).
+                private const int FilterRows = 1;
+                private const int FilterTileHeight = TileHeight * FilterRows;
+                private const int FilterInputTileHeight = (FilterTileHeight - 1) * Stride + (K - 1) * Dilation + 1;
+                private const int FilterInputTile = FilterInputTileHeight * InputTileWidth;
+
                 // Channels staged between one pair of barriers (1 to 4, within the runtime's shared-memory budget), so
                 // every thread has several loads in flight.
                 private const int InputBudget = global::Ddf.Runtime.DdfGpuTiling.StagedElements / InputTile;
                 private const int StagedChannels = InputBudget >= 4 ? 4 : InputBudget > 1 ? InputBudget : 1;
                 private const int GradBudget = global::Ddf.Runtime.DdfGpuTiling.StagedElements / GradTile;
                 private const int StagedGradChannels = GradBudget >= 4 ? 4 : GradBudget > 1 ? GradBudget : 1;
+                private const int FilterBudget = global::Ddf.Runtime.DdfGpuTiling.StagedElements / FilterInputTile;
+                private const int StagedFilterChannels = FilterBudget >= 4 ? 4 : FilterBudget > 1 ? FilterBudget : 1;
 
                 /// <summary>
-                /// Forward: each thread computes Rows output pixels of a column of a TileWidth x TileHeight tile, for ChannelsPerBlock
-                /// channels. Grid: (tiles of (Ho, Wo), channel blocks, batch).
+                /// Forward: one thread per output pixel of a TileWidth x TileHeight tile, for ChannelsPerBlock channels.
+                /// Grid: (tiles of (Ho, Wo), channel blocks, batch).
                 /// </summary>
                 public static void Forward<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter, global::ILGPU.ArrayView<T> output, global::Ddf.Runtime.DdfGpuLaunch launch)
                     where T : unmanaged, global::System.Numerics.INumber<T>
@@ -63,9 +69,9 @@ namespace Demo
                     int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
                     int tilesAcross = (outW + TileWidth - 1) / TileWidth;
                     int ox0 = global::ILGPU.Grid.IdxX % tilesAcross * TileWidth, oy0 = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight;
-                    int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY * Rows, b = global::ILGPU.Grid.IdxZ;
+                    int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY, b = global::ILGPU.Grid.IdxZ;
                     long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW, pixel = (long)oy * outW + ox;
-                    int origin = global::ILGPU.Group.IdxY * Rows * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
+                    int origin = global::ILGPU.Group.IdxY * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
                     bool active0 = ox < outW && oy < outH;
                     // This thread's spatial taps, kept in registers for all the block's channels.
                     long sf = (long)b * Taps * outPlane + pixel;
@@ -131,8 +137,9 @@ namespace Demo
                             continue;
                         for (int j = 0; j < staged; j++)
                         {
+                            // 64-bit offsets, so constant tap offsets fold into the loads' addresses.
                             long plane = first + j, cf = plane * Taps;
-                            int at = origin + j * InputTile;
+                            long at = origin + j * (long)InputTile;
                             T sum0 = T.Zero;
                             T c;
                             c = channelFilter[cf];
@@ -239,8 +246,8 @@ namespace Demo
                 }
 
                 /// <summary>
-                /// Input gradient by the transposed taps: each thread computes Rows input pixels of a column of a tile, for
-                /// ChannelsPerBlock channels; the upstream-gradient tile those pixels read is staged in shared memory.
+                /// Input gradient by the transposed taps: one thread per input pixel of a tile, for ChannelsPerBlock channels; the
+                /// upstream-gradient tile those pixels read is staged in shared memory.
                 /// Grid: (tiles of (H, W), channel blocks, batch).
                 /// </summary>
                 public static void InputGradient<T>(global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter, global::ILGPU.ArrayView<T> gradInput, global::Ddf.Runtime.DdfGpuLaunch launch)
@@ -251,7 +258,7 @@ namespace Demo
                     int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
                     int tilesAcross = (g.Width + TileWidth - 1) / TileWidth;
                     int x0 = global::ILGPU.Grid.IdxX % tilesAcross * TileWidth, y0 = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight;
-                    int x = x0 + global::ILGPU.Group.IdxX, y = y0 + global::ILGPU.Group.IdxY * Rows, b = global::ILGPU.Grid.IdxZ;
+                    int x = x0 + global::ILGPU.Group.IdxX, y = y0 + global::ILGPU.Group.IdxY, b = global::ILGPU.Grid.IdxZ;
                     long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW;
                     int oyLo = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y0 + Pad - (K - 1) * Dilation, Stride);
                     int oxLo = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(x0 + Pad - (K - 1) * Dilation, Stride);
@@ -363,8 +370,9 @@ namespace Demo
                             continue;
                         for (int j = 0; j < staged; j++)
                         {
+                            // 64-bit offsets, so constant tap offsets fold into the loads' addresses.
                             long plane = first + j, cf = plane * Taps;
-                            int at = j * GradTile;
+                            long at = j * (long)GradTile;
                             T sum0 = T.Zero;
                             T c;
                             c = channelFilter[cf];
@@ -471,8 +479,8 @@ namespace Demo
                 }
 
                 /// <summary>
-                /// Stage one of both filter gradients, fused: each thread takes Rows output pixels of a column of a tile, for one
-                /// channel group (launch.ChannelsPerGroup channels, staged StagedChannels at a time). Per channel, each tap's
+                /// Stage one of both filter gradients, fused: each thread takes FilterRows output pixels of a column of a tile, for one
+                /// channel group (launch.ChannelsPerGroup channels, staged StagedFilterChannels at a time). Per channel, each tap's
                 /// product of upstream gradient and input feeds the spatial-filter gradient (a register sum over the group's
                 /// channels, written per group) and the channel-filter gradient (a fixed-order block sum over the tile's pixels,
                 /// written per tile). Grid: (tiles of (Ho, Wo), groups, batch).
@@ -481,15 +489,15 @@ namespace Demo
                     global::ILGPU.ArrayView<T> spatialPartials, global::ILGPU.ArrayView<T> channelPartials, global::Ddf.Runtime.DdfGpuLaunch launch)
                     where T : unmanaged, global::System.Numerics.INumber<T>
                 {
-                    var tile = global::ILGPU.SharedMemory.Allocate<T>(StagedChannels * InputTile);
-                    var warpSums = global::ILGPU.SharedMemory.Allocate<T>(StagedChannels * Taps * global::Ddf.Runtime.DdfGpuTiling.Warps);
+                    var tile = global::ILGPU.SharedMemory.Allocate<T>(StagedFilterChannels * FilterInputTile);
+                    var warpSums = global::ILGPU.SharedMemory.Allocate<T>(StagedFilterChannels * Taps * global::Ddf.Runtime.DdfGpuTiling.Warps);
                     var g = launch.Geometry;
                     int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
                     int tilesAcross = (outW + TileWidth - 1) / TileWidth;
                     int ox0 = global::ILGPU.Grid.IdxX % tilesAcross * TileWidth, oy0 = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight;
-                    int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY * Rows, b = global::ILGPU.Grid.IdxZ;
+                    int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY, b = global::ILGPU.Grid.IdxZ;
                     long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW, pixel = (long)oy * outW + ox;
-                    int origin = global::ILGPU.Group.IdxY * Rows * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
+                    int origin = global::ILGPU.Group.IdxY * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
                     bool active0 = ox < outW && oy < outH;
                     bool wantChannel = launch.WantChannelGradient != 0;
                     // This thread's spatial taps (the channel gradient's weights), in registers for all the group's channels.
@@ -547,17 +555,18 @@ namespace Demo
                     T a0_0 = T.Zero, a0_1 = T.Zero, a0_2 = T.Zero, a0_3 = T.Zero, a0_4 = T.Zero, a0_5 = T.Zero, a0_6 = T.Zero, a0_7 = T.Zero, a0_8 = T.Zero, a0_9 = T.Zero, a0_10 = T.Zero, a0_11 = T.Zero, a0_12 = T.Zero, a0_13 = T.Zero, a0_14 = T.Zero, a0_15 = T.Zero, a0_16 = T.Zero, a0_17 = T.Zero, a0_18 = T.Zero, a0_19 = T.Zero, a0_20 = T.Zero, a0_21 = T.Zero, a0_22 = T.Zero, a0_23 = T.Zero, a0_24 = T.Zero, a0_25 = T.Zero, a0_26 = T.Zero, a0_27 = T.Zero, a0_28 = T.Zero, a0_29 = T.Zero, a0_30 = T.Zero, a0_31 = T.Zero, a0_32 = T.Zero, a0_33 = T.Zero, a0_34 = T.Zero, a0_35 = T.Zero, a0_36 = T.Zero, a0_37 = T.Zero, a0_38 = T.Zero, a0_39 = T.Zero, a0_40 = T.Zero, a0_41 = T.Zero, a0_42 = T.Zero, a0_43 = T.Zero, a0_44 = T.Zero, a0_45 = T.Zero, a0_46 = T.Zero, a0_47 = T.Zero, a0_48 = T.Zero;
                     int cBegin = global::ILGPU.Grid.IdxY * launch.ChannelsPerGroup;
                     int cEnd = cBegin + launch.ChannelsPerGroup < g.Channels ? cBegin + launch.ChannelsPerGroup : g.Channels;
-                    for (int c0 = cBegin; c0 < cEnd; c0 += StagedChannels)
+                    for (int c0 = cBegin; c0 < cEnd; c0 += StagedFilterChannels)
                     {
-                        int staged = cEnd - c0 < StagedChannels ? cEnd - c0 : StagedChannels;
+                        int staged = cEnd - c0 < StagedFilterChannels ? cEnd - c0 : StagedFilterChannels;
                         long first = (long)b * g.Channels + c0;
                         global::ILGPU.Group.Barrier();
-                        global::Ddf.Runtime.DdfGpuTiling.Stage(tile, input, first * inPlane, staged, oy0 * Stride - Pad, ox0 * Stride - Pad, InputTileHeight, InputTileWidth, g.Height, g.Width);
+                        global::Ddf.Runtime.DdfGpuTiling.Stage(tile, input, first * inPlane, staged, oy0 * Stride - Pad, ox0 * Stride - Pad, FilterInputTileHeight, InputTileWidth, g.Height, g.Width);
                         global::ILGPU.Group.Barrier();
                         for (int j = 0; j < staged; j++)
                         {
+                            // 64-bit offsets, so constant tap offsets fold into the loads' addresses.
                             long plane = first + j, cf = plane * Taps;
-                            int at = origin + j * InputTile;
+                            long at = origin + j * (long)FilterInputTile;
                             T go0 = active0 ? gradOutput[plane * outPlane + pixel] : T.Zero;
                             T p0 = T.Zero;
                             T c;

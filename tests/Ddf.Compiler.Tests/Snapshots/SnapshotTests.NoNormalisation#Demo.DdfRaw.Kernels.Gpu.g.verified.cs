@@ -8,9 +8,8 @@ namespace Demo
     {
         /// <summary>
         /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = 3, dilation 1, stride 1, Both, Mul:
-        /// blocks of 32 x 8 threads, each thread 4 pixel row(s) of a column, stage their input tile and halo in shared
-        /// memory, keep each pixel's taps in registers across channels, and reduce filter gradients in two fixed-order
-        /// stages (no atomics).
+        /// blocks of 32 x 8 threads stage their input tile and halo in shared memory, keep each pixel's taps in registers
+        /// across channels, and reduce filter gradients in two fixed-order stages (no atomics).
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Ddf.Compiler", "VERSION")]
         internal static class GpuKernels
@@ -18,7 +17,7 @@ namespace Demo
             /// <summary>These kernels for float32 and float64, as Ddf.Runtime.DdfGpu runs them.</summary>
             public static readonly global::Ddf.Runtime.DdfGpuKernelSet Set = new(3, 1, 1, global::Ddf.FilterBranches.Both, global::Ddf.KernelCombine.Mul, global::Ddf.Runtime.DdfGpuLayout.Tiled,
                 new(Forward<float>, InputGradient<float>, FilterGradients<float>),
-                new(Forward<double>, InputGradient<double>, FilterGradients<double>), Rows);
+                new(Forward<double>, InputGradient<double>, FilterGradients<double>), FilterRows);
 
             private const int K = 3;
             private const int Dilation = 1;
@@ -26,10 +25,8 @@ namespace Demo
             private const int Pad = 1;
             private const int Taps = 9;
 
-            // Pixel rows per thread: their taps share channel-filter loads, staged rows and warp sums.
-            private const int Rows = 4;
             private const int TileWidth = global::Ddf.Runtime.DdfGpuTiling.Width;
-            private const int TileHeight = global::Ddf.Runtime.DdfGpuTiling.Height * Rows;
+            private const int TileHeight = global::Ddf.Runtime.DdfGpuTiling.Height;
             private const int ChannelsPerBlock = global::Ddf.Runtime.DdfGpuTiling.ChannelsPerBlock;
 
             // Input rows and columns read by one tile of outputs.
@@ -42,16 +39,25 @@ namespace Demo
             private const int GradTileWidth = (TileWidth - 1 + (K - 1) * Dilation) / Stride + 1;
             private const int GradTile = GradTileHeight * GradTileWidth;
 
+            // The filter-gradient kernel gives each thread FilterRows pixel rows: their products share the channel-filter
+            // loads and one warp sum per tap (measured faster there; one row is faster for forward and input gradient).
+            private const int FilterRows = 4;
+            private const int FilterTileHeight = TileHeight * FilterRows;
+            private const int FilterInputTileHeight = (FilterTileHeight - 1) * Stride + (K - 1) * Dilation + 1;
+            private const int FilterInputTile = FilterInputTileHeight * InputTileWidth;
+
             // Channels staged between one pair of barriers (1 to 4, within the runtime's shared-memory budget), so
             // every thread has several loads in flight.
             private const int InputBudget = global::Ddf.Runtime.DdfGpuTiling.StagedElements / InputTile;
             private const int StagedChannels = InputBudget >= 4 ? 4 : InputBudget > 1 ? InputBudget : 1;
             private const int GradBudget = global::Ddf.Runtime.DdfGpuTiling.StagedElements / GradTile;
             private const int StagedGradChannels = GradBudget >= 4 ? 4 : GradBudget > 1 ? GradBudget : 1;
+            private const int FilterBudget = global::Ddf.Runtime.DdfGpuTiling.StagedElements / FilterInputTile;
+            private const int StagedFilterChannels = FilterBudget >= 4 ? 4 : FilterBudget > 1 ? FilterBudget : 1;
 
             /// <summary>
-            /// Forward: each thread computes Rows output pixels of a column of a TileWidth x TileHeight tile, for ChannelsPerBlock
-            /// channels. Grid: (tiles of (Ho, Wo), channel blocks, batch).
+            /// Forward: one thread per output pixel of a TileWidth x TileHeight tile, for ChannelsPerBlock channels.
+            /// Grid: (tiles of (Ho, Wo), channel blocks, batch).
             /// </summary>
             public static void Forward<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter, global::ILGPU.ArrayView<T> output, global::Ddf.Runtime.DdfGpuLaunch launch)
                 where T : unmanaged, global::System.Numerics.INumber<T>
@@ -61,10 +67,10 @@ namespace Demo
                 int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
                 int tilesAcross = (outW + TileWidth - 1) / TileWidth;
                 int ox0 = global::ILGPU.Grid.IdxX % tilesAcross * TileWidth, oy0 = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight;
-                int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY * Rows, b = global::ILGPU.Grid.IdxZ;
+                int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY, b = global::ILGPU.Grid.IdxZ;
                 long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW, pixel = (long)oy * outW + ox;
-                int origin = global::ILGPU.Group.IdxY * Rows * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
-                bool active0 = ox < outW && oy < outH, active1 = ox < outW && oy + 1 < outH, active2 = ox < outW && oy + 2 < outH, active3 = ox < outW && oy + 3 < outH;
+                int origin = global::ILGPU.Group.IdxY * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
+                bool active0 = ox < outW && oy < outH;
                 // This thread's spatial taps, kept in registers for all the block's channels.
                 long sf = (long)b * Taps * outPlane + pixel;
                 T s0_0 = active0 ? spatialFilter[sf] : T.Zero;
@@ -76,33 +82,6 @@ namespace Demo
                 T s0_6 = active0 ? spatialFilter[sf + 6 * outPlane] : T.Zero;
                 T s0_7 = active0 ? spatialFilter[sf + 7 * outPlane] : T.Zero;
                 T s0_8 = active0 ? spatialFilter[sf + 8 * outPlane] : T.Zero;
-                T s1_0 = active1 ? spatialFilter[sf + outW] : T.Zero;
-                T s1_1 = active1 ? spatialFilter[sf + outPlane + outW] : T.Zero;
-                T s1_2 = active1 ? spatialFilter[sf + 2 * outPlane + outW] : T.Zero;
-                T s1_3 = active1 ? spatialFilter[sf + 3 * outPlane + outW] : T.Zero;
-                T s1_4 = active1 ? spatialFilter[sf + 4 * outPlane + outW] : T.Zero;
-                T s1_5 = active1 ? spatialFilter[sf + 5 * outPlane + outW] : T.Zero;
-                T s1_6 = active1 ? spatialFilter[sf + 6 * outPlane + outW] : T.Zero;
-                T s1_7 = active1 ? spatialFilter[sf + 7 * outPlane + outW] : T.Zero;
-                T s1_8 = active1 ? spatialFilter[sf + 8 * outPlane + outW] : T.Zero;
-                T s2_0 = active2 ? spatialFilter[sf + 2 * outW] : T.Zero;
-                T s2_1 = active2 ? spatialFilter[sf + outPlane + 2 * outW] : T.Zero;
-                T s2_2 = active2 ? spatialFilter[sf + 2 * outPlane + 2 * outW] : T.Zero;
-                T s2_3 = active2 ? spatialFilter[sf + 3 * outPlane + 2 * outW] : T.Zero;
-                T s2_4 = active2 ? spatialFilter[sf + 4 * outPlane + 2 * outW] : T.Zero;
-                T s2_5 = active2 ? spatialFilter[sf + 5 * outPlane + 2 * outW] : T.Zero;
-                T s2_6 = active2 ? spatialFilter[sf + 6 * outPlane + 2 * outW] : T.Zero;
-                T s2_7 = active2 ? spatialFilter[sf + 7 * outPlane + 2 * outW] : T.Zero;
-                T s2_8 = active2 ? spatialFilter[sf + 8 * outPlane + 2 * outW] : T.Zero;
-                T s3_0 = active3 ? spatialFilter[sf + 3 * outW] : T.Zero;
-                T s3_1 = active3 ? spatialFilter[sf + outPlane + 3 * outW] : T.Zero;
-                T s3_2 = active3 ? spatialFilter[sf + 2 * outPlane + 3 * outW] : T.Zero;
-                T s3_3 = active3 ? spatialFilter[sf + 3 * outPlane + 3 * outW] : T.Zero;
-                T s3_4 = active3 ? spatialFilter[sf + 4 * outPlane + 3 * outW] : T.Zero;
-                T s3_5 = active3 ? spatialFilter[sf + 5 * outPlane + 3 * outW] : T.Zero;
-                T s3_6 = active3 ? spatialFilter[sf + 6 * outPlane + 3 * outW] : T.Zero;
-                T s3_7 = active3 ? spatialFilter[sf + 7 * outPlane + 3 * outW] : T.Zero;
-                T s3_8 = active3 ? spatialFilter[sf + 8 * outPlane + 3 * outW] : T.Zero;
                 int cBegin = global::ILGPU.Grid.IdxY * ChannelsPerBlock;
                 int cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;
                 for (int c0 = cBegin; c0 < cEnd; c0 += StagedChannels)
@@ -116,69 +95,37 @@ namespace Demo
                         continue;
                     for (int j = 0; j < staged; j++)
                     {
+                        // 64-bit offsets, so constant tap offsets fold into the loads' addresses.
                         long plane = first + j, cf = plane * Taps;
-                        int at = origin + j * InputTile;
-                        T sum0 = T.Zero, sum1 = T.Zero, sum2 = T.Zero, sum3 = T.Zero;
+                        long at = origin + j * (long)InputTile;
+                        T sum0 = T.Zero;
                         T c;
                         c = channelFilter[cf];
                         sum0 += tile[at] * (s0_0 * c);
-                        sum1 += tile[at + InputTileWidth] * (s1_0 * c);
-                        sum2 += tile[at + 2 * InputTileWidth] * (s2_0 * c);
-                        sum3 += tile[at + 3 * InputTileWidth] * (s3_0 * c);
                         c = channelFilter[cf + 1];
                         sum0 += tile[at + 1] * (s0_1 * c);
-                        sum1 += tile[at + InputTileWidth + 1] * (s1_1 * c);
-                        sum2 += tile[at + 2 * InputTileWidth + 1] * (s2_1 * c);
-                        sum3 += tile[at + 3 * InputTileWidth + 1] * (s3_1 * c);
                         c = channelFilter[cf + 2];
                         sum0 += tile[at + 2] * (s0_2 * c);
-                        sum1 += tile[at + InputTileWidth + 2] * (s1_2 * c);
-                        sum2 += tile[at + 2 * InputTileWidth + 2] * (s2_2 * c);
-                        sum3 += tile[at + 3 * InputTileWidth + 2] * (s3_2 * c);
                         c = channelFilter[cf + 3];
                         sum0 += tile[at + InputTileWidth] * (s0_3 * c);
-                        sum1 += tile[at + 2 * InputTileWidth] * (s1_3 * c);
-                        sum2 += tile[at + 3 * InputTileWidth] * (s2_3 * c);
-                        sum3 += tile[at + 4 * InputTileWidth] * (s3_3 * c);
                         c = channelFilter[cf + 4];
                         sum0 += tile[at + InputTileWidth + 1] * (s0_4 * c);
-                        sum1 += tile[at + 2 * InputTileWidth + 1] * (s1_4 * c);
-                        sum2 += tile[at + 3 * InputTileWidth + 1] * (s2_4 * c);
-                        sum3 += tile[at + 4 * InputTileWidth + 1] * (s3_4 * c);
                         c = channelFilter[cf + 5];
                         sum0 += tile[at + InputTileWidth + 2] * (s0_5 * c);
-                        sum1 += tile[at + 2 * InputTileWidth + 2] * (s1_5 * c);
-                        sum2 += tile[at + 3 * InputTileWidth + 2] * (s2_5 * c);
-                        sum3 += tile[at + 4 * InputTileWidth + 2] * (s3_5 * c);
                         c = channelFilter[cf + 6];
                         sum0 += tile[at + 2 * InputTileWidth] * (s0_6 * c);
-                        sum1 += tile[at + 3 * InputTileWidth] * (s1_6 * c);
-                        sum2 += tile[at + 4 * InputTileWidth] * (s2_6 * c);
-                        sum3 += tile[at + 5 * InputTileWidth] * (s3_6 * c);
                         c = channelFilter[cf + 7];
                         sum0 += tile[at + 2 * InputTileWidth + 1] * (s0_7 * c);
-                        sum1 += tile[at + 3 * InputTileWidth + 1] * (s1_7 * c);
-                        sum2 += tile[at + 4 * InputTileWidth + 1] * (s2_7 * c);
-                        sum3 += tile[at + 5 * InputTileWidth + 1] * (s3_7 * c);
                         c = channelFilter[cf + 8];
                         sum0 += tile[at + 2 * InputTileWidth + 2] * (s0_8 * c);
-                        sum1 += tile[at + 3 * InputTileWidth + 2] * (s1_8 * c);
-                        sum2 += tile[at + 4 * InputTileWidth + 2] * (s2_8 * c);
-                        sum3 += tile[at + 5 * InputTileWidth + 2] * (s3_8 * c);
                         output[plane * outPlane + pixel] = sum0;
-                        if (active1)
-                            output[plane * outPlane + pixel + outW] = sum1;
-                        if (active2)
-                            output[plane * outPlane + pixel + 2 * outW] = sum2;
-                        if (active3)
-                            output[plane * outPlane + pixel + 3 * outW] = sum3;
                     }
                 }
             }
 
             /// <summary>
-            /// Input gradient by the transposed taps: each thread computes Rows input pixels of a column of a tile, for
-            /// ChannelsPerBlock channels; the upstream-gradient tile those pixels read is staged in shared memory.
+            /// Input gradient by the transposed taps: one thread per input pixel of a tile, for ChannelsPerBlock channels; the
+            /// upstream-gradient tile those pixels read is staged in shared memory.
             /// Grid: (tiles of (H, W), channel blocks, batch).
             /// </summary>
             public static void InputGradient<T>(global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter, global::ILGPU.ArrayView<T> gradInput, global::Ddf.Runtime.DdfGpuLaunch launch)
@@ -189,11 +136,11 @@ namespace Demo
                 int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
                 int tilesAcross = (g.Width + TileWidth - 1) / TileWidth;
                 int x0 = global::ILGPU.Grid.IdxX % tilesAcross * TileWidth, y0 = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight;
-                int x = x0 + global::ILGPU.Group.IdxX, y = y0 + global::ILGPU.Group.IdxY * Rows, b = global::ILGPU.Grid.IdxZ;
+                int x = x0 + global::ILGPU.Group.IdxX, y = y0 + global::ILGPU.Group.IdxY, b = global::ILGPU.Grid.IdxZ;
                 long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW;
                 int oyLo = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y0 + Pad - (K - 1) * Dilation, Stride);
                 int oxLo = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(x0 + Pad - (K - 1) * Dilation, Stride);
-                bool active0 = x < g.Width && y < g.Height, active1 = x < g.Width && y + 1 < g.Height, active2 = x < g.Width && y + 2 < g.Height, active3 = x < g.Width && y + 3 < g.Height;
+                bool active0 = x < g.Width && y < g.Height;
                 // Output column (row) that tap column v (tap row u of pixel row r) reads, whether the stride hits one, and its tile offset.
                 int ox0 = x + 1;
                 bool hx0 = (uint)ox0 < (uint)outW;
@@ -213,33 +160,6 @@ namespace Demo
                 int oy0_2 = y - 1;
                 bool hy0_2 = (uint)oy0_2 < (uint)outH;
                 int ry0_2 = (oy0_2 - oyLo) * GradTileWidth;
-                int oy1_0 = y + 2;
-                bool hy1_0 = (uint)oy1_0 < (uint)outH;
-                int ry1_0 = (oy1_0 - oyLo) * GradTileWidth;
-                int oy1_1 = y + 1;
-                bool hy1_1 = (uint)oy1_1 < (uint)outH;
-                int ry1_1 = (oy1_1 - oyLo) * GradTileWidth;
-                int oy1_2 = y;
-                bool hy1_2 = (uint)oy1_2 < (uint)outH;
-                int ry1_2 = (oy1_2 - oyLo) * GradTileWidth;
-                int oy2_0 = y + 3;
-                bool hy2_0 = (uint)oy2_0 < (uint)outH;
-                int ry2_0 = (oy2_0 - oyLo) * GradTileWidth;
-                int oy2_1 = y + 2;
-                bool hy2_1 = (uint)oy2_1 < (uint)outH;
-                int ry2_1 = (oy2_1 - oyLo) * GradTileWidth;
-                int oy2_2 = y + 1;
-                bool hy2_2 = (uint)oy2_2 < (uint)outH;
-                int ry2_2 = (oy2_2 - oyLo) * GradTileWidth;
-                int oy3_0 = y + 4;
-                bool hy3_0 = (uint)oy3_0 < (uint)outH;
-                int ry3_0 = (oy3_0 - oyLo) * GradTileWidth;
-                int oy3_1 = y + 3;
-                bool hy3_1 = (uint)oy3_1 < (uint)outH;
-                int ry3_1 = (oy3_1 - oyLo) * GradTileWidth;
-                int oy3_2 = y + 2;
-                bool hy3_2 = (uint)oy3_2 < (uint)outH;
-                int ry3_2 = (oy3_2 - oyLo) * GradTileWidth;
                 // Spatial taps at the output pixels these pixels feed (zero where the taps miss), in registers for all channels.
                 long sf = (long)b * Taps * outPlane;
                 T s0_0 = active0 && hy0_0 && hx0 ? spatialFilter[sf + (long)oy0_0 * outW + ox0] : T.Zero;
@@ -251,33 +171,6 @@ namespace Demo
                 T s0_6 = active0 && hy0_2 && hx0 ? spatialFilter[sf + 6 * outPlane + (long)oy0_2 * outW + ox0] : T.Zero;
                 T s0_7 = active0 && hy0_2 && hx1 ? spatialFilter[sf + 7 * outPlane + (long)oy0_2 * outW + ox1] : T.Zero;
                 T s0_8 = active0 && hy0_2 && hx2 ? spatialFilter[sf + 8 * outPlane + (long)oy0_2 * outW + ox2] : T.Zero;
-                T s1_0 = active1 && hy1_0 && hx0 ? spatialFilter[sf + (long)oy1_0 * outW + ox0] : T.Zero;
-                T s1_1 = active1 && hy1_0 && hx1 ? spatialFilter[sf + outPlane + (long)oy1_0 * outW + ox1] : T.Zero;
-                T s1_2 = active1 && hy1_0 && hx2 ? spatialFilter[sf + 2 * outPlane + (long)oy1_0 * outW + ox2] : T.Zero;
-                T s1_3 = active1 && hy1_1 && hx0 ? spatialFilter[sf + 3 * outPlane + (long)oy1_1 * outW + ox0] : T.Zero;
-                T s1_4 = active1 && hy1_1 && hx1 ? spatialFilter[sf + 4 * outPlane + (long)oy1_1 * outW + ox1] : T.Zero;
-                T s1_5 = active1 && hy1_1 && hx2 ? spatialFilter[sf + 5 * outPlane + (long)oy1_1 * outW + ox2] : T.Zero;
-                T s1_6 = active1 && hy1_2 && hx0 ? spatialFilter[sf + 6 * outPlane + (long)oy1_2 * outW + ox0] : T.Zero;
-                T s1_7 = active1 && hy1_2 && hx1 ? spatialFilter[sf + 7 * outPlane + (long)oy1_2 * outW + ox1] : T.Zero;
-                T s1_8 = active1 && hy1_2 && hx2 ? spatialFilter[sf + 8 * outPlane + (long)oy1_2 * outW + ox2] : T.Zero;
-                T s2_0 = active2 && hy2_0 && hx0 ? spatialFilter[sf + (long)oy2_0 * outW + ox0] : T.Zero;
-                T s2_1 = active2 && hy2_0 && hx1 ? spatialFilter[sf + outPlane + (long)oy2_0 * outW + ox1] : T.Zero;
-                T s2_2 = active2 && hy2_0 && hx2 ? spatialFilter[sf + 2 * outPlane + (long)oy2_0 * outW + ox2] : T.Zero;
-                T s2_3 = active2 && hy2_1 && hx0 ? spatialFilter[sf + 3 * outPlane + (long)oy2_1 * outW + ox0] : T.Zero;
-                T s2_4 = active2 && hy2_1 && hx1 ? spatialFilter[sf + 4 * outPlane + (long)oy2_1 * outW + ox1] : T.Zero;
-                T s2_5 = active2 && hy2_1 && hx2 ? spatialFilter[sf + 5 * outPlane + (long)oy2_1 * outW + ox2] : T.Zero;
-                T s2_6 = active2 && hy2_2 && hx0 ? spatialFilter[sf + 6 * outPlane + (long)oy2_2 * outW + ox0] : T.Zero;
-                T s2_7 = active2 && hy2_2 && hx1 ? spatialFilter[sf + 7 * outPlane + (long)oy2_2 * outW + ox1] : T.Zero;
-                T s2_8 = active2 && hy2_2 && hx2 ? spatialFilter[sf + 8 * outPlane + (long)oy2_2 * outW + ox2] : T.Zero;
-                T s3_0 = active3 && hy3_0 && hx0 ? spatialFilter[sf + (long)oy3_0 * outW + ox0] : T.Zero;
-                T s3_1 = active3 && hy3_0 && hx1 ? spatialFilter[sf + outPlane + (long)oy3_0 * outW + ox1] : T.Zero;
-                T s3_2 = active3 && hy3_0 && hx2 ? spatialFilter[sf + 2 * outPlane + (long)oy3_0 * outW + ox2] : T.Zero;
-                T s3_3 = active3 && hy3_1 && hx0 ? spatialFilter[sf + 3 * outPlane + (long)oy3_1 * outW + ox0] : T.Zero;
-                T s3_4 = active3 && hy3_1 && hx1 ? spatialFilter[sf + 4 * outPlane + (long)oy3_1 * outW + ox1] : T.Zero;
-                T s3_5 = active3 && hy3_1 && hx2 ? spatialFilter[sf + 5 * outPlane + (long)oy3_1 * outW + ox2] : T.Zero;
-                T s3_6 = active3 && hy3_2 && hx0 ? spatialFilter[sf + 6 * outPlane + (long)oy3_2 * outW + ox0] : T.Zero;
-                T s3_7 = active3 && hy3_2 && hx1 ? spatialFilter[sf + 7 * outPlane + (long)oy3_2 * outW + ox1] : T.Zero;
-                T s3_8 = active3 && hy3_2 && hx2 ? spatialFilter[sf + 8 * outPlane + (long)oy3_2 * outW + ox2] : T.Zero;
                 int cBegin = global::ILGPU.Grid.IdxY * ChannelsPerBlock;
                 int cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;
                 for (int c0 = cBegin; c0 < cEnd; c0 += StagedGradChannels)
@@ -291,69 +184,37 @@ namespace Demo
                         continue;
                     for (int j = 0; j < staged; j++)
                     {
+                        // 64-bit offsets, so constant tap offsets fold into the loads' addresses.
                         long plane = first + j, cf = plane * Taps;
-                        int at = j * GradTile;
-                        T sum0 = T.Zero, sum1 = T.Zero, sum2 = T.Zero, sum3 = T.Zero;
+                        long at = j * (long)GradTile;
+                        T sum0 = T.Zero;
                         T c;
                         c = channelFilter[cf];
                         sum0 += tile[at + ry0_0 + rx0] * (s0_0 * c);
-                        sum1 += tile[at + ry1_0 + rx0] * (s1_0 * c);
-                        sum2 += tile[at + ry2_0 + rx0] * (s2_0 * c);
-                        sum3 += tile[at + ry3_0 + rx0] * (s3_0 * c);
                         c = channelFilter[cf + 1];
                         sum0 += tile[at + ry0_0 + rx1] * (s0_1 * c);
-                        sum1 += tile[at + ry1_0 + rx1] * (s1_1 * c);
-                        sum2 += tile[at + ry2_0 + rx1] * (s2_1 * c);
-                        sum3 += tile[at + ry3_0 + rx1] * (s3_1 * c);
                         c = channelFilter[cf + 2];
                         sum0 += tile[at + ry0_0 + rx2] * (s0_2 * c);
-                        sum1 += tile[at + ry1_0 + rx2] * (s1_2 * c);
-                        sum2 += tile[at + ry2_0 + rx2] * (s2_2 * c);
-                        sum3 += tile[at + ry3_0 + rx2] * (s3_2 * c);
                         c = channelFilter[cf + 3];
                         sum0 += tile[at + ry0_1 + rx0] * (s0_3 * c);
-                        sum1 += tile[at + ry1_1 + rx0] * (s1_3 * c);
-                        sum2 += tile[at + ry2_1 + rx0] * (s2_3 * c);
-                        sum3 += tile[at + ry3_1 + rx0] * (s3_3 * c);
                         c = channelFilter[cf + 4];
                         sum0 += tile[at + ry0_1 + rx1] * (s0_4 * c);
-                        sum1 += tile[at + ry1_1 + rx1] * (s1_4 * c);
-                        sum2 += tile[at + ry2_1 + rx1] * (s2_4 * c);
-                        sum3 += tile[at + ry3_1 + rx1] * (s3_4 * c);
                         c = channelFilter[cf + 5];
                         sum0 += tile[at + ry0_1 + rx2] * (s0_5 * c);
-                        sum1 += tile[at + ry1_1 + rx2] * (s1_5 * c);
-                        sum2 += tile[at + ry2_1 + rx2] * (s2_5 * c);
-                        sum3 += tile[at + ry3_1 + rx2] * (s3_5 * c);
                         c = channelFilter[cf + 6];
                         sum0 += tile[at + ry0_2 + rx0] * (s0_6 * c);
-                        sum1 += tile[at + ry1_2 + rx0] * (s1_6 * c);
-                        sum2 += tile[at + ry2_2 + rx0] * (s2_6 * c);
-                        sum3 += tile[at + ry3_2 + rx0] * (s3_6 * c);
                         c = channelFilter[cf + 7];
                         sum0 += tile[at + ry0_2 + rx1] * (s0_7 * c);
-                        sum1 += tile[at + ry1_2 + rx1] * (s1_7 * c);
-                        sum2 += tile[at + ry2_2 + rx1] * (s2_7 * c);
-                        sum3 += tile[at + ry3_2 + rx1] * (s3_7 * c);
                         c = channelFilter[cf + 8];
                         sum0 += tile[at + ry0_2 + rx2] * (s0_8 * c);
-                        sum1 += tile[at + ry1_2 + rx2] * (s1_8 * c);
-                        sum2 += tile[at + ry2_2 + rx2] * (s2_8 * c);
-                        sum3 += tile[at + ry3_2 + rx2] * (s3_8 * c);
                         gradInput[plane * inPlane + (long)y * g.Width + x] = sum0;
-                        if (active1)
-                            gradInput[plane * inPlane + (long)y * g.Width + x + g.Width] = sum1;
-                        if (active2)
-                            gradInput[plane * inPlane + (long)y * g.Width + x + 2 * g.Width] = sum2;
-                        if (active3)
-                            gradInput[plane * inPlane + (long)y * g.Width + x + 3 * g.Width] = sum3;
                     }
                 }
             }
 
             /// <summary>
-            /// Stage one of both filter gradients, fused: each thread takes Rows output pixels of a column of a tile, for one
-            /// channel group (launch.ChannelsPerGroup channels, staged StagedChannels at a time). Per channel, each tap's
+            /// Stage one of both filter gradients, fused: each thread takes FilterRows output pixels of a column of a tile, for one
+            /// channel group (launch.ChannelsPerGroup channels, staged StagedFilterChannels at a time). Per channel, each tap's
             /// product of upstream gradient and input feeds the spatial-filter gradient (a register sum over the group's
             /// channels, written per group) and the channel-filter gradient (a fixed-order block sum over the tile's pixels,
             /// written per tile). Grid: (tiles of (Ho, Wo), groups, batch).
@@ -362,15 +223,15 @@ namespace Demo
                 global::ILGPU.ArrayView<T> spatialPartials, global::ILGPU.ArrayView<T> channelPartials, global::Ddf.Runtime.DdfGpuLaunch launch)
                 where T : unmanaged, global::System.Numerics.INumber<T>
             {
-                var tile = global::ILGPU.SharedMemory.Allocate<T>(StagedChannels * InputTile);
-                var warpSums = global::ILGPU.SharedMemory.Allocate<T>(StagedChannels * Taps * global::Ddf.Runtime.DdfGpuTiling.Warps);
+                var tile = global::ILGPU.SharedMemory.Allocate<T>(StagedFilterChannels * FilterInputTile);
+                var warpSums = global::ILGPU.SharedMemory.Allocate<T>(StagedFilterChannels * Taps * global::Ddf.Runtime.DdfGpuTiling.Warps);
                 var g = launch.Geometry;
                 int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
                 int tilesAcross = (outW + TileWidth - 1) / TileWidth;
-                int ox0 = global::ILGPU.Grid.IdxX % tilesAcross * TileWidth, oy0 = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight;
-                int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY * Rows, b = global::ILGPU.Grid.IdxZ;
+                int ox0 = global::ILGPU.Grid.IdxX % tilesAcross * TileWidth, oy0 = global::ILGPU.Grid.IdxX / tilesAcross * FilterTileHeight;
+                int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY * FilterRows, b = global::ILGPU.Grid.IdxZ;
                 long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW, pixel = (long)oy * outW + ox;
-                int origin = global::ILGPU.Group.IdxY * Rows * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
+                int origin = global::ILGPU.Group.IdxY * FilterRows * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
                 bool active0 = ox < outW && oy < outH, active1 = ox < outW && oy + 1 < outH, active2 = ox < outW && oy + 2 < outH, active3 = ox < outW && oy + 3 < outH;
                 bool wantChannel = launch.WantChannelGradient != 0;
                 // This thread's spatial taps (the channel gradient's weights), in registers for all the group's channels.
@@ -418,17 +279,18 @@ namespace Demo
                 T a3_0 = T.Zero, a3_1 = T.Zero, a3_2 = T.Zero, a3_3 = T.Zero, a3_4 = T.Zero, a3_5 = T.Zero, a3_6 = T.Zero, a3_7 = T.Zero, a3_8 = T.Zero;
                 int cBegin = global::ILGPU.Grid.IdxY * launch.ChannelsPerGroup;
                 int cEnd = cBegin + launch.ChannelsPerGroup < g.Channels ? cBegin + launch.ChannelsPerGroup : g.Channels;
-                for (int c0 = cBegin; c0 < cEnd; c0 += StagedChannels)
+                for (int c0 = cBegin; c0 < cEnd; c0 += StagedFilterChannels)
                 {
-                    int staged = cEnd - c0 < StagedChannels ? cEnd - c0 : StagedChannels;
+                    int staged = cEnd - c0 < StagedFilterChannels ? cEnd - c0 : StagedFilterChannels;
                     long first = (long)b * g.Channels + c0;
                     global::ILGPU.Group.Barrier();
-                    global::Ddf.Runtime.DdfGpuTiling.Stage(tile, input, first * inPlane, staged, oy0 * Stride - Pad, ox0 * Stride - Pad, InputTileHeight, InputTileWidth, g.Height, g.Width);
+                    global::Ddf.Runtime.DdfGpuTiling.Stage(tile, input, first * inPlane, staged, oy0 * Stride - Pad, ox0 * Stride - Pad, FilterInputTileHeight, InputTileWidth, g.Height, g.Width);
                     global::ILGPU.Group.Barrier();
                     for (int j = 0; j < staged; j++)
                     {
+                        // 64-bit offsets, so constant tap offsets fold into the loads' addresses.
                         long plane = first + j, cf = plane * Taps;
-                        int at = origin + j * InputTile;
+                        long at = origin + j * (long)FilterInputTile;
                         T go0 = active0 ? gradOutput[plane * outPlane + pixel] : T.Zero, go1 = active1 ? gradOutput[plane * outPlane + pixel + outW] : T.Zero, go2 = active2 ? gradOutput[plane * outPlane + pixel + 2 * outW] : T.Zero, go3 = active3 ? gradOutput[plane * outPlane + pixel + 3 * outW] : T.Zero;
                         T p0 = T.Zero, p1 = T.Zero, p2 = T.Zero, p3 = T.Zero;
                         T c;

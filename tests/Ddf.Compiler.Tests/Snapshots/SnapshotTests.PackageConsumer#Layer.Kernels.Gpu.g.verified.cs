@@ -6,9 +6,8 @@ partial class Layer
 {
     /// <summary>
     /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = 5, dilation 1, stride 1, Both, Mul:
-    /// blocks of 32 x 8 threads, each thread 2 pixel row(s) of a column, stage their input tile and halo in shared
-    /// memory, keep each pixel's taps in registers across channels, and reduce filter gradients in two fixed-order
-    /// stages (no atomics).
+    /// blocks of 32 x 8 threads stage their input tile and halo in shared memory, keep each pixel's taps in registers
+    /// across channels, and reduce filter gradients in two fixed-order stages (no atomics).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Ddf.Compiler", "VERSION")]
     internal static class GpuKernels
@@ -16,7 +15,7 @@ partial class Layer
         /// <summary>These kernels for float32 and float64, as Ddf.Runtime.DdfGpu runs them.</summary>
         public static readonly global::Ddf.Runtime.DdfGpuKernelSet Set = new(5, 1, 1, global::Ddf.FilterBranches.Both, global::Ddf.KernelCombine.Mul, global::Ddf.Runtime.DdfGpuLayout.Tiled,
             new(Forward<float>, InputGradient<float>, FilterGradients<float>),
-            new(Forward<double>, InputGradient<double>, FilterGradients<double>), Rows);
+            new(Forward<double>, InputGradient<double>, FilterGradients<double>), FilterRows);
 
         private const int K = 5;
         private const int Dilation = 1;
@@ -24,10 +23,8 @@ partial class Layer
         private const int Pad = 2;
         private const int Taps = 25;
 
-        // Pixel rows per thread: their taps share channel-filter loads, staged rows and warp sums.
-        private const int Rows = 2;
         private const int TileWidth = global::Ddf.Runtime.DdfGpuTiling.Width;
-        private const int TileHeight = global::Ddf.Runtime.DdfGpuTiling.Height * Rows;
+        private const int TileHeight = global::Ddf.Runtime.DdfGpuTiling.Height;
         private const int ChannelsPerBlock = global::Ddf.Runtime.DdfGpuTiling.ChannelsPerBlock;
 
         // Input rows and columns read by one tile of outputs.
@@ -40,16 +37,25 @@ partial class Layer
         private const int GradTileWidth = (TileWidth - 1 + (K - 1) * Dilation) / Stride + 1;
         private const int GradTile = GradTileHeight * GradTileWidth;
 
+        // The filter-gradient kernel gives each thread FilterRows pixel rows: their products share the channel-filter
+        // loads and one warp sum per tap (measured faster there; one row is faster for forward and input gradient).
+        private const int FilterRows = 2;
+        private const int FilterTileHeight = TileHeight * FilterRows;
+        private const int FilterInputTileHeight = (FilterTileHeight - 1) * Stride + (K - 1) * Dilation + 1;
+        private const int FilterInputTile = FilterInputTileHeight * InputTileWidth;
+
         // Channels staged between one pair of barriers (1 to 4, within the runtime's shared-memory budget), so
         // every thread has several loads in flight.
         private const int InputBudget = global::Ddf.Runtime.DdfGpuTiling.StagedElements / InputTile;
         private const int StagedChannels = InputBudget >= 4 ? 4 : InputBudget > 1 ? InputBudget : 1;
         private const int GradBudget = global::Ddf.Runtime.DdfGpuTiling.StagedElements / GradTile;
         private const int StagedGradChannels = GradBudget >= 4 ? 4 : GradBudget > 1 ? GradBudget : 1;
+        private const int FilterBudget = global::Ddf.Runtime.DdfGpuTiling.StagedElements / FilterInputTile;
+        private const int StagedFilterChannels = FilterBudget >= 4 ? 4 : FilterBudget > 1 ? FilterBudget : 1;
 
         /// <summary>
-        /// Forward: each thread computes Rows output pixels of a column of a TileWidth x TileHeight tile, for ChannelsPerBlock
-        /// channels. Grid: (tiles of (Ho, Wo), channel blocks, batch).
+        /// Forward: one thread per output pixel of a TileWidth x TileHeight tile, for ChannelsPerBlock channels.
+        /// Grid: (tiles of (Ho, Wo), channel blocks, batch).
         /// </summary>
         public static void Forward<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter, global::ILGPU.ArrayView<T> output, global::Ddf.Runtime.DdfGpuLaunch launch)
             where T : unmanaged, global::System.Numerics.INumber<T>
@@ -59,10 +65,10 @@ partial class Layer
             int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
             int tilesAcross = (outW + TileWidth - 1) / TileWidth;
             int ox0 = global::ILGPU.Grid.IdxX % tilesAcross * TileWidth, oy0 = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight;
-            int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY * Rows, b = global::ILGPU.Grid.IdxZ;
+            int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY, b = global::ILGPU.Grid.IdxZ;
             long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW, pixel = (long)oy * outW + ox;
-            int origin = global::ILGPU.Group.IdxY * Rows * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
-            bool active0 = ox < outW && oy < outH, active1 = ox < outW && oy + 1 < outH;
+            int origin = global::ILGPU.Group.IdxY * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
+            bool active0 = ox < outW && oy < outH;
             // This thread's spatial taps, kept in registers for all the block's channels.
             long sf = (long)b * Taps * outPlane + pixel;
             T s0_0 = active0 ? spatialFilter[sf] : T.Zero;
@@ -90,31 +96,6 @@ partial class Layer
             T s0_22 = active0 ? spatialFilter[sf + 22 * outPlane] : T.Zero;
             T s0_23 = active0 ? spatialFilter[sf + 23 * outPlane] : T.Zero;
             T s0_24 = active0 ? spatialFilter[sf + 24 * outPlane] : T.Zero;
-            T s1_0 = active1 ? spatialFilter[sf + outW] : T.Zero;
-            T s1_1 = active1 ? spatialFilter[sf + outPlane + outW] : T.Zero;
-            T s1_2 = active1 ? spatialFilter[sf + 2 * outPlane + outW] : T.Zero;
-            T s1_3 = active1 ? spatialFilter[sf + 3 * outPlane + outW] : T.Zero;
-            T s1_4 = active1 ? spatialFilter[sf + 4 * outPlane + outW] : T.Zero;
-            T s1_5 = active1 ? spatialFilter[sf + 5 * outPlane + outW] : T.Zero;
-            T s1_6 = active1 ? spatialFilter[sf + 6 * outPlane + outW] : T.Zero;
-            T s1_7 = active1 ? spatialFilter[sf + 7 * outPlane + outW] : T.Zero;
-            T s1_8 = active1 ? spatialFilter[sf + 8 * outPlane + outW] : T.Zero;
-            T s1_9 = active1 ? spatialFilter[sf + 9 * outPlane + outW] : T.Zero;
-            T s1_10 = active1 ? spatialFilter[sf + 10 * outPlane + outW] : T.Zero;
-            T s1_11 = active1 ? spatialFilter[sf + 11 * outPlane + outW] : T.Zero;
-            T s1_12 = active1 ? spatialFilter[sf + 12 * outPlane + outW] : T.Zero;
-            T s1_13 = active1 ? spatialFilter[sf + 13 * outPlane + outW] : T.Zero;
-            T s1_14 = active1 ? spatialFilter[sf + 14 * outPlane + outW] : T.Zero;
-            T s1_15 = active1 ? spatialFilter[sf + 15 * outPlane + outW] : T.Zero;
-            T s1_16 = active1 ? spatialFilter[sf + 16 * outPlane + outW] : T.Zero;
-            T s1_17 = active1 ? spatialFilter[sf + 17 * outPlane + outW] : T.Zero;
-            T s1_18 = active1 ? spatialFilter[sf + 18 * outPlane + outW] : T.Zero;
-            T s1_19 = active1 ? spatialFilter[sf + 19 * outPlane + outW] : T.Zero;
-            T s1_20 = active1 ? spatialFilter[sf + 20 * outPlane + outW] : T.Zero;
-            T s1_21 = active1 ? spatialFilter[sf + 21 * outPlane + outW] : T.Zero;
-            T s1_22 = active1 ? spatialFilter[sf + 22 * outPlane + outW] : T.Zero;
-            T s1_23 = active1 ? spatialFilter[sf + 23 * outPlane + outW] : T.Zero;
-            T s1_24 = active1 ? spatialFilter[sf + 24 * outPlane + outW] : T.Zero;
             int cBegin = global::ILGPU.Grid.IdxY * ChannelsPerBlock;
             int cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;
             for (int c0 = cBegin; c0 < cEnd; c0 += StagedChannels)
@@ -128,95 +109,69 @@ partial class Layer
                     continue;
                 for (int j = 0; j < staged; j++)
                 {
+                    // 64-bit offsets, so constant tap offsets fold into the loads' addresses.
                     long plane = first + j, cf = plane * Taps;
-                    int at = origin + j * InputTile;
-                    T sum0 = T.Zero, sum1 = T.Zero;
+                    long at = origin + j * (long)InputTile;
+                    T sum0 = T.Zero;
                     T c;
                     c = channelFilter[cf];
                     sum0 += tile[at] * (s0_0 * c);
-                    sum1 += tile[at + InputTileWidth] * (s1_0 * c);
                     c = channelFilter[cf + 1];
                     sum0 += tile[at + 1] * (s0_1 * c);
-                    sum1 += tile[at + InputTileWidth + 1] * (s1_1 * c);
                     c = channelFilter[cf + 2];
                     sum0 += tile[at + 2] * (s0_2 * c);
-                    sum1 += tile[at + InputTileWidth + 2] * (s1_2 * c);
                     c = channelFilter[cf + 3];
                     sum0 += tile[at + 3] * (s0_3 * c);
-                    sum1 += tile[at + InputTileWidth + 3] * (s1_3 * c);
                     c = channelFilter[cf + 4];
                     sum0 += tile[at + 4] * (s0_4 * c);
-                    sum1 += tile[at + InputTileWidth + 4] * (s1_4 * c);
                     c = channelFilter[cf + 5];
                     sum0 += tile[at + InputTileWidth] * (s0_5 * c);
-                    sum1 += tile[at + 2 * InputTileWidth] * (s1_5 * c);
                     c = channelFilter[cf + 6];
                     sum0 += tile[at + InputTileWidth + 1] * (s0_6 * c);
-                    sum1 += tile[at + 2 * InputTileWidth + 1] * (s1_6 * c);
                     c = channelFilter[cf + 7];
                     sum0 += tile[at + InputTileWidth + 2] * (s0_7 * c);
-                    sum1 += tile[at + 2 * InputTileWidth + 2] * (s1_7 * c);
                     c = channelFilter[cf + 8];
                     sum0 += tile[at + InputTileWidth + 3] * (s0_8 * c);
-                    sum1 += tile[at + 2 * InputTileWidth + 3] * (s1_8 * c);
                     c = channelFilter[cf + 9];
                     sum0 += tile[at + InputTileWidth + 4] * (s0_9 * c);
-                    sum1 += tile[at + 2 * InputTileWidth + 4] * (s1_9 * c);
                     c = channelFilter[cf + 10];
                     sum0 += tile[at + 2 * InputTileWidth] * (s0_10 * c);
-                    sum1 += tile[at + 3 * InputTileWidth] * (s1_10 * c);
                     c = channelFilter[cf + 11];
                     sum0 += tile[at + 2 * InputTileWidth + 1] * (s0_11 * c);
-                    sum1 += tile[at + 3 * InputTileWidth + 1] * (s1_11 * c);
                     c = channelFilter[cf + 12];
                     sum0 += tile[at + 2 * InputTileWidth + 2] * (s0_12 * c);
-                    sum1 += tile[at + 3 * InputTileWidth + 2] * (s1_12 * c);
                     c = channelFilter[cf + 13];
                     sum0 += tile[at + 2 * InputTileWidth + 3] * (s0_13 * c);
-                    sum1 += tile[at + 3 * InputTileWidth + 3] * (s1_13 * c);
                     c = channelFilter[cf + 14];
                     sum0 += tile[at + 2 * InputTileWidth + 4] * (s0_14 * c);
-                    sum1 += tile[at + 3 * InputTileWidth + 4] * (s1_14 * c);
                     c = channelFilter[cf + 15];
                     sum0 += tile[at + 3 * InputTileWidth] * (s0_15 * c);
-                    sum1 += tile[at + 4 * InputTileWidth] * (s1_15 * c);
                     c = channelFilter[cf + 16];
                     sum0 += tile[at + 3 * InputTileWidth + 1] * (s0_16 * c);
-                    sum1 += tile[at + 4 * InputTileWidth + 1] * (s1_16 * c);
                     c = channelFilter[cf + 17];
                     sum0 += tile[at + 3 * InputTileWidth + 2] * (s0_17 * c);
-                    sum1 += tile[at + 4 * InputTileWidth + 2] * (s1_17 * c);
                     c = channelFilter[cf + 18];
                     sum0 += tile[at + 3 * InputTileWidth + 3] * (s0_18 * c);
-                    sum1 += tile[at + 4 * InputTileWidth + 3] * (s1_18 * c);
                     c = channelFilter[cf + 19];
                     sum0 += tile[at + 3 * InputTileWidth + 4] * (s0_19 * c);
-                    sum1 += tile[at + 4 * InputTileWidth + 4] * (s1_19 * c);
                     c = channelFilter[cf + 20];
                     sum0 += tile[at + 4 * InputTileWidth] * (s0_20 * c);
-                    sum1 += tile[at + 5 * InputTileWidth] * (s1_20 * c);
                     c = channelFilter[cf + 21];
                     sum0 += tile[at + 4 * InputTileWidth + 1] * (s0_21 * c);
-                    sum1 += tile[at + 5 * InputTileWidth + 1] * (s1_21 * c);
                     c = channelFilter[cf + 22];
                     sum0 += tile[at + 4 * InputTileWidth + 2] * (s0_22 * c);
-                    sum1 += tile[at + 5 * InputTileWidth + 2] * (s1_22 * c);
                     c = channelFilter[cf + 23];
                     sum0 += tile[at + 4 * InputTileWidth + 3] * (s0_23 * c);
-                    sum1 += tile[at + 5 * InputTileWidth + 3] * (s1_23 * c);
                     c = channelFilter[cf + 24];
                     sum0 += tile[at + 4 * InputTileWidth + 4] * (s0_24 * c);
-                    sum1 += tile[at + 5 * InputTileWidth + 4] * (s1_24 * c);
                     output[plane * outPlane + pixel] = sum0;
-                    if (active1)
-                        output[plane * outPlane + pixel + outW] = sum1;
                 }
             }
         }
 
         /// <summary>
-        /// Input gradient by the transposed taps: each thread computes Rows input pixels of a column of a tile, for
-        /// ChannelsPerBlock channels; the upstream-gradient tile those pixels read is staged in shared memory.
+        /// Input gradient by the transposed taps: one thread per input pixel of a tile, for ChannelsPerBlock channels; the
+        /// upstream-gradient tile those pixels read is staged in shared memory.
         /// Grid: (tiles of (H, W), channel blocks, batch).
         /// </summary>
         public static void InputGradient<T>(global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter, global::ILGPU.ArrayView<T> gradInput, global::Ddf.Runtime.DdfGpuLaunch launch)
@@ -227,11 +182,11 @@ partial class Layer
             int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
             int tilesAcross = (g.Width + TileWidth - 1) / TileWidth;
             int x0 = global::ILGPU.Grid.IdxX % tilesAcross * TileWidth, y0 = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight;
-            int x = x0 + global::ILGPU.Group.IdxX, y = y0 + global::ILGPU.Group.IdxY * Rows, b = global::ILGPU.Grid.IdxZ;
+            int x = x0 + global::ILGPU.Group.IdxX, y = y0 + global::ILGPU.Group.IdxY, b = global::ILGPU.Grid.IdxZ;
             long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW;
             int oyLo = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y0 + Pad - (K - 1) * Dilation, Stride);
             int oxLo = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(x0 + Pad - (K - 1) * Dilation, Stride);
-            bool active0 = x < g.Width && y < g.Height, active1 = x < g.Width && y + 1 < g.Height;
+            bool active0 = x < g.Width && y < g.Height;
             // Output column (row) that tap column v (tap row u of pixel row r) reads, whether the stride hits one, and its tile offset.
             int ox0 = x + 2;
             bool hx0 = (uint)ox0 < (uint)outW;
@@ -263,21 +218,6 @@ partial class Layer
             int oy0_4 = y - 2;
             bool hy0_4 = (uint)oy0_4 < (uint)outH;
             int ry0_4 = (oy0_4 - oyLo) * GradTileWidth;
-            int oy1_0 = y + 3;
-            bool hy1_0 = (uint)oy1_0 < (uint)outH;
-            int ry1_0 = (oy1_0 - oyLo) * GradTileWidth;
-            int oy1_1 = y + 2;
-            bool hy1_1 = (uint)oy1_1 < (uint)outH;
-            int ry1_1 = (oy1_1 - oyLo) * GradTileWidth;
-            int oy1_2 = y + 1;
-            bool hy1_2 = (uint)oy1_2 < (uint)outH;
-            int ry1_2 = (oy1_2 - oyLo) * GradTileWidth;
-            int oy1_3 = y;
-            bool hy1_3 = (uint)oy1_3 < (uint)outH;
-            int ry1_3 = (oy1_3 - oyLo) * GradTileWidth;
-            int oy1_4 = y - 1;
-            bool hy1_4 = (uint)oy1_4 < (uint)outH;
-            int ry1_4 = (oy1_4 - oyLo) * GradTileWidth;
             // Spatial taps at the output pixels these pixels feed (zero where the taps miss), in registers for all channels.
             long sf = (long)b * Taps * outPlane;
             T s0_0 = active0 && hy0_0 && hx0 ? spatialFilter[sf + (long)oy0_0 * outW + ox0] : T.Zero;
@@ -305,31 +245,6 @@ partial class Layer
             T s0_22 = active0 && hy0_4 && hx2 ? spatialFilter[sf + 22 * outPlane + (long)oy0_4 * outW + ox2] : T.Zero;
             T s0_23 = active0 && hy0_4 && hx3 ? spatialFilter[sf + 23 * outPlane + (long)oy0_4 * outW + ox3] : T.Zero;
             T s0_24 = active0 && hy0_4 && hx4 ? spatialFilter[sf + 24 * outPlane + (long)oy0_4 * outW + ox4] : T.Zero;
-            T s1_0 = active1 && hy1_0 && hx0 ? spatialFilter[sf + (long)oy1_0 * outW + ox0] : T.Zero;
-            T s1_1 = active1 && hy1_0 && hx1 ? spatialFilter[sf + outPlane + (long)oy1_0 * outW + ox1] : T.Zero;
-            T s1_2 = active1 && hy1_0 && hx2 ? spatialFilter[sf + 2 * outPlane + (long)oy1_0 * outW + ox2] : T.Zero;
-            T s1_3 = active1 && hy1_0 && hx3 ? spatialFilter[sf + 3 * outPlane + (long)oy1_0 * outW + ox3] : T.Zero;
-            T s1_4 = active1 && hy1_0 && hx4 ? spatialFilter[sf + 4 * outPlane + (long)oy1_0 * outW + ox4] : T.Zero;
-            T s1_5 = active1 && hy1_1 && hx0 ? spatialFilter[sf + 5 * outPlane + (long)oy1_1 * outW + ox0] : T.Zero;
-            T s1_6 = active1 && hy1_1 && hx1 ? spatialFilter[sf + 6 * outPlane + (long)oy1_1 * outW + ox1] : T.Zero;
-            T s1_7 = active1 && hy1_1 && hx2 ? spatialFilter[sf + 7 * outPlane + (long)oy1_1 * outW + ox2] : T.Zero;
-            T s1_8 = active1 && hy1_1 && hx3 ? spatialFilter[sf + 8 * outPlane + (long)oy1_1 * outW + ox3] : T.Zero;
-            T s1_9 = active1 && hy1_1 && hx4 ? spatialFilter[sf + 9 * outPlane + (long)oy1_1 * outW + ox4] : T.Zero;
-            T s1_10 = active1 && hy1_2 && hx0 ? spatialFilter[sf + 10 * outPlane + (long)oy1_2 * outW + ox0] : T.Zero;
-            T s1_11 = active1 && hy1_2 && hx1 ? spatialFilter[sf + 11 * outPlane + (long)oy1_2 * outW + ox1] : T.Zero;
-            T s1_12 = active1 && hy1_2 && hx2 ? spatialFilter[sf + 12 * outPlane + (long)oy1_2 * outW + ox2] : T.Zero;
-            T s1_13 = active1 && hy1_2 && hx3 ? spatialFilter[sf + 13 * outPlane + (long)oy1_2 * outW + ox3] : T.Zero;
-            T s1_14 = active1 && hy1_2 && hx4 ? spatialFilter[sf + 14 * outPlane + (long)oy1_2 * outW + ox4] : T.Zero;
-            T s1_15 = active1 && hy1_3 && hx0 ? spatialFilter[sf + 15 * outPlane + (long)oy1_3 * outW + ox0] : T.Zero;
-            T s1_16 = active1 && hy1_3 && hx1 ? spatialFilter[sf + 16 * outPlane + (long)oy1_3 * outW + ox1] : T.Zero;
-            T s1_17 = active1 && hy1_3 && hx2 ? spatialFilter[sf + 17 * outPlane + (long)oy1_3 * outW + ox2] : T.Zero;
-            T s1_18 = active1 && hy1_3 && hx3 ? spatialFilter[sf + 18 * outPlane + (long)oy1_3 * outW + ox3] : T.Zero;
-            T s1_19 = active1 && hy1_3 && hx4 ? spatialFilter[sf + 19 * outPlane + (long)oy1_3 * outW + ox4] : T.Zero;
-            T s1_20 = active1 && hy1_4 && hx0 ? spatialFilter[sf + 20 * outPlane + (long)oy1_4 * outW + ox0] : T.Zero;
-            T s1_21 = active1 && hy1_4 && hx1 ? spatialFilter[sf + 21 * outPlane + (long)oy1_4 * outW + ox1] : T.Zero;
-            T s1_22 = active1 && hy1_4 && hx2 ? spatialFilter[sf + 22 * outPlane + (long)oy1_4 * outW + ox2] : T.Zero;
-            T s1_23 = active1 && hy1_4 && hx3 ? spatialFilter[sf + 23 * outPlane + (long)oy1_4 * outW + ox3] : T.Zero;
-            T s1_24 = active1 && hy1_4 && hx4 ? spatialFilter[sf + 24 * outPlane + (long)oy1_4 * outW + ox4] : T.Zero;
             int cBegin = global::ILGPU.Grid.IdxY * ChannelsPerBlock;
             int cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;
             for (int c0 = cBegin; c0 < cEnd; c0 += StagedGradChannels)
@@ -343,95 +258,69 @@ partial class Layer
                     continue;
                 for (int j = 0; j < staged; j++)
                 {
+                    // 64-bit offsets, so constant tap offsets fold into the loads' addresses.
                     long plane = first + j, cf = plane * Taps;
-                    int at = j * GradTile;
-                    T sum0 = T.Zero, sum1 = T.Zero;
+                    long at = j * (long)GradTile;
+                    T sum0 = T.Zero;
                     T c;
                     c = channelFilter[cf];
                     sum0 += tile[at + ry0_0 + rx0] * (s0_0 * c);
-                    sum1 += tile[at + ry1_0 + rx0] * (s1_0 * c);
                     c = channelFilter[cf + 1];
                     sum0 += tile[at + ry0_0 + rx1] * (s0_1 * c);
-                    sum1 += tile[at + ry1_0 + rx1] * (s1_1 * c);
                     c = channelFilter[cf + 2];
                     sum0 += tile[at + ry0_0 + rx2] * (s0_2 * c);
-                    sum1 += tile[at + ry1_0 + rx2] * (s1_2 * c);
                     c = channelFilter[cf + 3];
                     sum0 += tile[at + ry0_0 + rx3] * (s0_3 * c);
-                    sum1 += tile[at + ry1_0 + rx3] * (s1_3 * c);
                     c = channelFilter[cf + 4];
                     sum0 += tile[at + ry0_0 + rx4] * (s0_4 * c);
-                    sum1 += tile[at + ry1_0 + rx4] * (s1_4 * c);
                     c = channelFilter[cf + 5];
                     sum0 += tile[at + ry0_1 + rx0] * (s0_5 * c);
-                    sum1 += tile[at + ry1_1 + rx0] * (s1_5 * c);
                     c = channelFilter[cf + 6];
                     sum0 += tile[at + ry0_1 + rx1] * (s0_6 * c);
-                    sum1 += tile[at + ry1_1 + rx1] * (s1_6 * c);
                     c = channelFilter[cf + 7];
                     sum0 += tile[at + ry0_1 + rx2] * (s0_7 * c);
-                    sum1 += tile[at + ry1_1 + rx2] * (s1_7 * c);
                     c = channelFilter[cf + 8];
                     sum0 += tile[at + ry0_1 + rx3] * (s0_8 * c);
-                    sum1 += tile[at + ry1_1 + rx3] * (s1_8 * c);
                     c = channelFilter[cf + 9];
                     sum0 += tile[at + ry0_1 + rx4] * (s0_9 * c);
-                    sum1 += tile[at + ry1_1 + rx4] * (s1_9 * c);
                     c = channelFilter[cf + 10];
                     sum0 += tile[at + ry0_2 + rx0] * (s0_10 * c);
-                    sum1 += tile[at + ry1_2 + rx0] * (s1_10 * c);
                     c = channelFilter[cf + 11];
                     sum0 += tile[at + ry0_2 + rx1] * (s0_11 * c);
-                    sum1 += tile[at + ry1_2 + rx1] * (s1_11 * c);
                     c = channelFilter[cf + 12];
                     sum0 += tile[at + ry0_2 + rx2] * (s0_12 * c);
-                    sum1 += tile[at + ry1_2 + rx2] * (s1_12 * c);
                     c = channelFilter[cf + 13];
                     sum0 += tile[at + ry0_2 + rx3] * (s0_13 * c);
-                    sum1 += tile[at + ry1_2 + rx3] * (s1_13 * c);
                     c = channelFilter[cf + 14];
                     sum0 += tile[at + ry0_2 + rx4] * (s0_14 * c);
-                    sum1 += tile[at + ry1_2 + rx4] * (s1_14 * c);
                     c = channelFilter[cf + 15];
                     sum0 += tile[at + ry0_3 + rx0] * (s0_15 * c);
-                    sum1 += tile[at + ry1_3 + rx0] * (s1_15 * c);
                     c = channelFilter[cf + 16];
                     sum0 += tile[at + ry0_3 + rx1] * (s0_16 * c);
-                    sum1 += tile[at + ry1_3 + rx1] * (s1_16 * c);
                     c = channelFilter[cf + 17];
                     sum0 += tile[at + ry0_3 + rx2] * (s0_17 * c);
-                    sum1 += tile[at + ry1_3 + rx2] * (s1_17 * c);
                     c = channelFilter[cf + 18];
                     sum0 += tile[at + ry0_3 + rx3] * (s0_18 * c);
-                    sum1 += tile[at + ry1_3 + rx3] * (s1_18 * c);
                     c = channelFilter[cf + 19];
                     sum0 += tile[at + ry0_3 + rx4] * (s0_19 * c);
-                    sum1 += tile[at + ry1_3 + rx4] * (s1_19 * c);
                     c = channelFilter[cf + 20];
                     sum0 += tile[at + ry0_4 + rx0] * (s0_20 * c);
-                    sum1 += tile[at + ry1_4 + rx0] * (s1_20 * c);
                     c = channelFilter[cf + 21];
                     sum0 += tile[at + ry0_4 + rx1] * (s0_21 * c);
-                    sum1 += tile[at + ry1_4 + rx1] * (s1_21 * c);
                     c = channelFilter[cf + 22];
                     sum0 += tile[at + ry0_4 + rx2] * (s0_22 * c);
-                    sum1 += tile[at + ry1_4 + rx2] * (s1_22 * c);
                     c = channelFilter[cf + 23];
                     sum0 += tile[at + ry0_4 + rx3] * (s0_23 * c);
-                    sum1 += tile[at + ry1_4 + rx3] * (s1_23 * c);
                     c = channelFilter[cf + 24];
                     sum0 += tile[at + ry0_4 + rx4] * (s0_24 * c);
-                    sum1 += tile[at + ry1_4 + rx4] * (s1_24 * c);
                     gradInput[plane * inPlane + (long)y * g.Width + x] = sum0;
-                    if (active1)
-                        gradInput[plane * inPlane + (long)y * g.Width + x + g.Width] = sum1;
                 }
             }
         }
 
         /// <summary>
-        /// Stage one of both filter gradients, fused: each thread takes Rows output pixels of a column of a tile, for one
-        /// channel group (launch.ChannelsPerGroup channels, staged StagedChannels at a time). Per channel, each tap's
+        /// Stage one of both filter gradients, fused: each thread takes FilterRows output pixels of a column of a tile, for one
+        /// channel group (launch.ChannelsPerGroup channels, staged StagedFilterChannels at a time). Per channel, each tap's
         /// product of upstream gradient and input feeds the spatial-filter gradient (a register sum over the group's
         /// channels, written per group) and the channel-filter gradient (a fixed-order block sum over the tile's pixels,
         /// written per tile). Grid: (tiles of (Ho, Wo), groups, batch).
@@ -440,15 +329,15 @@ partial class Layer
             global::ILGPU.ArrayView<T> spatialPartials, global::ILGPU.ArrayView<T> channelPartials, global::Ddf.Runtime.DdfGpuLaunch launch)
             where T : unmanaged, global::System.Numerics.INumber<T>
         {
-            var tile = global::ILGPU.SharedMemory.Allocate<T>(StagedChannels * InputTile);
-            var warpSums = global::ILGPU.SharedMemory.Allocate<T>(StagedChannels * Taps * global::Ddf.Runtime.DdfGpuTiling.Warps);
+            var tile = global::ILGPU.SharedMemory.Allocate<T>(StagedFilterChannels * FilterInputTile);
+            var warpSums = global::ILGPU.SharedMemory.Allocate<T>(StagedFilterChannels * Taps * global::Ddf.Runtime.DdfGpuTiling.Warps);
             var g = launch.Geometry;
             int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
             int tilesAcross = (outW + TileWidth - 1) / TileWidth;
-            int ox0 = global::ILGPU.Grid.IdxX % tilesAcross * TileWidth, oy0 = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight;
-            int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY * Rows, b = global::ILGPU.Grid.IdxZ;
+            int ox0 = global::ILGPU.Grid.IdxX % tilesAcross * TileWidth, oy0 = global::ILGPU.Grid.IdxX / tilesAcross * FilterTileHeight;
+            int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY * FilterRows, b = global::ILGPU.Grid.IdxZ;
             long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW, pixel = (long)oy * outW + ox;
-            int origin = global::ILGPU.Group.IdxY * Rows * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
+            int origin = global::ILGPU.Group.IdxY * FilterRows * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
             bool active0 = ox < outW && oy < outH, active1 = ox < outW && oy + 1 < outH;
             bool wantChannel = launch.WantChannelGradient != 0;
             // This thread's spatial taps (the channel gradient's weights), in registers for all the group's channels.
@@ -508,17 +397,18 @@ partial class Layer
             T a1_0 = T.Zero, a1_1 = T.Zero, a1_2 = T.Zero, a1_3 = T.Zero, a1_4 = T.Zero, a1_5 = T.Zero, a1_6 = T.Zero, a1_7 = T.Zero, a1_8 = T.Zero, a1_9 = T.Zero, a1_10 = T.Zero, a1_11 = T.Zero, a1_12 = T.Zero, a1_13 = T.Zero, a1_14 = T.Zero, a1_15 = T.Zero, a1_16 = T.Zero, a1_17 = T.Zero, a1_18 = T.Zero, a1_19 = T.Zero, a1_20 = T.Zero, a1_21 = T.Zero, a1_22 = T.Zero, a1_23 = T.Zero, a1_24 = T.Zero;
             int cBegin = global::ILGPU.Grid.IdxY * launch.ChannelsPerGroup;
             int cEnd = cBegin + launch.ChannelsPerGroup < g.Channels ? cBegin + launch.ChannelsPerGroup : g.Channels;
-            for (int c0 = cBegin; c0 < cEnd; c0 += StagedChannels)
+            for (int c0 = cBegin; c0 < cEnd; c0 += StagedFilterChannels)
             {
-                int staged = cEnd - c0 < StagedChannels ? cEnd - c0 : StagedChannels;
+                int staged = cEnd - c0 < StagedFilterChannels ? cEnd - c0 : StagedFilterChannels;
                 long first = (long)b * g.Channels + c0;
                 global::ILGPU.Group.Barrier();
-                global::Ddf.Runtime.DdfGpuTiling.Stage(tile, input, first * inPlane, staged, oy0 * Stride - Pad, ox0 * Stride - Pad, InputTileHeight, InputTileWidth, g.Height, g.Width);
+                global::Ddf.Runtime.DdfGpuTiling.Stage(tile, input, first * inPlane, staged, oy0 * Stride - Pad, ox0 * Stride - Pad, FilterInputTileHeight, InputTileWidth, g.Height, g.Width);
                 global::ILGPU.Group.Barrier();
                 for (int j = 0; j < staged; j++)
                 {
+                    // 64-bit offsets, so constant tap offsets fold into the loads' addresses.
                     long plane = first + j, cf = plane * Taps;
-                    int at = origin + j * InputTile;
+                    long at = origin + j * (long)FilterInputTile;
                     T go0 = active0 ? gradOutput[plane * outPlane + pixel] : T.Zero, go1 = active1 ? gradOutput[plane * outPlane + pixel + outW] : T.Zero;
                     T p0 = T.Zero, p1 = T.Zero;
                     T c;

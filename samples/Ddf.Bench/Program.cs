@@ -120,13 +120,13 @@ public static class BenchRunner
         }
         Time("Ddf.ops.ddf forward+backward", () => ForwardBackward(t => ops.ddf(t[0], t[1], t[2], K), x, cf, sf), runs);
         var generic = Runtime.DdfCpuKernelSet.Generic(true, true, KernelCombine.Mul);
-        var geometry = DdfCpuTensors.Validate(x, cf, sf, K, 1, 1, KernelCombine.Mul);
-        Time("generic (run-time k) kernel forward", () => DdfCpuTensors.Forward(x, cf, sf, geometry, generic).Dispose(), runs);
+        var geometry = DdfTensors.Validate(x, cf, sf, K, 1, 1, KernelCombine.Mul);
+        Time("generic (run-time k) kernel forward", () => DdfTensors.Forward(x, cf, sf, geometry, generic).Dispose(), runs);
         Time("generic (run-time k) kernel forward+backward", () =>
         {
             using var s = NewDisposeScope();
-            DdfCpuTensors.Forward(x, cf, sf, geometry, generic);
-            DdfCpuTensors.Backward(x, cf, sf, gradOutput, geometry, generic, true, true, true);
+            DdfTensors.Forward(x, cf, sf, geometry, generic);
+            DdfTensors.Backward(x, cf, sf, gradOutput, geometry, generic, true, true, true);
         }, runs);
         using (no_grad())
             Time("generated Ddf3x3 kernel forward", () => Ddf3x3.filter(x, cf, sf).Dispose(), runs);

@@ -14,9 +14,9 @@ public static class ops
     /// x[b, c, oy*s - p + ky*d, ox*s - p + kx*d] * W, with W = channel_filter[b, c, ky, kx] (op)
     /// spatial_filter[b, ky*k + kx, oy, ox], zero padding p = d * (k - 1) / 2, and output size
     /// Ho = (H - 1) / s + 1, Wo = (W - 1) / s + 1. Differentiable in all three tensors; float32 and float64.
-    /// CPU tensors run vectorised, parallel, deterministic kernels directly on the tensors' memory: for the
-    /// common specs (k = 3 at stride 1 and 2, k = 5; dilation 1, both filters) kernels this library's generator
-    /// specialises, otherwise the generic ones.
+    /// CPU tensors run vectorised, parallel, deterministic kernels directly on the tensors' memory, CUDA tensors
+    /// ILGPU kernels on the tensors' device memory: for the common specs (k = 3 at stride 1 and 2, k = 5; dilation 1,
+    /// both filters) kernels this library's generator specialises, otherwise the generic ones.
     /// </summary>
     /// <param name="input">Input features (B, C, H, W).</param>
     /// <param name="channel_filter">Per-channel filters (B, C, k, k), or null for a spatial-only filter.</param>
@@ -27,17 +27,18 @@ public static class ops
     /// <param name="combine">How the two filters combine when both are given. Default: <see cref="KernelCombine.Mul"/>.</param>
     /// <returns>The filtered features (B, C, Ho, Wo).</returns>
     /// <exception cref="System.ArgumentException">A shape, dtype, device or setting is invalid; the message names the argument, what it got and what it needs.</exception>
-    /// <exception cref="System.NotSupportedException">The tensors are not on the CPU.</exception>
+    /// <exception cref="System.NotSupportedException">The tensors are neither on the CPU nor on a CUDA device.</exception>
     public static Tensor ddf(Tensor input, Tensor? channel_filter, Tensor? spatial_filter, long kernel_size,
         long dilation = 1, long stride = 1, KernelCombine combine = KernelCombine.Mul)
     {
         var geometry = DdfArguments.Validate(input, channel_filter, spatial_filter, kernel_size, dilation, stride, combine);
-        var kernels = (channel_filter is not null && spatial_filter is not null ? Specialised.CommonSpecs.Find(geometry, combine) : null)
-            ?? DdfCpuKernelSet.Generic(channel_filter is not null, spatial_filter is not null, combine);
+        var (cpu, gpu) = (channel_filter is not null && spatial_filter is not null ? Specialised.CommonSpecs.Find(geometry, combine) : null)
+            ?? (DdfCpuKernelSet.Generic(channel_filter is not null, spatial_filter is not null, combine),
+                DdfGpuKernelSet.Generic(channel_filter is not null, spatial_filter is not null, combine));
         bool recordsGraph = is_grad_enabled()
             && (input.requires_grad || channel_filter?.requires_grad == true || spatial_filter?.requires_grad == true);
         return recordsGraph
-            ? DdfFunction.apply(input, channel_filter!, spatial_filter!, geometry, kernels)
-            : DdfCpuTensors.Forward(input, channel_filter, spatial_filter, geometry, kernels);
+            ? DdfFunction.apply(input, channel_filter!, spatial_filter!, geometry, cpu, gpu)
+            : DdfTensors.Forward(input, channel_filter, spatial_filter, geometry, cpu, gpu);
     }
 }

@@ -67,10 +67,10 @@ public class GeneratedLayerTests
             var specialised = spec.Filter(x, cf, sf);
             var specialisedGrads = autograd.grad([(specialised * probe).sum()], inputs);
             // The generic (run-time kernel size) kernels, called directly: ops.ddf itself runs specialised kernels for common specs.
-            var geometry = DdfCpuTensors.Validate(x, cf, sf, spec.K, spec.Dilation, spec.Stride, spec.Combine);
+            var geometry = DdfTensors.Validate(x, cf, sf, spec.K, spec.Dilation, spec.Stride, spec.Combine);
             var kernels = Runtime.DdfCpuKernelSet.Generic(cf is not null, sf is not null, spec.Combine);
-            var generic = DdfCpuTensors.Forward(x.detach(), cf?.detach(), sf?.detach(), geometry, kernels);
-            var (dx, dcf, dsf) = DdfCpuTensors.Backward(x.detach(), cf?.detach(), sf?.detach(), probe, geometry, kernels, true, true, true);
+            var generic = DdfTensors.Forward(x.detach(), cf?.detach(), sf?.detach(), geometry, kernels);
+            var (dx, dcf, dsf) = DdfTensors.Backward(x.detach(), cf?.detach(), sf?.detach(), probe, geometry, kernels, true, true, true);
             var genericGrads = new[] { dx, dcf, dsf }.Where(t => t is not null).ToArray();
 
             double tolerance = type == ScalarType.Float32 ? 1e-5 : 1e-12;

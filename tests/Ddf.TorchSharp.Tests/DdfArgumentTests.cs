@@ -89,7 +89,7 @@ public class DdfArgumentTests
         AssertRejects("channel_filter", ["meta", "cpu"], () => ops.ddf(X, Cf.to(META), Sf, 3));
 
     [Fact]
-    public void Tensors_off_the_cpu_are_not_supported_yet()
+    public void Tensors_neither_on_the_cpu_nor_on_cuda_are_not_supported()
     {
         var error = Assert.Throws<NotSupportedException>(() => ops.ddf(X.to(META), Cf.to(META), Sf.to(META), 3));
         Assert.Contains("CPU", error.Message);

@@ -154,11 +154,11 @@ public class DdfGradientTests
         var ddfCase = DdfCases.Make(2, 5, 11, 37, k, 1, stride, combine, true, true);
         var (x, cf, sf) = ddfCase.Inputs();
         var probe = randn([ddfCase.B, ddfCase.C, ddfCase.OutHeight, ddfCase.OutWidth], ScalarType.Float64, generator: new Generator(3));
-        var geometry = DdfCpuTensors.Validate(x, cf, sf, k, 1, stride, combine);
+        var geometry = DdfTensors.Validate(x, cf, sf, k, 1, stride, combine);
         var kernels = DdfCpuKernelSet.Generic(true, true, combine);
 
-        var output = DdfCpuTensors.Forward(x, cf, sf, geometry, kernels);
-        var (dx, dcf, dsf) = DdfCpuTensors.Backward(x, cf, sf, probe, geometry, kernels, true, true, true);
+        var output = DdfTensors.Forward(x, cf, sf, geometry, kernels);
+        var (dx, dcf, dsf) = DdfTensors.Backward(x, cf, sf, probe, geometry, kernels, true, true, true);
 
         var leaves = new[] { x, cf!, sf! }.Select(t => t.detach().requires_grad_(true)).ToArray();
         var expected = ddfCase.Reference(leaves[0], leaves[1], leaves[2]);

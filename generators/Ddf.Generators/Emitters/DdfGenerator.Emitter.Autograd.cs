@@ -27,15 +27,15 @@ public sealed partial class DdfGenerator
             w.WriteLine($$"""
                 /// <summary>
                 /// The DDF operation with this layer's settings (k = {{spec.KernelSize}}, dilation {{spec.Dilation}}, stride {{spec.Stride}}, {{spec.Branches}}, {{CombineName(spec)}}) on its
-                /// specialised CPU kernels; differentiable in every tensor. Same semantics as Ddf.ops.ddf.
+                /// specialised CPU kernels (CUDA tensors: its GPU kernels); differentiable in every tensor. Same semantics as Ddf.ops.ddf.
                 /// </summary>
                 /// <param name="input">Input (B, C, H, W).</param>{{cfDoc}}{{sfDoc}}
                 public static {{Tensor}} filter({{parameters}})
                 {
-                    var geometry = global::Ddf.DdfCpuTensors.Validate(input, {{cf}}, {{sf}}, Spec.KernelSize, Spec.Dilation, Spec.Stride, Spec.Combine);
+                    var geometry = global::Ddf.DdfTensors.Validate(input, {{cf}}, {{sf}}, Spec.KernelSize, Spec.Dilation, Spec.Stride, Spec.Combine);
                     return global::TorchSharp.torch.is_grad_enabled() && ({{grad}})
                         ? FilterFunction.apply(input, {{cf}}!, {{sf}}!, geometry)
-                        : global::Ddf.DdfCpuTensors.Forward(input, {{cf}}, {{sf}}, geometry, CpuKernels.Set);
+                        : global::Ddf.DdfTensors.Forward(input, {{cf}}, {{sf}}, geometry, CpuKernels.Set, GpuKernels.Set);
                 }
 
                 /// <summary>
@@ -56,15 +56,15 @@ public sealed partial class DdfGenerator
                         ctx.save_for_backward(new global::System.Collections.Generic.List<{{Tensor}}> { input, channelFilter!, spatialFilter! });
                         ctx.save_data("geometry", geometry);
                         ctx.save_data("needs", new[] { input.requires_grad, channelFilter?.requires_grad == true, spatialFilter?.requires_grad == true });
-                        return global::Ddf.DdfCpuTensors.Forward(input, channelFilter, spatialFilter, geometry, CpuKernels.Set);
+                        return global::Ddf.DdfTensors.Forward(input, channelFilter, spatialFilter, geometry, CpuKernels.Set, GpuKernels.Set);
                     }
 
                     public override global::System.Collections.Generic.List<{{Tensor}}> backward(global::TorchSharp.torch.autograd.AutogradContext ctx, {{Tensor}} grad_output)
                     {
                         var saved = ctx.get_saved_variables();
                         var needs = (bool[])ctx.get_data("needs");
-                        var (input, channelFilter, spatialFilter) = global::Ddf.DdfCpuTensors.Backward(saved[0], saved[1], saved[2], grad_output,
-                            (global::Ddf.Runtime.DdfGeometry)ctx.get_data("geometry"), CpuKernels.Set, needs[0], needs[1], needs[2]);
+                        var (input, channelFilter, spatialFilter) = global::Ddf.DdfTensors.Backward(saved[0], saved[1], saved[2], grad_output,
+                            (global::Ddf.Runtime.DdfGeometry)ctx.get_data("geometry"), CpuKernels.Set, needs[0], needs[1], needs[2], GpuKernels.Set);
                         return new global::System.Collections.Generic.List<{{Tensor}}> { input!, channelFilter!, spatialFilter!, null! };
                     }
                 }

@@ -33,7 +33,7 @@ public sealed partial class DdfGenerator
                 {{GeneratedCode}}
                 internal static unsafe class CpuKernels
                 {
-                    /// <summary>These kernels for float32 and float64, as Ddf.DdfCpuTensors runs them.</summary>
+                    /// <summary>These kernels for float32 and float64, as Ddf.DdfTensors runs them.</summary>
                     public static readonly {{Runtime}}.DdfCpuKernelSet Set = new(Forward<float>, Forward<double>, Backward<float>, Backward<double>);
 
                     /// <summary>Writes args.Output.</summary>

@@ -15,16 +15,16 @@ namespace Ddf.Specialised;
 /// <summary>Picks the specialised kernels for a call when one of the common specs matches.</summary>
 internal static class CommonSpecs
 {
-    /// <summary>Specialised kernels for both filters present, or null to run the generic ones.</summary>
-    public static DdfCpuKernelSet? Find(in DdfGeometry g, KernelCombine combine) =>
+    /// <summary>Specialised CPU and GPU kernels for both filters present, or null to run the generic ones.</summary>
+    public static (DdfCpuKernelSet Cpu, DdfGpuKernelSet Gpu)? Find(in DdfGeometry g, KernelCombine combine) =>
         (g.KernelSize, g.Dilation, g.Stride, combine) switch
         {
-            (3, 1, 1, KernelCombine.Mul) => K3Mul.CpuKernels.Set,
-            (3, 1, 1, KernelCombine.Add) => K3Add.CpuKernels.Set,
-            (3, 1, 2, KernelCombine.Mul) => K3Stride2Mul.CpuKernels.Set,
-            (3, 1, 2, KernelCombine.Add) => K3Stride2Add.CpuKernels.Set,
-            (5, 1, 1, KernelCombine.Mul) => K5Mul.CpuKernels.Set,
-            (5, 1, 1, KernelCombine.Add) => K5Add.CpuKernels.Set,
+            (3, 1, 1, KernelCombine.Mul) => (K3Mul.CpuKernels.Set, K3Mul.GpuKernels.Set),
+            (3, 1, 1, KernelCombine.Add) => (K3Add.CpuKernels.Set, K3Add.GpuKernels.Set),
+            (3, 1, 2, KernelCombine.Mul) => (K3Stride2Mul.CpuKernels.Set, K3Stride2Mul.GpuKernels.Set),
+            (3, 1, 2, KernelCombine.Add) => (K3Stride2Add.CpuKernels.Set, K3Stride2Add.GpuKernels.Set),
+            (5, 1, 1, KernelCombine.Mul) => (K5Mul.CpuKernels.Set, K5Mul.GpuKernels.Set),
+            (5, 1, 1, KernelCombine.Add) => (K5Add.CpuKernels.Set, K5Add.GpuKernels.Set),
             _ => null,
         };
 }

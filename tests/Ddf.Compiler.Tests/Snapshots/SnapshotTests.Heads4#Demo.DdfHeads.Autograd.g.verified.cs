@@ -8,17 +8,17 @@ namespace Demo
     {
         /// <summary>
         /// The DDF operation with this layer's settings (k = 3, dilation 1, stride 1, Both, Mul) on its
-        /// specialised CPU kernels; differentiable in every tensor. Same semantics as Ddf.ops.ddf.
+        /// specialised CPU kernels (CUDA tensors: its GPU kernels); differentiable in every tensor. Same semantics as Ddf.ops.ddf.
         /// </summary>
         /// <param name="input">Input (B, C, H, W).</param>
         /// <param name="channel_filter">Per-channel filters (B, C, k, k).</param>
         /// <param name="spatial_filter">Per-pixel filters (B, k*k, Ho, Wo).</param>
         public static global::TorchSharp.torch.Tensor filter(global::TorchSharp.torch.Tensor input, global::TorchSharp.torch.Tensor channel_filter, global::TorchSharp.torch.Tensor spatial_filter)
         {
-            var geometry = global::Ddf.DdfCpuTensors.Validate(input, channel_filter, spatial_filter, Spec.KernelSize, Spec.Dilation, Spec.Stride, Spec.Combine);
+            var geometry = global::Ddf.DdfTensors.Validate(input, channel_filter, spatial_filter, Spec.KernelSize, Spec.Dilation, Spec.Stride, Spec.Combine);
             return global::TorchSharp.torch.is_grad_enabled() && (input.requires_grad || channel_filter.requires_grad || spatial_filter.requires_grad)
                 ? FilterFunction.apply(input, channel_filter!, spatial_filter!, geometry)
-                : global::Ddf.DdfCpuTensors.Forward(input, channel_filter, spatial_filter, geometry, CpuKernels.Set);
+                : global::Ddf.DdfTensors.Forward(input, channel_filter, spatial_filter, geometry, CpuKernels.Set, GpuKernels.Set);
         }
 
         /// <summary>
@@ -39,15 +39,15 @@ namespace Demo
                 ctx.save_for_backward(new global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> { input, channelFilter!, spatialFilter! });
                 ctx.save_data("geometry", geometry);
                 ctx.save_data("needs", new[] { input.requires_grad, channelFilter?.requires_grad == true, spatialFilter?.requires_grad == true });
-                return global::Ddf.DdfCpuTensors.Forward(input, channelFilter, spatialFilter, geometry, CpuKernels.Set);
+                return global::Ddf.DdfTensors.Forward(input, channelFilter, spatialFilter, geometry, CpuKernels.Set, GpuKernels.Set);
             }
 
             public override global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> backward(global::TorchSharp.torch.autograd.AutogradContext ctx, global::TorchSharp.torch.Tensor grad_output)
             {
                 var saved = ctx.get_saved_variables();
                 var needs = (bool[])ctx.get_data("needs");
-                var (input, channelFilter, spatialFilter) = global::Ddf.DdfCpuTensors.Backward(saved[0], saved[1], saved[2], grad_output,
-                    (global::Ddf.Runtime.DdfGeometry)ctx.get_data("geometry"), CpuKernels.Set, needs[0], needs[1], needs[2]);
+                var (input, channelFilter, spatialFilter) = global::Ddf.DdfTensors.Backward(saved[0], saved[1], saved[2], grad_output,
+                    (global::Ddf.Runtime.DdfGeometry)ctx.get_data("geometry"), CpuKernels.Set, needs[0], needs[1], needs[2], GpuKernels.Set);
                 return new global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> { input!, channelFilter!, spatialFilter!, null! };
             }
         }

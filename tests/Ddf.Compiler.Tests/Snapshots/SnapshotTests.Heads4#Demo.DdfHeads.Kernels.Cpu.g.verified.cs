@@ -14,7 +14,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Ddf.Compiler", "VERSION")]
         internal static unsafe class CpuKernels
         {
-            /// <summary>These kernels for float32 and float64, as Ddf.DdfCpuTensors runs them.</summary>
+            /// <summary>These kernels for float32 and float64, as Ddf.DdfTensors runs them.</summary>
             public static readonly global::Ddf.Runtime.DdfCpuKernelSet Set = new(Forward<float>, Forward<double>, Backward<float>, Backward<double>);
 
             /// <summary>Writes args.Output.</summary>

@@ -1,3 +1,4 @@
+using System;
 using System.ComponentModel;
 using Ddf.Runtime;
 using static TorchSharp.torch;
@@ -5,11 +6,12 @@ using static TorchSharp.torch;
 namespace Ddf;
 
 /// <summary>
-/// Runs a set of DDF CPU kernels (<see cref="DdfCpuKernelSet"/>) on TorchSharp tensors' own memory.
-/// <c>Ddf.ops.ddf</c> uses it with the generic kernels; generated layers with their specialised ones.
+/// Runs a spec's DDF kernels on TorchSharp tensors' own memory, by the tensors' device: CPU tensors on the
+/// managed kernels (<see cref="DdfCpuKernelSet"/>), CUDA tensors on the ILGPU kernels (<see cref="DdfGpuKernelSet"/>).
+/// <c>Ddf.ops.ddf</c> uses it with the generic or pre-specialised kernels; generated layers with their own.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Advanced)]
-public static unsafe class DdfCpuTensors
+public static unsafe class DdfTensors
 {
     /// <summary>
     /// Checks the arguments of a DDF call (see <see cref="ops.ddf"/>) and returns its geometry; throws
@@ -19,9 +21,15 @@ public static unsafe class DdfCpuTensors
         long kernel_size, long dilation, long stride, KernelCombine combine) =>
         DdfArguments.Validate(input, channel_filter, spatial_filter, kernel_size, dilation, stride, combine);
 
-    /// <summary>The DDF output for validated CPU tensors (made contiguous first where they are not).</summary>
-    public static Tensor Forward(Tensor input, Tensor? channelFilter, Tensor? spatialFilter, DdfGeometry g, DdfCpuKernelSet kernels)
+    /// <summary>
+    /// The DDF output for validated tensors (made contiguous first where they are not), on <paramref name="kernels"/>
+    /// for CPU tensors and <paramref name="gpuKernels"/> for CUDA tensors.
+    /// </summary>
+    public static Tensor Forward(Tensor input, Tensor? channelFilter, Tensor? spatialFilter, DdfGeometry g, DdfCpuKernelSet kernels,
+        DdfGpuKernelSet? gpuKernels = null)
     {
+        if (input.device_type == TorchSharp.DeviceType.CUDA)
+            return DdfCudaTensors.Forward(input, channelFilter, spatialFilter, g, GpuKernels(gpuKernels));
         var output = empty([g.Batch, g.Channels, g.OutHeight, g.OutWidth], input.dtype, input.device);
         if (output.numel() == 0)
             return output;
@@ -38,8 +46,10 @@ public static unsafe class DdfCpuTensors
     /// <summary>The gradients asked for (the others are null) for upstream gradient <paramref name="gradOutput"/>.</summary>
     public static (Tensor? Input, Tensor? ChannelFilter, Tensor? SpatialFilter) Backward(
         Tensor input, Tensor? channelFilter, Tensor? spatialFilter, Tensor gradOutput, DdfGeometry g, DdfCpuKernelSet kernels,
-        bool wantInput, bool wantChannel, bool wantSpatial)
+        bool wantInput, bool wantChannel, bool wantSpatial, DdfGpuKernelSet? gpuKernels = null)
     {
+        if (input.device_type == TorchSharp.DeviceType.CUDA)
+            return DdfCudaTensors.Backward(input, channelFilter, spatialFilter, gradOutput, g, GpuKernels(gpuKernels), wantInput, wantChannel, wantSpatial);
         var dx = wantInput ? empty(input.shape, input.dtype, input.device) : null;
         var dcf = wantChannel && channelFilter is not null ? empty(channelFilter.shape, input.dtype, input.device) : null;
         var dsf = wantSpatial && spatialFilter is not null ? empty(spatialFilter.shape, input.dtype, input.device) : null;
@@ -55,6 +65,9 @@ public static unsafe class DdfCpuTensors
             kernels.BackwardDouble(new DdfCpuArgs<double>(g, Pointer<double>(x), Pointer<double>(cf), Pointer<double>(sf), Pointer<double>(go), Pointer<double>(dx), Pointer<double>(dsf)), Pointer<double>(dcf));
         return (dx, dcf, dsf);
     }
+
+    private static DdfGpuKernelSet GpuKernels(DdfGpuKernelSet? kernels) =>
+        kernels ?? throw new ArgumentException("CUDA tensors need the spec's GPU kernels: pass gpuKernels.", "gpuKernels");
 
     private static T* Pointer<T>(Tensor? tensor) where T : unmanaged => TensorMemory.PointerOrNull<T>(tensor);
 }

@@ -67,11 +67,14 @@ internal static class GpuChecks
         return allPassed;
     }
 
-    /// <summary>Timings at 2x256x200x300, float32, next to a device-to-device copy of the input's bytes.</summary>
-    public static void Timings(Accelerator accelerator, Report report)
+    /// <summary>
+    /// Timings at 2x256x200x300, float32, next to a device-to-device copy of the input's bytes: every timed spec, or
+    /// with <paramref name="onlyTable2"/> the generated k = 3 kernels alone (<paramref name="label"/> names the setting).
+    /// </summary>
+    public static void Timings(Accelerator accelerator, Report report, string label = "", bool onlyTable2 = false)
     {
         var g = new DdfGeometry(2, 256, 200, 300, 3, 1, 1);
-        report.Line($"## Timings at the Table 2 size: {g.Batch}x{g.Channels}x{g.Height}x{g.Width}, float32");
+        report.Line($"## Timings at the Table 2 size: {g.Batch}x{g.Channels}x{g.Height}x{g.Width}, float32{label}");
         report.Line();
         report.Line("Median of 7 runs of 20 calls each, per call, stream synchronised around each run (launch overheads included).");
         report.Line("Forward+backward computes all three gradients.");
@@ -91,7 +94,7 @@ internal static class GpuChecks
             ("generated k3 stride 2", K3Stride2.GpuKernels.Set, 3, 1, 2),
             ("generated k5 dilation 2 add", K5Dilation2Add.GpuKernels.Set, 5, 2, 1),
             ("generated k7", K7.GpuKernels.Set, 7, 1, 1),
-        })
+        }.Take(onlyTable2 ? 1 : int.MaxValue))
         {
             var geometry = g with { KernelSize = k, Dilation = dilation, Stride = stride };
             using var cf = accelerator.Allocate1D<float>((long)geometry.Batch * geometry.Channels * geometry.Taps);

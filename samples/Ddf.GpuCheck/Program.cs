@@ -45,6 +45,10 @@ bool passed = GpuChecks.Correctness(accelerator, report, quick: onCpu);
 if (!onCpu)
 {
     GpuChecks.Timings(accelerator, report);
+    // The same kernels compiled with ILGPU's O2 optimisation level (the default context uses O1).
+    using var optimised = Context.Create(builder => builder.Cuda().Optimize(OptimizationLevel.O2));
+    using var optimisedAccelerator = optimised.GetCudaDevice(0).CreateAccelerator(optimised);
+    GpuChecks.Timings(optimisedAccelerator, report, label: ", ILGPU O2", onlyTable2: true);
     passed &= GpuChecks.ZeroCopy(report);
 }
 report.Line();

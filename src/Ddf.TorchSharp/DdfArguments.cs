@@ -43,10 +43,10 @@ internal static class DdfArguments
         if (spatial_filter is not null)
             CheckShape(spatial_filter, nameof(spatial_filter), "(B, k*k, Ho, Wo)", [x[0], k * k, outHeight, outWidth]);
         var geometry = new DdfGeometry((int)x[0], (int)x[1], (int)x[2], (int)x[3], (int)kernel_size, (int)dilation, (int)stride);
+        if (input.device_type != DeviceType.CUDA && DdfCpuScheduler.Unsupported(geometry) is { } reason)
+            throw new ArgumentException($"input of shape {Show(x)} is too large for the CPU kernels with kernel_size {kernel_size}: {reason}.", nameof(input));
         if (input.device_type is not (DeviceType.CPU or DeviceType.CUDA))
             throw new NotSupportedException($"Ddf.ops.ddf runs on CPU and CUDA tensors; input is on {input.device}.");
-        if (input.device_type == DeviceType.CPU && DdfCpuScheduler.Unsupported(geometry) is { } reason)
-            throw new ArgumentException($"input of shape {Show(x)} is too large for the CPU kernels with kernel_size {kernel_size}: {reason}.", nameof(input));
 
         return geometry;
     }

@@ -103,6 +103,9 @@ public sealed partial class DdfGenerator
             w.WriteLine("}");
         }
 
+        /// <summary>Taps whose warp sums run interleaved (bounds the registers of the chains for k = 5 and 7).</summary>
+        private const int WarpSumChunk = 12;
+
         /// <summary>Filter-gradient pixel rows per thread: 4 for k = 3, 2 for k = 5, 1 for k = 7, so rows times k*k sums stay in registers.</summary>
         private static int GpuRowsPerThread(DdfSpec spec) => spec.Taps <= 9 ? 4 : spec.Taps <= 25 ? 2 : 1;
 
@@ -423,21 +426,37 @@ public sealed partial class DdfGenerator
             w.WriteLine(RowLocals("p", rows));
             if (mul)
                 w.WriteLine("T c;");
-            for (int t = 0; t < spec.Taps; t++)
+            // Taps in chunks: each chunk's channel-gradient products are summed over the warp by interleaved shuffle trees
+            // (independent chains, no branch between them), then lane 0 stores the chunk's warp sums.
+            for (int t0 = 0; t0 < spec.Taps; t0 += WarpSumChunk)
             {
-                if (mul)
-                    WriteChannelTap(w, spec, t);
-                for (int r = 0; r < rows; r++)
+                int t1 = Math.Min(spec.Taps, t0 + WarpSumChunk);
+                for (int t = t0; t < t1; t++)
                 {
-                    w.WriteLine($"p{r} = go{r} * tile[{InputTapOffset(spec, t, r)}];");
-                    if (spec.HasSpatial)
-                        w.WriteLine(mul ? $"a{r}_{t} += p{r} * c;" : $"a{r}_{t} += p{r};");
+                    if (mul)
+                        WriteChannelTap(w, spec, t);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        w.WriteLine($"p{r} = go{r} * tile[{InputTapOffset(spec, t, r)}];");
+                        if (spec.HasSpatial)
+                            w.WriteLine(mul ? $"a{r}_{t} += p{r} * c;" : $"a{r}_{t} += p{r};");
+                    }
+                    if (spec.HasChannel)
+                        w.WriteLine($"T q{t} = {string.Join(" + ", Enumerable.Range(0, rows).Select(r => mul ? $"p{r} * s{r}_{t}" : $"p{r}"))};");
                 }
-                if (spec.HasChannel)
+                if (!spec.HasChannel)
+                    continue;
+                w.WriteLine($"for (int offset = {Ilgpu}.Warp.WarpSize / 2; offset > 0; offset /= 2)");
+                using (w.OpenBlock(""))
                 {
-                    string sum = string.Join(" + ", Enumerable.Range(0, rows).Select(r => mul ? $"p{r} * s{r}_{t}" : $"p{r}"));
-                    w.WriteLine("if (wantChannel)");
-                    w.WriteLine($"    {Runtime}.DdfGpuTiling.WarpSum({sum}, warpSums, {(t == 0 ? "j * Taps" : $"j * Taps + {t}")});");
+                    for (int t = t0; t < t1; t++)
+                        w.WriteLine($"q{t} += {Ilgpu}.Warp.ShuffleDown(q{t}, offset);");
+                }
+                w.WriteLine($"if ({Ilgpu}.Warp.LaneIdx == 0)");
+                using (w.OpenBlock(""))
+                {
+                    for (int t = t0; t < t1; t++)
+                        w.WriteLine($"warpSums[(j * Taps + {t}) * {Runtime}.DdfGpuTiling.Warps + {Ilgpu}.Warp.WarpIdx] = q{t};");
                 }
             }
             CloseStagedChannelLoop(w, !spec.HasChannel ? "" : $$"""

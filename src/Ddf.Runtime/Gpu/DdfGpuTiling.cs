@@ -75,19 +75,9 @@ public static class DdfGpuTiling
     }
 
     /// <summary>
-    /// Device side: sums <paramref name="value"/> over the warp in a fixed order (shuffle-down tree) and lets
-    /// lane 0 store it at <c>warpSums[slot * Warps + warp]</c>; the block then adds the warps in order.
+    /// Device side: the block total of one slot of warp sums stored at <c>warpSums[slot * Warps + warp]</c>, warps added
+    /// in order.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void WarpSum<T>(T value, ArrayView<T> warpSums, int slot) where T : unmanaged, INumber<T>
-    {
-        for (int offset = Warp.WarpSize / 2; offset > 0; offset /= 2)
-            value += Warp.ShuffleDown(value, offset);
-        if (Warp.LaneIdx == 0)
-            warpSums[slot * Warps + Warp.WarpIdx] = value;
-    }
-
-    /// <summary>Device side: the block total of one slot written by <see cref="WarpSum{T}"/>, warps added in order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T BlockSum<T>(ArrayView<T> warpSums, int slot) where T : unmanaged, INumber<T>
     {

@@ -263,8 +263,7 @@ namespace Demo
                         a2_0 += p2;
                         p3 = go3 * tile[at + 3 * InputTileWidth];
                         a3_0 += p3;
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 + p1 + p2 + p3, warpSums, j * Taps);
+                        T q0 = p0 + p1 + p2 + p3;
                         p0 = go0 * tile[at + 1];
                         a0_1 += p0;
                         p1 = go1 * tile[at + InputTileWidth + 1];
@@ -273,8 +272,7 @@ namespace Demo
                         a2_1 += p2;
                         p3 = go3 * tile[at + 3 * InputTileWidth + 1];
                         a3_1 += p3;
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 + p1 + p2 + p3, warpSums, j * Taps + 1);
+                        T q1 = p0 + p1 + p2 + p3;
                         p0 = go0 * tile[at + 2];
                         a0_2 += p0;
                         p1 = go1 * tile[at + InputTileWidth + 2];
@@ -283,8 +281,7 @@ namespace Demo
                         a2_2 += p2;
                         p3 = go3 * tile[at + 3 * InputTileWidth + 2];
                         a3_2 += p3;
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 + p1 + p2 + p3, warpSums, j * Taps + 2);
+                        T q2 = p0 + p1 + p2 + p3;
                         p0 = go0 * tile[at + InputTileWidth];
                         a0_3 += p0;
                         p1 = go1 * tile[at + 2 * InputTileWidth];
@@ -293,8 +290,7 @@ namespace Demo
                         a2_3 += p2;
                         p3 = go3 * tile[at + 4 * InputTileWidth];
                         a3_3 += p3;
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 + p1 + p2 + p3, warpSums, j * Taps + 3);
+                        T q3 = p0 + p1 + p2 + p3;
                         p0 = go0 * tile[at + InputTileWidth + 1];
                         a0_4 += p0;
                         p1 = go1 * tile[at + 2 * InputTileWidth + 1];
@@ -303,8 +299,7 @@ namespace Demo
                         a2_4 += p2;
                         p3 = go3 * tile[at + 4 * InputTileWidth + 1];
                         a3_4 += p3;
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 + p1 + p2 + p3, warpSums, j * Taps + 4);
+                        T q4 = p0 + p1 + p2 + p3;
                         p0 = go0 * tile[at + InputTileWidth + 2];
                         a0_5 += p0;
                         p1 = go1 * tile[at + 2 * InputTileWidth + 2];
@@ -313,8 +308,7 @@ namespace Demo
                         a2_5 += p2;
                         p3 = go3 * tile[at + 4 * InputTileWidth + 2];
                         a3_5 += p3;
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 + p1 + p2 + p3, warpSums, j * Taps + 5);
+                        T q5 = p0 + p1 + p2 + p3;
                         p0 = go0 * tile[at + 2 * InputTileWidth];
                         a0_6 += p0;
                         p1 = go1 * tile[at + 3 * InputTileWidth];
@@ -323,8 +317,7 @@ namespace Demo
                         a2_6 += p2;
                         p3 = go3 * tile[at + 5 * InputTileWidth];
                         a3_6 += p3;
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 + p1 + p2 + p3, warpSums, j * Taps + 6);
+                        T q6 = p0 + p1 + p2 + p3;
                         p0 = go0 * tile[at + 2 * InputTileWidth + 1];
                         a0_7 += p0;
                         p1 = go1 * tile[at + 3 * InputTileWidth + 1];
@@ -333,8 +326,7 @@ namespace Demo
                         a2_7 += p2;
                         p3 = go3 * tile[at + 5 * InputTileWidth + 1];
                         a3_7 += p3;
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 + p1 + p2 + p3, warpSums, j * Taps + 7);
+                        T q7 = p0 + p1 + p2 + p3;
                         p0 = go0 * tile[at + 2 * InputTileWidth + 2];
                         a0_8 += p0;
                         p1 = go1 * tile[at + 3 * InputTileWidth + 2];
@@ -343,8 +335,31 @@ namespace Demo
                         a2_8 += p2;
                         p3 = go3 * tile[at + 5 * InputTileWidth + 2];
                         a3_8 += p3;
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 + p1 + p2 + p3, warpSums, j * Taps + 8);
+                        T q8 = p0 + p1 + p2 + p3;
+                        for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
+                        {
+                            q0 += global::ILGPU.Warp.ShuffleDown(q0, offset);
+                            q1 += global::ILGPU.Warp.ShuffleDown(q1, offset);
+                            q2 += global::ILGPU.Warp.ShuffleDown(q2, offset);
+                            q3 += global::ILGPU.Warp.ShuffleDown(q3, offset);
+                            q4 += global::ILGPU.Warp.ShuffleDown(q4, offset);
+                            q5 += global::ILGPU.Warp.ShuffleDown(q5, offset);
+                            q6 += global::ILGPU.Warp.ShuffleDown(q6, offset);
+                            q7 += global::ILGPU.Warp.ShuffleDown(q7, offset);
+                            q8 += global::ILGPU.Warp.ShuffleDown(q8, offset);
+                        }
+                        if (global::ILGPU.Warp.LaneIdx == 0)
+                        {
+                            warpSums[(j * Taps + 0) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q0;
+                            warpSums[(j * Taps + 1) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q1;
+                            warpSums[(j * Taps + 2) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q2;
+                            warpSums[(j * Taps + 3) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q3;
+                            warpSums[(j * Taps + 4) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q4;
+                            warpSums[(j * Taps + 5) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q5;
+                            warpSums[(j * Taps + 6) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q6;
+                            warpSums[(j * Taps + 7) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q7;
+                            warpSums[(j * Taps + 8) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q8;
+                        }
                     }
                     if (wantChannel)
                     {

@@ -303,8 +303,7 @@ namespace Demo.Blocks
                         a2_0 += p2 * c;
                         p3 = go3 * tile[at + 3 * InputTileWidth];
                         a3_0 += p3 * c;
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_0 + p1 * s1_0 + p2 * s2_0 + p3 * s3_0, warpSums, j * Taps);
+                        T q0 = p0 * s0_0 + p1 * s1_0 + p2 * s2_0 + p3 * s3_0;
                         c = channelFilter[cf + 1];
                         p0 = go0 * tile[at + 1];
                         a0_1 += p0 * c;
@@ -314,8 +313,7 @@ namespace Demo.Blocks
                         a2_1 += p2 * c;
                         p3 = go3 * tile[at + 3 * InputTileWidth + 1];
                         a3_1 += p3 * c;
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_1 + p1 * s1_1 + p2 * s2_1 + p3 * s3_1, warpSums, j * Taps + 1);
+                        T q1 = p0 * s0_1 + p1 * s1_1 + p2 * s2_1 + p3 * s3_1;
                         c = channelFilter[cf + 2];
                         p0 = go0 * tile[at + 2];
                         a0_2 += p0 * c;
@@ -325,8 +323,7 @@ namespace Demo.Blocks
                         a2_2 += p2 * c;
                         p3 = go3 * tile[at + 3 * InputTileWidth + 2];
                         a3_2 += p3 * c;
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_2 + p1 * s1_2 + p2 * s2_2 + p3 * s3_2, warpSums, j * Taps + 2);
+                        T q2 = p0 * s0_2 + p1 * s1_2 + p2 * s2_2 + p3 * s3_2;
                         c = channelFilter[cf + 3];
                         p0 = go0 * tile[at + InputTileWidth];
                         a0_3 += p0 * c;
@@ -336,8 +333,7 @@ namespace Demo.Blocks
                         a2_3 += p2 * c;
                         p3 = go3 * tile[at + 4 * InputTileWidth];
                         a3_3 += p3 * c;
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_3 + p1 * s1_3 + p2 * s2_3 + p3 * s3_3, warpSums, j * Taps + 3);
+                        T q3 = p0 * s0_3 + p1 * s1_3 + p2 * s2_3 + p3 * s3_3;
                         c = channelFilter[cf + 4];
                         p0 = go0 * tile[at + InputTileWidth + 1];
                         a0_4 += p0 * c;
@@ -347,8 +343,7 @@ namespace Demo.Blocks
                         a2_4 += p2 * c;
                         p3 = go3 * tile[at + 4 * InputTileWidth + 1];
                         a3_4 += p3 * c;
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_4 + p1 * s1_4 + p2 * s2_4 + p3 * s3_4, warpSums, j * Taps + 4);
+                        T q4 = p0 * s0_4 + p1 * s1_4 + p2 * s2_4 + p3 * s3_4;
                         c = channelFilter[cf + 5];
                         p0 = go0 * tile[at + InputTileWidth + 2];
                         a0_5 += p0 * c;
@@ -358,8 +353,7 @@ namespace Demo.Blocks
                         a2_5 += p2 * c;
                         p3 = go3 * tile[at + 4 * InputTileWidth + 2];
                         a3_5 += p3 * c;
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_5 + p1 * s1_5 + p2 * s2_5 + p3 * s3_5, warpSums, j * Taps + 5);
+                        T q5 = p0 * s0_5 + p1 * s1_5 + p2 * s2_5 + p3 * s3_5;
                         c = channelFilter[cf + 6];
                         p0 = go0 * tile[at + 2 * InputTileWidth];
                         a0_6 += p0 * c;
@@ -369,8 +363,7 @@ namespace Demo.Blocks
                         a2_6 += p2 * c;
                         p3 = go3 * tile[at + 5 * InputTileWidth];
                         a3_6 += p3 * c;
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_6 + p1 * s1_6 + p2 * s2_6 + p3 * s3_6, warpSums, j * Taps + 6);
+                        T q6 = p0 * s0_6 + p1 * s1_6 + p2 * s2_6 + p3 * s3_6;
                         c = channelFilter[cf + 7];
                         p0 = go0 * tile[at + 2 * InputTileWidth + 1];
                         a0_7 += p0 * c;
@@ -380,8 +373,7 @@ namespace Demo.Blocks
                         a2_7 += p2 * c;
                         p3 = go3 * tile[at + 5 * InputTileWidth + 1];
                         a3_7 += p3 * c;
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_7 + p1 * s1_7 + p2 * s2_7 + p3 * s3_7, warpSums, j * Taps + 7);
+                        T q7 = p0 * s0_7 + p1 * s1_7 + p2 * s2_7 + p3 * s3_7;
                         c = channelFilter[cf + 8];
                         p0 = go0 * tile[at + 2 * InputTileWidth + 2];
                         a0_8 += p0 * c;
@@ -391,8 +383,31 @@ namespace Demo.Blocks
                         a2_8 += p2 * c;
                         p3 = go3 * tile[at + 5 * InputTileWidth + 2];
                         a3_8 += p3 * c;
-                        if (wantChannel)
-                            global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_8 + p1 * s1_8 + p2 * s2_8 + p3 * s3_8, warpSums, j * Taps + 8);
+                        T q8 = p0 * s0_8 + p1 * s1_8 + p2 * s2_8 + p3 * s3_8;
+                        for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
+                        {
+                            q0 += global::ILGPU.Warp.ShuffleDown(q0, offset);
+                            q1 += global::ILGPU.Warp.ShuffleDown(q1, offset);
+                            q2 += global::ILGPU.Warp.ShuffleDown(q2, offset);
+                            q3 += global::ILGPU.Warp.ShuffleDown(q3, offset);
+                            q4 += global::ILGPU.Warp.ShuffleDown(q4, offset);
+                            q5 += global::ILGPU.Warp.ShuffleDown(q5, offset);
+                            q6 += global::ILGPU.Warp.ShuffleDown(q6, offset);
+                            q7 += global::ILGPU.Warp.ShuffleDown(q7, offset);
+                            q8 += global::ILGPU.Warp.ShuffleDown(q8, offset);
+                        }
+                        if (global::ILGPU.Warp.LaneIdx == 0)
+                        {
+                            warpSums[(j * Taps + 0) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q0;
+                            warpSums[(j * Taps + 1) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q1;
+                            warpSums[(j * Taps + 2) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q2;
+                            warpSums[(j * Taps + 3) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q3;
+                            warpSums[(j * Taps + 4) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q4;
+                            warpSums[(j * Taps + 5) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q5;
+                            warpSums[(j * Taps + 6) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q6;
+                            warpSums[(j * Taps + 7) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q7;
+                            warpSums[(j * Taps + 8) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q8;
+                        }
                     }
                     if (wantChannel)
                     {

@@ -573,248 +573,327 @@ namespace Demo
                             c = channelFilter[cf];
                             p0 = go0 * tile[at];
                             a0_0 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_0, warpSums, j * Taps);
+                            T q0 = p0 * s0_0;
                             c = channelFilter[cf + 1];
                             p0 = go0 * tile[at + 1];
                             a0_1 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_1, warpSums, j * Taps + 1);
+                            T q1 = p0 * s0_1;
                             c = channelFilter[cf + 2];
                             p0 = go0 * tile[at + 2];
                             a0_2 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_2, warpSums, j * Taps + 2);
+                            T q2 = p0 * s0_2;
                             c = channelFilter[cf + 3];
                             p0 = go0 * tile[at + 3];
                             a0_3 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_3, warpSums, j * Taps + 3);
+                            T q3 = p0 * s0_3;
                             c = channelFilter[cf + 4];
                             p0 = go0 * tile[at + 4];
                             a0_4 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_4, warpSums, j * Taps + 4);
+                            T q4 = p0 * s0_4;
                             c = channelFilter[cf + 5];
                             p0 = go0 * tile[at + 5];
                             a0_5 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_5, warpSums, j * Taps + 5);
+                            T q5 = p0 * s0_5;
                             c = channelFilter[cf + 6];
                             p0 = go0 * tile[at + 6];
                             a0_6 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_6, warpSums, j * Taps + 6);
+                            T q6 = p0 * s0_6;
                             c = channelFilter[cf + 7];
                             p0 = go0 * tile[at + InputTileWidth];
                             a0_7 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_7, warpSums, j * Taps + 7);
+                            T q7 = p0 * s0_7;
                             c = channelFilter[cf + 8];
                             p0 = go0 * tile[at + InputTileWidth + 1];
                             a0_8 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_8, warpSums, j * Taps + 8);
+                            T q8 = p0 * s0_8;
                             c = channelFilter[cf + 9];
                             p0 = go0 * tile[at + InputTileWidth + 2];
                             a0_9 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_9, warpSums, j * Taps + 9);
+                            T q9 = p0 * s0_9;
                             c = channelFilter[cf + 10];
                             p0 = go0 * tile[at + InputTileWidth + 3];
                             a0_10 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_10, warpSums, j * Taps + 10);
+                            T q10 = p0 * s0_10;
                             c = channelFilter[cf + 11];
                             p0 = go0 * tile[at + InputTileWidth + 4];
                             a0_11 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_11, warpSums, j * Taps + 11);
+                            T q11 = p0 * s0_11;
+                            for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
+                            {
+                                q0 += global::ILGPU.Warp.ShuffleDown(q0, offset);
+                                q1 += global::ILGPU.Warp.ShuffleDown(q1, offset);
+                                q2 += global::ILGPU.Warp.ShuffleDown(q2, offset);
+                                q3 += global::ILGPU.Warp.ShuffleDown(q3, offset);
+                                q4 += global::ILGPU.Warp.ShuffleDown(q4, offset);
+                                q5 += global::ILGPU.Warp.ShuffleDown(q5, offset);
+                                q6 += global::ILGPU.Warp.ShuffleDown(q6, offset);
+                                q7 += global::ILGPU.Warp.ShuffleDown(q7, offset);
+                                q8 += global::ILGPU.Warp.ShuffleDown(q8, offset);
+                                q9 += global::ILGPU.Warp.ShuffleDown(q9, offset);
+                                q10 += global::ILGPU.Warp.ShuffleDown(q10, offset);
+                                q11 += global::ILGPU.Warp.ShuffleDown(q11, offset);
+                            }
+                            if (global::ILGPU.Warp.LaneIdx == 0)
+                            {
+                                warpSums[(j * Taps + 0) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q0;
+                                warpSums[(j * Taps + 1) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q1;
+                                warpSums[(j * Taps + 2) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q2;
+                                warpSums[(j * Taps + 3) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q3;
+                                warpSums[(j * Taps + 4) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q4;
+                                warpSums[(j * Taps + 5) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q5;
+                                warpSums[(j * Taps + 6) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q6;
+                                warpSums[(j * Taps + 7) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q7;
+                                warpSums[(j * Taps + 8) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q8;
+                                warpSums[(j * Taps + 9) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q9;
+                                warpSums[(j * Taps + 10) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q10;
+                                warpSums[(j * Taps + 11) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q11;
+                            }
                             c = channelFilter[cf + 12];
                             p0 = go0 * tile[at + InputTileWidth + 5];
                             a0_12 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_12, warpSums, j * Taps + 12);
+                            T q12 = p0 * s0_12;
                             c = channelFilter[cf + 13];
                             p0 = go0 * tile[at + InputTileWidth + 6];
                             a0_13 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_13, warpSums, j * Taps + 13);
+                            T q13 = p0 * s0_13;
                             c = channelFilter[cf + 14];
                             p0 = go0 * tile[at + 2 * InputTileWidth];
                             a0_14 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_14, warpSums, j * Taps + 14);
+                            T q14 = p0 * s0_14;
                             c = channelFilter[cf + 15];
                             p0 = go0 * tile[at + 2 * InputTileWidth + 1];
                             a0_15 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_15, warpSums, j * Taps + 15);
+                            T q15 = p0 * s0_15;
                             c = channelFilter[cf + 16];
                             p0 = go0 * tile[at + 2 * InputTileWidth + 2];
                             a0_16 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_16, warpSums, j * Taps + 16);
+                            T q16 = p0 * s0_16;
                             c = channelFilter[cf + 17];
                             p0 = go0 * tile[at + 2 * InputTileWidth + 3];
                             a0_17 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_17, warpSums, j * Taps + 17);
+                            T q17 = p0 * s0_17;
                             c = channelFilter[cf + 18];
                             p0 = go0 * tile[at + 2 * InputTileWidth + 4];
                             a0_18 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_18, warpSums, j * Taps + 18);
+                            T q18 = p0 * s0_18;
                             c = channelFilter[cf + 19];
                             p0 = go0 * tile[at + 2 * InputTileWidth + 5];
                             a0_19 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_19, warpSums, j * Taps + 19);
+                            T q19 = p0 * s0_19;
                             c = channelFilter[cf + 20];
                             p0 = go0 * tile[at + 2 * InputTileWidth + 6];
                             a0_20 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_20, warpSums, j * Taps + 20);
+                            T q20 = p0 * s0_20;
                             c = channelFilter[cf + 21];
                             p0 = go0 * tile[at + 3 * InputTileWidth];
                             a0_21 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_21, warpSums, j * Taps + 21);
+                            T q21 = p0 * s0_21;
                             c = channelFilter[cf + 22];
                             p0 = go0 * tile[at + 3 * InputTileWidth + 1];
                             a0_22 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_22, warpSums, j * Taps + 22);
+                            T q22 = p0 * s0_22;
                             c = channelFilter[cf + 23];
                             p0 = go0 * tile[at + 3 * InputTileWidth + 2];
                             a0_23 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_23, warpSums, j * Taps + 23);
+                            T q23 = p0 * s0_23;
+                            for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
+                            {
+                                q12 += global::ILGPU.Warp.ShuffleDown(q12, offset);
+                                q13 += global::ILGPU.Warp.ShuffleDown(q13, offset);
+                                q14 += global::ILGPU.Warp.ShuffleDown(q14, offset);
+                                q15 += global::ILGPU.Warp.ShuffleDown(q15, offset);
+                                q16 += global::ILGPU.Warp.ShuffleDown(q16, offset);
+                                q17 += global::ILGPU.Warp.ShuffleDown(q17, offset);
+                                q18 += global::ILGPU.Warp.ShuffleDown(q18, offset);
+                                q19 += global::ILGPU.Warp.ShuffleDown(q19, offset);
+                                q20 += global::ILGPU.Warp.ShuffleDown(q20, offset);
+                                q21 += global::ILGPU.Warp.ShuffleDown(q21, offset);
+                                q22 += global::ILGPU.Warp.ShuffleDown(q22, offset);
+                                q23 += global::ILGPU.Warp.ShuffleDown(q23, offset);
+                            }
+                            if (global::ILGPU.Warp.LaneIdx == 0)
+                            {
+                                warpSums[(j * Taps + 12) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q12;
+                                warpSums[(j * Taps + 13) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q13;
+                                warpSums[(j * Taps + 14) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q14;
+                                warpSums[(j * Taps + 15) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q15;
+                                warpSums[(j * Taps + 16) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q16;
+                                warpSums[(j * Taps + 17) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q17;
+                                warpSums[(j * Taps + 18) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q18;
+                                warpSums[(j * Taps + 19) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q19;
+                                warpSums[(j * Taps + 20) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q20;
+                                warpSums[(j * Taps + 21) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q21;
+                                warpSums[(j * Taps + 22) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q22;
+                                warpSums[(j * Taps + 23) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q23;
+                            }
                             c = channelFilter[cf + 24];
                             p0 = go0 * tile[at + 3 * InputTileWidth + 3];
                             a0_24 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_24, warpSums, j * Taps + 24);
+                            T q24 = p0 * s0_24;
                             c = channelFilter[cf + 25];
                             p0 = go0 * tile[at + 3 * InputTileWidth + 4];
                             a0_25 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_25, warpSums, j * Taps + 25);
+                            T q25 = p0 * s0_25;
                             c = channelFilter[cf + 26];
                             p0 = go0 * tile[at + 3 * InputTileWidth + 5];
                             a0_26 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_26, warpSums, j * Taps + 26);
+                            T q26 = p0 * s0_26;
                             c = channelFilter[cf + 27];
                             p0 = go0 * tile[at + 3 * InputTileWidth + 6];
                             a0_27 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_27, warpSums, j * Taps + 27);
+                            T q27 = p0 * s0_27;
                             c = channelFilter[cf + 28];
                             p0 = go0 * tile[at + 4 * InputTileWidth];
                             a0_28 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_28, warpSums, j * Taps + 28);
+                            T q28 = p0 * s0_28;
                             c = channelFilter[cf + 29];
                             p0 = go0 * tile[at + 4 * InputTileWidth + 1];
                             a0_29 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_29, warpSums, j * Taps + 29);
+                            T q29 = p0 * s0_29;
                             c = channelFilter[cf + 30];
                             p0 = go0 * tile[at + 4 * InputTileWidth + 2];
                             a0_30 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_30, warpSums, j * Taps + 30);
+                            T q30 = p0 * s0_30;
                             c = channelFilter[cf + 31];
                             p0 = go0 * tile[at + 4 * InputTileWidth + 3];
                             a0_31 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_31, warpSums, j * Taps + 31);
+                            T q31 = p0 * s0_31;
                             c = channelFilter[cf + 32];
                             p0 = go0 * tile[at + 4 * InputTileWidth + 4];
                             a0_32 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_32, warpSums, j * Taps + 32);
+                            T q32 = p0 * s0_32;
                             c = channelFilter[cf + 33];
                             p0 = go0 * tile[at + 4 * InputTileWidth + 5];
                             a0_33 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_33, warpSums, j * Taps + 33);
+                            T q33 = p0 * s0_33;
                             c = channelFilter[cf + 34];
                             p0 = go0 * tile[at + 4 * InputTileWidth + 6];
                             a0_34 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_34, warpSums, j * Taps + 34);
+                            T q34 = p0 * s0_34;
                             c = channelFilter[cf + 35];
                             p0 = go0 * tile[at + 5 * InputTileWidth];
                             a0_35 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_35, warpSums, j * Taps + 35);
+                            T q35 = p0 * s0_35;
+                            for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
+                            {
+                                q24 += global::ILGPU.Warp.ShuffleDown(q24, offset);
+                                q25 += global::ILGPU.Warp.ShuffleDown(q25, offset);
+                                q26 += global::ILGPU.Warp.ShuffleDown(q26, offset);
+                                q27 += global::ILGPU.Warp.ShuffleDown(q27, offset);
+                                q28 += global::ILGPU.Warp.ShuffleDown(q28, offset);
+                                q29 += global::ILGPU.Warp.ShuffleDown(q29, offset);
+                                q30 += global::ILGPU.Warp.ShuffleDown(q30, offset);
+                                q31 += global::ILGPU.Warp.ShuffleDown(q31, offset);
+                                q32 += global::ILGPU.Warp.ShuffleDown(q32, offset);
+                                q33 += global::ILGPU.Warp.ShuffleDown(q33, offset);
+                                q34 += global::ILGPU.Warp.ShuffleDown(q34, offset);
+                                q35 += global::ILGPU.Warp.ShuffleDown(q35, offset);
+                            }
+                            if (global::ILGPU.Warp.LaneIdx == 0)
+                            {
+                                warpSums[(j * Taps + 24) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q24;
+                                warpSums[(j * Taps + 25) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q25;
+                                warpSums[(j * Taps + 26) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q26;
+                                warpSums[(j * Taps + 27) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q27;
+                                warpSums[(j * Taps + 28) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q28;
+                                warpSums[(j * Taps + 29) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q29;
+                                warpSums[(j * Taps + 30) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q30;
+                                warpSums[(j * Taps + 31) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q31;
+                                warpSums[(j * Taps + 32) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q32;
+                                warpSums[(j * Taps + 33) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q33;
+                                warpSums[(j * Taps + 34) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q34;
+                                warpSums[(j * Taps + 35) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q35;
+                            }
                             c = channelFilter[cf + 36];
                             p0 = go0 * tile[at + 5 * InputTileWidth + 1];
                             a0_36 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_36, warpSums, j * Taps + 36);
+                            T q36 = p0 * s0_36;
                             c = channelFilter[cf + 37];
                             p0 = go0 * tile[at + 5 * InputTileWidth + 2];
                             a0_37 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_37, warpSums, j * Taps + 37);
+                            T q37 = p0 * s0_37;
                             c = channelFilter[cf + 38];
                             p0 = go0 * tile[at + 5 * InputTileWidth + 3];
                             a0_38 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_38, warpSums, j * Taps + 38);
+                            T q38 = p0 * s0_38;
                             c = channelFilter[cf + 39];
                             p0 = go0 * tile[at + 5 * InputTileWidth + 4];
                             a0_39 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_39, warpSums, j * Taps + 39);
+                            T q39 = p0 * s0_39;
                             c = channelFilter[cf + 40];
                             p0 = go0 * tile[at + 5 * InputTileWidth + 5];
                             a0_40 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_40, warpSums, j * Taps + 40);
+                            T q40 = p0 * s0_40;
                             c = channelFilter[cf + 41];
                             p0 = go0 * tile[at + 5 * InputTileWidth + 6];
                             a0_41 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_41, warpSums, j * Taps + 41);
+                            T q41 = p0 * s0_41;
                             c = channelFilter[cf + 42];
                             p0 = go0 * tile[at + 6 * InputTileWidth];
                             a0_42 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_42, warpSums, j * Taps + 42);
+                            T q42 = p0 * s0_42;
                             c = channelFilter[cf + 43];
                             p0 = go0 * tile[at + 6 * InputTileWidth + 1];
                             a0_43 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_43, warpSums, j * Taps + 43);
+                            T q43 = p0 * s0_43;
                             c = channelFilter[cf + 44];
                             p0 = go0 * tile[at + 6 * InputTileWidth + 2];
                             a0_44 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_44, warpSums, j * Taps + 44);
+                            T q44 = p0 * s0_44;
                             c = channelFilter[cf + 45];
                             p0 = go0 * tile[at + 6 * InputTileWidth + 3];
                             a0_45 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_45, warpSums, j * Taps + 45);
+                            T q45 = p0 * s0_45;
                             c = channelFilter[cf + 46];
                             p0 = go0 * tile[at + 6 * InputTileWidth + 4];
                             a0_46 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_46, warpSums, j * Taps + 46);
+                            T q46 = p0 * s0_46;
                             c = channelFilter[cf + 47];
                             p0 = go0 * tile[at + 6 * InputTileWidth + 5];
                             a0_47 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_47, warpSums, j * Taps + 47);
+                            T q47 = p0 * s0_47;
+                            for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
+                            {
+                                q36 += global::ILGPU.Warp.ShuffleDown(q36, offset);
+                                q37 += global::ILGPU.Warp.ShuffleDown(q37, offset);
+                                q38 += global::ILGPU.Warp.ShuffleDown(q38, offset);
+                                q39 += global::ILGPU.Warp.ShuffleDown(q39, offset);
+                                q40 += global::ILGPU.Warp.ShuffleDown(q40, offset);
+                                q41 += global::ILGPU.Warp.ShuffleDown(q41, offset);
+                                q42 += global::ILGPU.Warp.ShuffleDown(q42, offset);
+                                q43 += global::ILGPU.Warp.ShuffleDown(q43, offset);
+                                q44 += global::ILGPU.Warp.ShuffleDown(q44, offset);
+                                q45 += global::ILGPU.Warp.ShuffleDown(q45, offset);
+                                q46 += global::ILGPU.Warp.ShuffleDown(q46, offset);
+                                q47 += global::ILGPU.Warp.ShuffleDown(q47, offset);
+                            }
+                            if (global::ILGPU.Warp.LaneIdx == 0)
+                            {
+                                warpSums[(j * Taps + 36) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q36;
+                                warpSums[(j * Taps + 37) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q37;
+                                warpSums[(j * Taps + 38) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q38;
+                                warpSums[(j * Taps + 39) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q39;
+                                warpSums[(j * Taps + 40) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q40;
+                                warpSums[(j * Taps + 41) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q41;
+                                warpSums[(j * Taps + 42) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q42;
+                                warpSums[(j * Taps + 43) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q43;
+                                warpSums[(j * Taps + 44) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q44;
+                                warpSums[(j * Taps + 45) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q45;
+                                warpSums[(j * Taps + 46) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q46;
+                                warpSums[(j * Taps + 47) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q47;
+                            }
                             c = channelFilter[cf + 48];
                             p0 = go0 * tile[at + 6 * InputTileWidth + 6];
                             a0_48 += p0 * c;
-                            if (wantChannel)
-                                global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_48, warpSums, j * Taps + 48);
+                            T q48 = p0 * s0_48;
+                            for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
+                            {
+                                q48 += global::ILGPU.Warp.ShuffleDown(q48, offset);
+                            }
+                            if (global::ILGPU.Warp.LaneIdx == 0)
+                            {
+                                warpSums[(j * Taps + 48) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q48;
+                            }
                         }
                         if (wantChannel)
                         {

@@ -417,176 +417,219 @@ partial class Layer
                     a0_0 += p0 * c;
                     p1 = go1 * tile[at + InputTileWidth];
                     a1_0 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_0 + p1 * s1_0, warpSums, j * Taps);
+                    T q0 = p0 * s0_0 + p1 * s1_0;
                     c = channelFilter[cf + 1];
                     p0 = go0 * tile[at + 1];
                     a0_1 += p0 * c;
                     p1 = go1 * tile[at + InputTileWidth + 1];
                     a1_1 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_1 + p1 * s1_1, warpSums, j * Taps + 1);
+                    T q1 = p0 * s0_1 + p1 * s1_1;
                     c = channelFilter[cf + 2];
                     p0 = go0 * tile[at + 2];
                     a0_2 += p0 * c;
                     p1 = go1 * tile[at + InputTileWidth + 2];
                     a1_2 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_2 + p1 * s1_2, warpSums, j * Taps + 2);
+                    T q2 = p0 * s0_2 + p1 * s1_2;
                     c = channelFilter[cf + 3];
                     p0 = go0 * tile[at + 3];
                     a0_3 += p0 * c;
                     p1 = go1 * tile[at + InputTileWidth + 3];
                     a1_3 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_3 + p1 * s1_3, warpSums, j * Taps + 3);
+                    T q3 = p0 * s0_3 + p1 * s1_3;
                     c = channelFilter[cf + 4];
                     p0 = go0 * tile[at + 4];
                     a0_4 += p0 * c;
                     p1 = go1 * tile[at + InputTileWidth + 4];
                     a1_4 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_4 + p1 * s1_4, warpSums, j * Taps + 4);
+                    T q4 = p0 * s0_4 + p1 * s1_4;
                     c = channelFilter[cf + 5];
                     p0 = go0 * tile[at + InputTileWidth];
                     a0_5 += p0 * c;
                     p1 = go1 * tile[at + 2 * InputTileWidth];
                     a1_5 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_5 + p1 * s1_5, warpSums, j * Taps + 5);
+                    T q5 = p0 * s0_5 + p1 * s1_5;
                     c = channelFilter[cf + 6];
                     p0 = go0 * tile[at + InputTileWidth + 1];
                     a0_6 += p0 * c;
                     p1 = go1 * tile[at + 2 * InputTileWidth + 1];
                     a1_6 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_6 + p1 * s1_6, warpSums, j * Taps + 6);
+                    T q6 = p0 * s0_6 + p1 * s1_6;
                     c = channelFilter[cf + 7];
                     p0 = go0 * tile[at + InputTileWidth + 2];
                     a0_7 += p0 * c;
                     p1 = go1 * tile[at + 2 * InputTileWidth + 2];
                     a1_7 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_7 + p1 * s1_7, warpSums, j * Taps + 7);
+                    T q7 = p0 * s0_7 + p1 * s1_7;
                     c = channelFilter[cf + 8];
                     p0 = go0 * tile[at + InputTileWidth + 3];
                     a0_8 += p0 * c;
                     p1 = go1 * tile[at + 2 * InputTileWidth + 3];
                     a1_8 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_8 + p1 * s1_8, warpSums, j * Taps + 8);
+                    T q8 = p0 * s0_8 + p1 * s1_8;
                     c = channelFilter[cf + 9];
                     p0 = go0 * tile[at + InputTileWidth + 4];
                     a0_9 += p0 * c;
                     p1 = go1 * tile[at + 2 * InputTileWidth + 4];
                     a1_9 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_9 + p1 * s1_9, warpSums, j * Taps + 9);
+                    T q9 = p0 * s0_9 + p1 * s1_9;
                     c = channelFilter[cf + 10];
                     p0 = go0 * tile[at + 2 * InputTileWidth];
                     a0_10 += p0 * c;
                     p1 = go1 * tile[at + 3 * InputTileWidth];
                     a1_10 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_10 + p1 * s1_10, warpSums, j * Taps + 10);
+                    T q10 = p0 * s0_10 + p1 * s1_10;
                     c = channelFilter[cf + 11];
                     p0 = go0 * tile[at + 2 * InputTileWidth + 1];
                     a0_11 += p0 * c;
                     p1 = go1 * tile[at + 3 * InputTileWidth + 1];
                     a1_11 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_11 + p1 * s1_11, warpSums, j * Taps + 11);
+                    T q11 = p0 * s0_11 + p1 * s1_11;
+                    for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
+                    {
+                        q0 += global::ILGPU.Warp.ShuffleDown(q0, offset);
+                        q1 += global::ILGPU.Warp.ShuffleDown(q1, offset);
+                        q2 += global::ILGPU.Warp.ShuffleDown(q2, offset);
+                        q3 += global::ILGPU.Warp.ShuffleDown(q3, offset);
+                        q4 += global::ILGPU.Warp.ShuffleDown(q4, offset);
+                        q5 += global::ILGPU.Warp.ShuffleDown(q5, offset);
+                        q6 += global::ILGPU.Warp.ShuffleDown(q6, offset);
+                        q7 += global::ILGPU.Warp.ShuffleDown(q7, offset);
+                        q8 += global::ILGPU.Warp.ShuffleDown(q8, offset);
+                        q9 += global::ILGPU.Warp.ShuffleDown(q9, offset);
+                        q10 += global::ILGPU.Warp.ShuffleDown(q10, offset);
+                        q11 += global::ILGPU.Warp.ShuffleDown(q11, offset);
+                    }
+                    if (global::ILGPU.Warp.LaneIdx == 0)
+                    {
+                        warpSums[(j * Taps + 0) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q0;
+                        warpSums[(j * Taps + 1) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q1;
+                        warpSums[(j * Taps + 2) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q2;
+                        warpSums[(j * Taps + 3) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q3;
+                        warpSums[(j * Taps + 4) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q4;
+                        warpSums[(j * Taps + 5) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q5;
+                        warpSums[(j * Taps + 6) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q6;
+                        warpSums[(j * Taps + 7) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q7;
+                        warpSums[(j * Taps + 8) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q8;
+                        warpSums[(j * Taps + 9) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q9;
+                        warpSums[(j * Taps + 10) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q10;
+                        warpSums[(j * Taps + 11) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q11;
+                    }
                     c = channelFilter[cf + 12];
                     p0 = go0 * tile[at + 2 * InputTileWidth + 2];
                     a0_12 += p0 * c;
                     p1 = go1 * tile[at + 3 * InputTileWidth + 2];
                     a1_12 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_12 + p1 * s1_12, warpSums, j * Taps + 12);
+                    T q12 = p0 * s0_12 + p1 * s1_12;
                     c = channelFilter[cf + 13];
                     p0 = go0 * tile[at + 2 * InputTileWidth + 3];
                     a0_13 += p0 * c;
                     p1 = go1 * tile[at + 3 * InputTileWidth + 3];
                     a1_13 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_13 + p1 * s1_13, warpSums, j * Taps + 13);
+                    T q13 = p0 * s0_13 + p1 * s1_13;
                     c = channelFilter[cf + 14];
                     p0 = go0 * tile[at + 2 * InputTileWidth + 4];
                     a0_14 += p0 * c;
                     p1 = go1 * tile[at + 3 * InputTileWidth + 4];
                     a1_14 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_14 + p1 * s1_14, warpSums, j * Taps + 14);
+                    T q14 = p0 * s0_14 + p1 * s1_14;
                     c = channelFilter[cf + 15];
                     p0 = go0 * tile[at + 3 * InputTileWidth];
                     a0_15 += p0 * c;
                     p1 = go1 * tile[at + 4 * InputTileWidth];
                     a1_15 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_15 + p1 * s1_15, warpSums, j * Taps + 15);
+                    T q15 = p0 * s0_15 + p1 * s1_15;
                     c = channelFilter[cf + 16];
                     p0 = go0 * tile[at + 3 * InputTileWidth + 1];
                     a0_16 += p0 * c;
                     p1 = go1 * tile[at + 4 * InputTileWidth + 1];
                     a1_16 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_16 + p1 * s1_16, warpSums, j * Taps + 16);
+                    T q16 = p0 * s0_16 + p1 * s1_16;
                     c = channelFilter[cf + 17];
                     p0 = go0 * tile[at + 3 * InputTileWidth + 2];
                     a0_17 += p0 * c;
                     p1 = go1 * tile[at + 4 * InputTileWidth + 2];
                     a1_17 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_17 + p1 * s1_17, warpSums, j * Taps + 17);
+                    T q17 = p0 * s0_17 + p1 * s1_17;
                     c = channelFilter[cf + 18];
                     p0 = go0 * tile[at + 3 * InputTileWidth + 3];
                     a0_18 += p0 * c;
                     p1 = go1 * tile[at + 4 * InputTileWidth + 3];
                     a1_18 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_18 + p1 * s1_18, warpSums, j * Taps + 18);
+                    T q18 = p0 * s0_18 + p1 * s1_18;
                     c = channelFilter[cf + 19];
                     p0 = go0 * tile[at + 3 * InputTileWidth + 4];
                     a0_19 += p0 * c;
                     p1 = go1 * tile[at + 4 * InputTileWidth + 4];
                     a1_19 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_19 + p1 * s1_19, warpSums, j * Taps + 19);
+                    T q19 = p0 * s0_19 + p1 * s1_19;
                     c = channelFilter[cf + 20];
                     p0 = go0 * tile[at + 4 * InputTileWidth];
                     a0_20 += p0 * c;
                     p1 = go1 * tile[at + 5 * InputTileWidth];
                     a1_20 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_20 + p1 * s1_20, warpSums, j * Taps + 20);
+                    T q20 = p0 * s0_20 + p1 * s1_20;
                     c = channelFilter[cf + 21];
                     p0 = go0 * tile[at + 4 * InputTileWidth + 1];
                     a0_21 += p0 * c;
                     p1 = go1 * tile[at + 5 * InputTileWidth + 1];
                     a1_21 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_21 + p1 * s1_21, warpSums, j * Taps + 21);
+                    T q21 = p0 * s0_21 + p1 * s1_21;
                     c = channelFilter[cf + 22];
                     p0 = go0 * tile[at + 4 * InputTileWidth + 2];
                     a0_22 += p0 * c;
                     p1 = go1 * tile[at + 5 * InputTileWidth + 2];
                     a1_22 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_22 + p1 * s1_22, warpSums, j * Taps + 22);
+                    T q22 = p0 * s0_22 + p1 * s1_22;
                     c = channelFilter[cf + 23];
                     p0 = go0 * tile[at + 4 * InputTileWidth + 3];
                     a0_23 += p0 * c;
                     p1 = go1 * tile[at + 5 * InputTileWidth + 3];
                     a1_23 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_23 + p1 * s1_23, warpSums, j * Taps + 23);
+                    T q23 = p0 * s0_23 + p1 * s1_23;
+                    for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
+                    {
+                        q12 += global::ILGPU.Warp.ShuffleDown(q12, offset);
+                        q13 += global::ILGPU.Warp.ShuffleDown(q13, offset);
+                        q14 += global::ILGPU.Warp.ShuffleDown(q14, offset);
+                        q15 += global::ILGPU.Warp.ShuffleDown(q15, offset);
+                        q16 += global::ILGPU.Warp.ShuffleDown(q16, offset);
+                        q17 += global::ILGPU.Warp.ShuffleDown(q17, offset);
+                        q18 += global::ILGPU.Warp.ShuffleDown(q18, offset);
+                        q19 += global::ILGPU.Warp.ShuffleDown(q19, offset);
+                        q20 += global::ILGPU.Warp.ShuffleDown(q20, offset);
+                        q21 += global::ILGPU.Warp.ShuffleDown(q21, offset);
+                        q22 += global::ILGPU.Warp.ShuffleDown(q22, offset);
+                        q23 += global::ILGPU.Warp.ShuffleDown(q23, offset);
+                    }
+                    if (global::ILGPU.Warp.LaneIdx == 0)
+                    {
+                        warpSums[(j * Taps + 12) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q12;
+                        warpSums[(j * Taps + 13) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q13;
+                        warpSums[(j * Taps + 14) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q14;
+                        warpSums[(j * Taps + 15) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q15;
+                        warpSums[(j * Taps + 16) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q16;
+                        warpSums[(j * Taps + 17) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q17;
+                        warpSums[(j * Taps + 18) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q18;
+                        warpSums[(j * Taps + 19) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q19;
+                        warpSums[(j * Taps + 20) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q20;
+                        warpSums[(j * Taps + 21) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q21;
+                        warpSums[(j * Taps + 22) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q22;
+                        warpSums[(j * Taps + 23) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q23;
+                    }
                     c = channelFilter[cf + 24];
                     p0 = go0 * tile[at + 4 * InputTileWidth + 4];
                     a0_24 += p0 * c;
                     p1 = go1 * tile[at + 5 * InputTileWidth + 4];
                     a1_24 += p1 * c;
-                    if (wantChannel)
-                        global::Ddf.Runtime.DdfGpuTiling.WarpSum(p0 * s0_24 + p1 * s1_24, warpSums, j * Taps + 24);
+                    T q24 = p0 * s0_24 + p1 * s1_24;
+                    for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
+                    {
+                        q24 += global::ILGPU.Warp.ShuffleDown(q24, offset);
+                    }
+                    if (global::ILGPU.Warp.LaneIdx == 0)
+                    {
+                        warpSums[(j * Taps + 24) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q24;
+                    }
                 }
                 if (wantChannel)
                 {

@@ -57,7 +57,10 @@ public sealed class PtxTests : IDisposable
             // Channels staged per barrier pair: 1 to 4 within a 4096-element budget.
             int inputChannels = Math.Clamp(4096 / inputTile, 1, 4), gradChannels = Math.Clamp(4096 / gradTile, 1, 4);
             int filterChannels = Math.Clamp(4096 / filterTile, 1, 4);
-            int warpSums = set.Branches == Ddf.FilterBranches.Spatial ? 0 : filterChannels * k * k * 8;
+            // Warp sums of a window of channels: a multiple of the staged channels within the same budget.
+            int windowBudget = 4096 / (k * k * 8);
+            int window = windowBudget >= filterChannels ? windowBudget / filterChannels * filterChannels : filterChannels;
+            int warpSums = set.Branches == Ddf.FilterBranches.Spatial ? 0 : window * k * k * 8;
             foreach (var architecture in new[] { CudaArchitecture.SM_80, CudaArchitecture.SM_90 })
             {
                 using var backend = new PTXBackend(context, architecture, CudaInstructionSet.ISA_80, nvvmAPI: null!);

@@ -58,6 +58,15 @@ public sealed class GpuKernelTests(GpuKernelHarness harness) : IClassFixture<Gpu
         Compare(cpu, gpu, new DdfGeometry(Wide.B, Wide.C, Wide.H, Wide.W, k, dilation, stride), gpu.Branches, seed: 11);
     }
 
+    [Fact]
+    public void Channel_gradient_warp_sums_flush_in_windows_within_a_channel_group()
+    {
+        // k = 7 keeps the warp sums of 8 channels at a time; 80 channels in 8 groups put 10 in each, so every
+        // group adds a full window and a partial one.
+        var (cpu, gpu, k, dilation, stride) = Layers["k7"];
+        Compare(cpu, gpu, new DdfGeometry(1, 80, 5, 6, k, dilation, stride), gpu.Branches, seed: 3);
+    }
+
     public static TheoryData<int, int, int, FilterBranches, KernelCombine> GenericCases()
     {
         var cases = new TheoryData<int, int, int, FilterBranches, KernelCombine>();

@@ -92,6 +92,11 @@ public sealed partial class DdfGenerator
                     private const int FilterBudget = {{Runtime}}.DdfGpuTiling.StagedElements / FilterInputTile;
                     private const int StagedFilterChannels = FilterBudget >= 4 ? 4 : FilterBudget > 1 ? FilterBudget : 1;
 
+                    // Channels whose warp sums wait in shared memory before the block adds them (one barrier per window,
+                    // not per staged batch): a multiple of StagedFilterChannels within the same element budget.
+                    private const int WindowBudget = {{Runtime}}.DdfGpuTiling.StagedElements / (Taps * {{Runtime}}.DdfGpuTiling.Warps);
+                    private const int WindowChannels = WindowBudget >= StagedFilterChannels ? WindowBudget / StagedFilterChannels * StagedFilterChannels : StagedFilterChannels;
+
                 """);
             w.Indentation++;
             WriteGpuForward(w, spec);
@@ -244,11 +249,11 @@ public sealed partial class DdfGenerator
         /// <c>plane</c>, <c>cf</c> (the channel's first filter tap) and <c>at</c> (this thread's <paramref name="origin"/> in
         /// the channel's tile) set. The caller writes the per-channel body and closes with <see cref="CloseStagedChannelLoop"/>.
         /// </summary>
-        private static void WriteStagedChannelLoop(SourceWriter w, string perBlock, string batch, string tileSize, string stage, string origin = "origin ", bool activeOnly = true)
+        private static void WriteStagedChannelLoop(SourceWriter w, string perBlock, string batch, string tileSize, string stage, string origin = "origin ", bool activeOnly = true, string beforeLoop = "")
         {
             w.WriteLine($$"""
                 int cBegin = {{Ilgpu}}.Grid.IdxY * {{perBlock}};
-                int cEnd = cBegin + {{perBlock}} < g.Channels ? cBegin + {{perBlock}} : g.Channels;
+                int cEnd = cBegin + {{perBlock}} < g.Channels ? cBegin + {{perBlock}} : g.Channels;{{(beforeLoop.Length > 0 ? "\n" + beforeLoop : "")}}
                 for (int c0 = cBegin; c0 < cEnd; c0 += {{batch}})
                 {
                     int staged = cEnd - c0 < {{batch}} ? cEnd - c0 : {{batch}};
@@ -387,7 +392,7 @@ public sealed partial class DdfGenerator
                 /// channel group (launch.ChannelsPerGroup channels, staged StagedFilterChannels at a time). Per channel, each tap's
                 /// product of upstream gradient and input feeds the spatial-filter gradient (a register sum over the group's
                 /// channels, written per group) and the channel-filter gradient (a fixed-order block sum over the tile's pixels,
-                /// written per tile). Grid: (tiles of (Ho, Wo), groups, batch).
+                /// written per tile, after each window of WindowChannels channels). Grid: (tiles of (Ho, Wo), groups, batch).
                 /// </summary>
                 public static void FilterGradients<T>({{GpuView}} input, {{GpuView}} gradOutput, {{GpuView}} channelFilter, {{GpuView}} spatialFilter,
                     {{GpuView}} spatialPartials, {{GpuView}} channelPartials, {{Runtime}}.DdfGpuLaunch launch)
@@ -397,7 +402,7 @@ public sealed partial class DdfGenerator
                 """);
             w.Indentation++;
             if (spec.HasChannel)
-                w.WriteLine($"var warpSums = {Ilgpu}.SharedMemory.Allocate<T>(StagedFilterChannels * Taps * {Runtime}.DdfGpuTiling.Warps);");
+                w.WriteLine($"var warpSums = {Ilgpu}.SharedMemory.Allocate<T>(WindowChannels * Taps * {Runtime}.DdfGpuTiling.Warps);");
             WriteOutputTile(w, rows);
             if (spec.HasChannel)
                 w.WriteLine("bool wantChannel = launch.WantChannelGradient != 0;");
@@ -420,8 +425,10 @@ public sealed partial class DdfGenerator
             // Every thread takes part (inactive ones with a zero gradient): the warp sums need whole warps.
             WriteStagedChannelLoop(w, "launch.ChannelsPerGroup", "StagedFilterChannels", "FilterInputTile",
                 $"{Runtime}.DdfGpuTiling.Stage(tile, input, first * inPlane, staged, oy0 * Stride - Pad, ox0 * Stride - Pad, FilterInputTileHeight, InputTileWidth, g.Height, g.Width);",
-                activeOnly: false);
+                activeOnly: false, beforeLoop: spec.HasChannel ? "int window = cBegin;" : "");
             w.Indentation += 2;
+            if (spec.HasChannel)
+                w.WriteLine("int windowed = c0 - window + j;");
             w.WriteLine(RowLocals("go", rows, r => $"active{r} ? gradOutput[plane * outPlane + pixel{(r == 0 ? "" : r == 1 ? " + outW" : $" + {r} * outW")}] : T.Zero"));
             w.WriteLine(RowLocals("p", rows));
             if (mul)
@@ -456,16 +463,20 @@ public sealed partial class DdfGenerator
                 using (w.OpenBlock(""))
                 {
                     for (int t = t0; t < t1; t++)
-                        w.WriteLine($"warpSums[(j * Taps + {t}) * {Runtime}.DdfGpuTiling.Warps + {Ilgpu}.Warp.WarpIdx] = q{t};");
+                        w.WriteLine($"warpSums[(windowed * Taps + {t}) * {Runtime}.DdfGpuTiling.Warps + {Ilgpu}.Warp.WarpIdx] = q{t};");
                 }
             }
             CloseStagedChannelLoop(w, !spec.HasChannel ? "" : $$"""
-                if (wantChannel)
+                if (c0 + staged - window == WindowChannels || c0 + staged == cEnd)
                 {
-                    // The block's sums of this batch, warps added in order: one partial per (channel, tap) and tile.
+                    // The block's sums of the window's channels, warps added in order: one partial per (channel, tap) and tile.
                     {{Ilgpu}}.Group.Barrier();
-                    for (int slot = {{Ilgpu}}.Group.IdxY * TileWidth + {{Ilgpu}}.Group.IdxX; slot < staged * Taps; slot += {{Runtime}}.DdfGpuTiling.Threads)
-                        channelPartials[(first * Taps + slot) * launch.Tiles + {{Ilgpu}}.Grid.IdxX] = {{Runtime}}.DdfGpuTiling.BlockSum(warpSums, slot);
+                    if (wantChannel)
+                    {
+                        for (int slot = {{Ilgpu}}.Group.IdxY * TileWidth + {{Ilgpu}}.Group.IdxX; slot < (c0 + staged - window) * Taps; slot += {{Runtime}}.DdfGpuTiling.Threads)
+                            channelPartials[(((long)b * g.Channels + window) * Taps + slot) * launch.Tiles + {{Ilgpu}}.Grid.IdxX] = {{Runtime}}.DdfGpuTiling.BlockSum(warpSums, slot);
+                    }
+                    window = c0 + staged;
                 }
                 """);
             if (spec.HasSpatial)

@@ -55,6 +55,11 @@ namespace Demo
             private const int FilterBudget = global::Ddf.Runtime.DdfGpuTiling.StagedElements / FilterInputTile;
             private const int StagedFilterChannels = FilterBudget >= 4 ? 4 : FilterBudget > 1 ? FilterBudget : 1;
 
+            // Channels whose warp sums wait in shared memory before the block adds them (one barrier per window,
+            // not per staged batch): a multiple of StagedFilterChannels within the same element budget.
+            private const int WindowBudget = global::Ddf.Runtime.DdfGpuTiling.StagedElements / (Taps * global::Ddf.Runtime.DdfGpuTiling.Warps);
+            private const int WindowChannels = WindowBudget >= StagedFilterChannels ? WindowBudget / StagedFilterChannels * StagedFilterChannels : StagedFilterChannels;
+
             /// <summary>
             /// Forward: one thread per output pixel of a TileWidth x TileHeight tile, for ChannelsPerBlock channels.
             /// Grid: (tiles of (Ho, Wo), channel blocks, batch).
@@ -195,14 +200,14 @@ namespace Demo
             /// channel group (launch.ChannelsPerGroup channels, staged StagedFilterChannels at a time). Per channel, each tap's
             /// product of upstream gradient and input feeds the spatial-filter gradient (a register sum over the group's
             /// channels, written per group) and the channel-filter gradient (a fixed-order block sum over the tile's pixels,
-            /// written per tile). Grid: (tiles of (Ho, Wo), groups, batch).
+            /// written per tile, after each window of WindowChannels channels). Grid: (tiles of (Ho, Wo), groups, batch).
             /// </summary>
             public static void FilterGradients<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter,
                 global::ILGPU.ArrayView<T> spatialPartials, global::ILGPU.ArrayView<T> channelPartials, global::Ddf.Runtime.DdfGpuLaunch launch)
                 where T : unmanaged, global::System.Numerics.INumber<T>
             {
                 var tile = global::ILGPU.SharedMemory.Allocate<T>(StagedFilterChannels * FilterInputTile);
-                var warpSums = global::ILGPU.SharedMemory.Allocate<T>(StagedFilterChannels * Taps * global::Ddf.Runtime.DdfGpuTiling.Warps);
+                var warpSums = global::ILGPU.SharedMemory.Allocate<T>(WindowChannels * Taps * global::Ddf.Runtime.DdfGpuTiling.Warps);
                 var g = launch.Geometry;
                 int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
                 int tilesAcross = (outW + TileWidth - 1) / TileWidth;
@@ -214,6 +219,7 @@ namespace Demo
                 bool wantChannel = launch.WantChannelGradient != 0;
                 int cBegin = global::ILGPU.Grid.IdxY * launch.ChannelsPerGroup;
                 int cEnd = cBegin + launch.ChannelsPerGroup < g.Channels ? cBegin + launch.ChannelsPerGroup : g.Channels;
+                int window = cBegin;
                 for (int c0 = cBegin; c0 < cEnd; c0 += StagedFilterChannels)
                 {
                     int staged = cEnd - c0 < StagedFilterChannels ? cEnd - c0 : StagedFilterChannels;
@@ -226,6 +232,7 @@ namespace Demo
                         // 64-bit offsets, so constant tap offsets fold into the loads' addresses.
                         long plane = first + j, cf = plane * Taps;
                         long at = origin + j * (long)FilterInputTile;
+                        int windowed = c0 - window + j;
                         T go0 = active0 ? gradOutput[plane * outPlane + pixel] : T.Zero, go1 = active1 ? gradOutput[plane * outPlane + pixel + outW] : T.Zero, go2 = active2 ? gradOutput[plane * outPlane + pixel + 2 * outW] : T.Zero, go3 = active3 ? gradOutput[plane * outPlane + pixel + 3 * outW] : T.Zero;
                         T p0 = T.Zero, p1 = T.Zero, p2 = T.Zero, p3 = T.Zero;
                         p0 = go0 * tile[at];
@@ -287,23 +294,27 @@ namespace Demo
                         }
                         if (global::ILGPU.Warp.LaneIdx == 0)
                         {
-                            warpSums[(j * Taps + 0) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q0;
-                            warpSums[(j * Taps + 1) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q1;
-                            warpSums[(j * Taps + 2) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q2;
-                            warpSums[(j * Taps + 3) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q3;
-                            warpSums[(j * Taps + 4) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q4;
-                            warpSums[(j * Taps + 5) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q5;
-                            warpSums[(j * Taps + 6) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q6;
-                            warpSums[(j * Taps + 7) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q7;
-                            warpSums[(j * Taps + 8) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q8;
+                            warpSums[(windowed * Taps + 0) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q0;
+                            warpSums[(windowed * Taps + 1) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q1;
+                            warpSums[(windowed * Taps + 2) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q2;
+                            warpSums[(windowed * Taps + 3) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q3;
+                            warpSums[(windowed * Taps + 4) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q4;
+                            warpSums[(windowed * Taps + 5) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q5;
+                            warpSums[(windowed * Taps + 6) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q6;
+                            warpSums[(windowed * Taps + 7) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q7;
+                            warpSums[(windowed * Taps + 8) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q8;
                         }
                     }
-                    if (wantChannel)
+                    if (c0 + staged - window == WindowChannels || c0 + staged == cEnd)
                     {
-                        // The block's sums of this batch, warps added in order: one partial per (channel, tap) and tile.
+                        // The block's sums of the window's channels, warps added in order: one partial per (channel, tap) and tile.
                         global::ILGPU.Group.Barrier();
-                        for (int slot = global::ILGPU.Group.IdxY * TileWidth + global::ILGPU.Group.IdxX; slot < staged * Taps; slot += global::Ddf.Runtime.DdfGpuTiling.Threads)
-                            channelPartials[(first * Taps + slot) * launch.Tiles + global::ILGPU.Grid.IdxX] = global::Ddf.Runtime.DdfGpuTiling.BlockSum(warpSums, slot);
+                        if (wantChannel)
+                        {
+                            for (int slot = global::ILGPU.Group.IdxY * TileWidth + global::ILGPU.Group.IdxX; slot < (c0 + staged - window) * Taps; slot += global::Ddf.Runtime.DdfGpuTiling.Threads)
+                                channelPartials[(((long)b * g.Channels + window) * Taps + slot) * launch.Tiles + global::ILGPU.Grid.IdxX] = global::Ddf.Runtime.DdfGpuTiling.BlockSum(warpSums, slot);
+                        }
+                        window = c0 + staged;
                     }
                 }
             }

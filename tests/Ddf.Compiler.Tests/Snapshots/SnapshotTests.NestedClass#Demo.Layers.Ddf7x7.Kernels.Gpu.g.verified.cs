@@ -57,6 +57,11 @@ namespace Demo
                 private const int FilterBudget = global::Ddf.Runtime.DdfGpuTiling.StagedElements / FilterInputTile;
                 private const int StagedFilterChannels = FilterBudget >= 4 ? 4 : FilterBudget > 1 ? FilterBudget : 1;
 
+                // Channels whose warp sums wait in shared memory before the block adds them (one barrier per window,
+                // not per staged batch): a multiple of StagedFilterChannels within the same element budget.
+                private const int WindowBudget = global::Ddf.Runtime.DdfGpuTiling.StagedElements / (Taps * global::Ddf.Runtime.DdfGpuTiling.Warps);
+                private const int WindowChannels = WindowBudget >= StagedFilterChannels ? WindowBudget / StagedFilterChannels * StagedFilterChannels : StagedFilterChannels;
+
                 /// <summary>
                 /// Forward: one thread per output pixel of a TileWidth x TileHeight tile, for ChannelsPerBlock channels.
                 /// Grid: (tiles of (Ho, Wo), channel blocks, batch).
@@ -483,14 +488,14 @@ namespace Demo
                 /// channel group (launch.ChannelsPerGroup channels, staged StagedFilterChannels at a time). Per channel, each tap's
                 /// product of upstream gradient and input feeds the spatial-filter gradient (a register sum over the group's
                 /// channels, written per group) and the channel-filter gradient (a fixed-order block sum over the tile's pixels,
-                /// written per tile). Grid: (tiles of (Ho, Wo), groups, batch).
+                /// written per tile, after each window of WindowChannels channels). Grid: (tiles of (Ho, Wo), groups, batch).
                 /// </summary>
                 public static void FilterGradients<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter,
                     global::ILGPU.ArrayView<T> spatialPartials, global::ILGPU.ArrayView<T> channelPartials, global::Ddf.Runtime.DdfGpuLaunch launch)
                     where T : unmanaged, global::System.Numerics.INumber<T>
                 {
                     var tile = global::ILGPU.SharedMemory.Allocate<T>(StagedFilterChannels * FilterInputTile);
-                    var warpSums = global::ILGPU.SharedMemory.Allocate<T>(StagedFilterChannels * Taps * global::Ddf.Runtime.DdfGpuTiling.Warps);
+                    var warpSums = global::ILGPU.SharedMemory.Allocate<T>(WindowChannels * Taps * global::Ddf.Runtime.DdfGpuTiling.Warps);
                     var g = launch.Geometry;
                     int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
                     int tilesAcross = (outW + TileWidth - 1) / TileWidth;
@@ -555,6 +560,7 @@ namespace Demo
                     T a0_0 = T.Zero, a0_1 = T.Zero, a0_2 = T.Zero, a0_3 = T.Zero, a0_4 = T.Zero, a0_5 = T.Zero, a0_6 = T.Zero, a0_7 = T.Zero, a0_8 = T.Zero, a0_9 = T.Zero, a0_10 = T.Zero, a0_11 = T.Zero, a0_12 = T.Zero, a0_13 = T.Zero, a0_14 = T.Zero, a0_15 = T.Zero, a0_16 = T.Zero, a0_17 = T.Zero, a0_18 = T.Zero, a0_19 = T.Zero, a0_20 = T.Zero, a0_21 = T.Zero, a0_22 = T.Zero, a0_23 = T.Zero, a0_24 = T.Zero, a0_25 = T.Zero, a0_26 = T.Zero, a0_27 = T.Zero, a0_28 = T.Zero, a0_29 = T.Zero, a0_30 = T.Zero, a0_31 = T.Zero, a0_32 = T.Zero, a0_33 = T.Zero, a0_34 = T.Zero, a0_35 = T.Zero, a0_36 = T.Zero, a0_37 = T.Zero, a0_38 = T.Zero, a0_39 = T.Zero, a0_40 = T.Zero, a0_41 = T.Zero, a0_42 = T.Zero, a0_43 = T.Zero, a0_44 = T.Zero, a0_45 = T.Zero, a0_46 = T.Zero, a0_47 = T.Zero, a0_48 = T.Zero;
                     int cBegin = global::ILGPU.Grid.IdxY * launch.ChannelsPerGroup;
                     int cEnd = cBegin + launch.ChannelsPerGroup < g.Channels ? cBegin + launch.ChannelsPerGroup : g.Channels;
+                    int window = cBegin;
                     for (int c0 = cBegin; c0 < cEnd; c0 += StagedFilterChannels)
                     {
                         int staged = cEnd - c0 < StagedFilterChannels ? cEnd - c0 : StagedFilterChannels;
@@ -567,6 +573,7 @@ namespace Demo
                             // 64-bit offsets, so constant tap offsets fold into the loads' addresses.
                             long plane = first + j, cf = plane * Taps;
                             long at = origin + j * (long)FilterInputTile;
+                            int windowed = c0 - window + j;
                             T go0 = active0 ? gradOutput[plane * outPlane + pixel] : T.Zero;
                             T p0 = T.Zero;
                             T c;
@@ -635,18 +642,18 @@ namespace Demo
                             }
                             if (global::ILGPU.Warp.LaneIdx == 0)
                             {
-                                warpSums[(j * Taps + 0) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q0;
-                                warpSums[(j * Taps + 1) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q1;
-                                warpSums[(j * Taps + 2) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q2;
-                                warpSums[(j * Taps + 3) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q3;
-                                warpSums[(j * Taps + 4) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q4;
-                                warpSums[(j * Taps + 5) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q5;
-                                warpSums[(j * Taps + 6) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q6;
-                                warpSums[(j * Taps + 7) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q7;
-                                warpSums[(j * Taps + 8) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q8;
-                                warpSums[(j * Taps + 9) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q9;
-                                warpSums[(j * Taps + 10) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q10;
-                                warpSums[(j * Taps + 11) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q11;
+                                warpSums[(windowed * Taps + 0) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q0;
+                                warpSums[(windowed * Taps + 1) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q1;
+                                warpSums[(windowed * Taps + 2) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q2;
+                                warpSums[(windowed * Taps + 3) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q3;
+                                warpSums[(windowed * Taps + 4) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q4;
+                                warpSums[(windowed * Taps + 5) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q5;
+                                warpSums[(windowed * Taps + 6) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q6;
+                                warpSums[(windowed * Taps + 7) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q7;
+                                warpSums[(windowed * Taps + 8) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q8;
+                                warpSums[(windowed * Taps + 9) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q9;
+                                warpSums[(windowed * Taps + 10) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q10;
+                                warpSums[(windowed * Taps + 11) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q11;
                             }
                             c = channelFilter[cf + 12];
                             p0 = go0 * tile[at + InputTileWidth + 5];
@@ -713,18 +720,18 @@ namespace Demo
                             }
                             if (global::ILGPU.Warp.LaneIdx == 0)
                             {
-                                warpSums[(j * Taps + 12) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q12;
-                                warpSums[(j * Taps + 13) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q13;
-                                warpSums[(j * Taps + 14) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q14;
-                                warpSums[(j * Taps + 15) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q15;
-                                warpSums[(j * Taps + 16) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q16;
-                                warpSums[(j * Taps + 17) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q17;
-                                warpSums[(j * Taps + 18) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q18;
-                                warpSums[(j * Taps + 19) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q19;
-                                warpSums[(j * Taps + 20) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q20;
-                                warpSums[(j * Taps + 21) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q21;
-                                warpSums[(j * Taps + 22) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q22;
-                                warpSums[(j * Taps + 23) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q23;
+                                warpSums[(windowed * Taps + 12) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q12;
+                                warpSums[(windowed * Taps + 13) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q13;
+                                warpSums[(windowed * Taps + 14) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q14;
+                                warpSums[(windowed * Taps + 15) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q15;
+                                warpSums[(windowed * Taps + 16) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q16;
+                                warpSums[(windowed * Taps + 17) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q17;
+                                warpSums[(windowed * Taps + 18) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q18;
+                                warpSums[(windowed * Taps + 19) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q19;
+                                warpSums[(windowed * Taps + 20) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q20;
+                                warpSums[(windowed * Taps + 21) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q21;
+                                warpSums[(windowed * Taps + 22) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q22;
+                                warpSums[(windowed * Taps + 23) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q23;
                             }
                             c = channelFilter[cf + 24];
                             p0 = go0 * tile[at + 3 * InputTileWidth + 3];
@@ -791,18 +798,18 @@ namespace Demo
                             }
                             if (global::ILGPU.Warp.LaneIdx == 0)
                             {
-                                warpSums[(j * Taps + 24) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q24;
-                                warpSums[(j * Taps + 25) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q25;
-                                warpSums[(j * Taps + 26) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q26;
-                                warpSums[(j * Taps + 27) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q27;
-                                warpSums[(j * Taps + 28) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q28;
-                                warpSums[(j * Taps + 29) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q29;
-                                warpSums[(j * Taps + 30) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q30;
-                                warpSums[(j * Taps + 31) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q31;
-                                warpSums[(j * Taps + 32) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q32;
-                                warpSums[(j * Taps + 33) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q33;
-                                warpSums[(j * Taps + 34) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q34;
-                                warpSums[(j * Taps + 35) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q35;
+                                warpSums[(windowed * Taps + 24) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q24;
+                                warpSums[(windowed * Taps + 25) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q25;
+                                warpSums[(windowed * Taps + 26) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q26;
+                                warpSums[(windowed * Taps + 27) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q27;
+                                warpSums[(windowed * Taps + 28) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q28;
+                                warpSums[(windowed * Taps + 29) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q29;
+                                warpSums[(windowed * Taps + 30) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q30;
+                                warpSums[(windowed * Taps + 31) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q31;
+                                warpSums[(windowed * Taps + 32) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q32;
+                                warpSums[(windowed * Taps + 33) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q33;
+                                warpSums[(windowed * Taps + 34) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q34;
+                                warpSums[(windowed * Taps + 35) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q35;
                             }
                             c = channelFilter[cf + 36];
                             p0 = go0 * tile[at + 5 * InputTileWidth + 1];
@@ -869,18 +876,18 @@ namespace Demo
                             }
                             if (global::ILGPU.Warp.LaneIdx == 0)
                             {
-                                warpSums[(j * Taps + 36) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q36;
-                                warpSums[(j * Taps + 37) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q37;
-                                warpSums[(j * Taps + 38) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q38;
-                                warpSums[(j * Taps + 39) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q39;
-                                warpSums[(j * Taps + 40) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q40;
-                                warpSums[(j * Taps + 41) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q41;
-                                warpSums[(j * Taps + 42) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q42;
-                                warpSums[(j * Taps + 43) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q43;
-                                warpSums[(j * Taps + 44) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q44;
-                                warpSums[(j * Taps + 45) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q45;
-                                warpSums[(j * Taps + 46) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q46;
-                                warpSums[(j * Taps + 47) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q47;
+                                warpSums[(windowed * Taps + 36) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q36;
+                                warpSums[(windowed * Taps + 37) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q37;
+                                warpSums[(windowed * Taps + 38) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q38;
+                                warpSums[(windowed * Taps + 39) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q39;
+                                warpSums[(windowed * Taps + 40) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q40;
+                                warpSums[(windowed * Taps + 41) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q41;
+                                warpSums[(windowed * Taps + 42) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q42;
+                                warpSums[(windowed * Taps + 43) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q43;
+                                warpSums[(windowed * Taps + 44) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q44;
+                                warpSums[(windowed * Taps + 45) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q45;
+                                warpSums[(windowed * Taps + 46) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q46;
+                                warpSums[(windowed * Taps + 47) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q47;
                             }
                             c = channelFilter[cf + 48];
                             p0 = go0 * tile[at + 6 * InputTileWidth + 6];
@@ -892,15 +899,19 @@ namespace Demo
                             }
                             if (global::ILGPU.Warp.LaneIdx == 0)
                             {
-                                warpSums[(j * Taps + 48) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q48;
+                                warpSums[(windowed * Taps + 48) * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = q48;
                             }
                         }
-                        if (wantChannel)
+                        if (c0 + staged - window == WindowChannels || c0 + staged == cEnd)
                         {
-                            // The block's sums of this batch, warps added in order: one partial per (channel, tap) and tile.
+                            // The block's sums of the window's channels, warps added in order: one partial per (channel, tap) and tile.
                             global::ILGPU.Group.Barrier();
-                            for (int slot = global::ILGPU.Group.IdxY * TileWidth + global::ILGPU.Group.IdxX; slot < staged * Taps; slot += global::Ddf.Runtime.DdfGpuTiling.Threads)
-                                channelPartials[(first * Taps + slot) * launch.Tiles + global::ILGPU.Grid.IdxX] = global::Ddf.Runtime.DdfGpuTiling.BlockSum(warpSums, slot);
+                            if (wantChannel)
+                            {
+                                for (int slot = global::ILGPU.Group.IdxY * TileWidth + global::ILGPU.Group.IdxX; slot < (c0 + staged - window) * Taps; slot += global::Ddf.Runtime.DdfGpuTiling.Threads)
+                                    channelPartials[(((long)b * g.Channels + window) * Taps + slot) * launch.Tiles + global::ILGPU.Grid.IdxX] = global::Ddf.Runtime.DdfGpuTiling.BlockSum(warpSums, slot);
+                            }
+                            window = c0 + staged;
                         }
                     }
                     if (launch.WantSpatialGradient != 0)

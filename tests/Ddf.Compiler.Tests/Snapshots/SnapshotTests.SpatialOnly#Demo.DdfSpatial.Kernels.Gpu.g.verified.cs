@@ -55,6 +55,11 @@ namespace Demo
             private const int FilterBudget = global::Ddf.Runtime.DdfGpuTiling.StagedElements / FilterInputTile;
             private const int StagedFilterChannels = FilterBudget >= 4 ? 4 : FilterBudget > 1 ? FilterBudget : 1;
 
+            // Channels whose warp sums wait in shared memory before the block adds them (one barrier per window,
+            // not per staged batch): a multiple of StagedFilterChannels within the same element budget.
+            private const int WindowBudget = global::Ddf.Runtime.DdfGpuTiling.StagedElements / (Taps * global::Ddf.Runtime.DdfGpuTiling.Warps);
+            private const int WindowChannels = WindowBudget >= StagedFilterChannels ? WindowBudget / StagedFilterChannels * StagedFilterChannels : StagedFilterChannels;
+
             /// <summary>
             /// Forward: one thread per output pixel of a TileWidth x TileHeight tile, for ChannelsPerBlock channels.
             /// Grid: (tiles of (Ho, Wo), channel blocks, batch).
@@ -197,7 +202,7 @@ namespace Demo
             /// channel group (launch.ChannelsPerGroup channels, staged StagedFilterChannels at a time). Per channel, each tap's
             /// product of upstream gradient and input feeds the spatial-filter gradient (a register sum over the group's
             /// channels, written per group) and the channel-filter gradient (a fixed-order block sum over the tile's pixels,
-            /// written per tile). Grid: (tiles of (Ho, Wo), groups, batch).
+            /// written per tile, after each window of WindowChannels channels). Grid: (tiles of (Ho, Wo), groups, batch).
             /// </summary>
             public static void FilterGradients<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter,
                 global::ILGPU.ArrayView<T> spatialPartials, global::ILGPU.ArrayView<T> channelPartials, global::Ddf.Runtime.DdfGpuLaunch launch)

@@ -46,8 +46,8 @@ public sealed class PtxTests : IDisposable
             Assert.Equal((set.KernelSize, set.Dilation, set.Stride), (k, dilation, stride));
             // The designed tiles, from the spec alone: blocks of 32 x 8 threads; the inputs a block of outputs reads, the
             // upstream gradients a block of inputs reads, and for the filter gradients the inputs of 32 x 8 * rows outputs
-            // (each thread 4 (k = 3), 2 (k = 5) or 1 (k = 7) rows).
-            int rows = k == 3 ? 4 : k == 5 ? 2 : 1;
+            // (each thread 4 (k = 3, stride 1), 2 (k = 3 strided, k = 5) or 1 row).
+            int rows = k == 3 ? (stride == 1 ? 4 : 2) : k == 5 ? 2 : 1;
             Assert.Equal(rows, set.FilterGradientRows);
             int width = (32 - 1) * stride + (k - 1) * dilation + 1;
             int inputTile = ((8 - 1) * stride + (k - 1) * dilation + 1) * width;

@@ -111,8 +111,11 @@ public sealed partial class DdfGenerator
         /// <summary>Taps whose warp sums run interleaved (bounds the registers of the chains for k = 5 and 7).</summary>
         private const int WarpSumChunk = 12;
 
-        /// <summary>Filter-gradient pixel rows per thread: 4 for k = 3, 2 for k = 5, 1 for k = 7, so rows times k*k sums stay in registers.</summary>
-        private static int GpuRowsPerThread(DdfSpec spec) => spec.Taps <= 9 ? 4 : spec.Taps <= 25 ? 2 : 1;
+        /// <summary>
+        /// Filter-gradient pixel rows per thread, as measured fastest on an H200 (docs/performance.md): 4 for k = 3 at
+        /// stride 1, 2 for k = 3 at larger strides (a taller strided tile stages fewer channels) and for k = 5, else 1.
+        /// </summary>
+        private static int GpuRowsPerThread(DdfSpec spec) => spec.Taps <= 9 ? (spec.Stride == 1 ? 4 : 2) : spec.Taps <= 25 ? 2 : 1;
 
         private static string GpuView => $"{Ilgpu}.ArrayView<T>";
 

@@ -41,7 +41,7 @@ namespace Demo
 
             // The filter-gradient kernel gives each thread FilterRows pixel rows: their products share the channel-filter
             // loads and one warp sum per tap (measured faster there; one row is faster for forward and input gradient).
-            private const int FilterRows = 4;
+            private const int FilterRows = 2;
             private const int FilterTileHeight = TileHeight * FilterRows;
             private const int FilterInputTileHeight = (FilterTileHeight - 1) * Stride + (K - 1) * Dilation + 1;
             private const int FilterInputTile = FilterInputTileHeight * InputTileWidth;
@@ -225,7 +225,7 @@ namespace Demo
                 int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY * FilterRows, b = global::ILGPU.Grid.IdxZ;
                 long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW, pixel = (long)oy * outW + ox;
                 int origin = global::ILGPU.Group.IdxY * FilterRows * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
-                bool active0 = ox < outW && oy < outH, active1 = ox < outW && oy + 1 < outH, active2 = ox < outW && oy + 2 < outH, active3 = ox < outW && oy + 3 < outH;
+                bool active0 = ox < outW && oy < outH, active1 = ox < outW && oy + 1 < outH;
                 bool wantChannel = launch.WantChannelGradient != 0;
                 int cBegin = global::ILGPU.Grid.IdxY * launch.ChannelsPerGroup;
                 int cEnd = cBegin + launch.ChannelsPerGroup < g.Channels ? cBegin + launch.ChannelsPerGroup : g.Channels;
@@ -243,53 +243,35 @@ namespace Demo
                         long plane = first + j, cf = plane * Taps;
                         long at = origin + j * (long)FilterInputTile;
                         int windowed = c0 - window + j;
-                        T go0 = active0 ? gradOutput[plane * outPlane + pixel] : T.Zero, go1 = active1 ? gradOutput[plane * outPlane + pixel + outW] : T.Zero, go2 = active2 ? gradOutput[plane * outPlane + pixel + 2 * outW] : T.Zero, go3 = active3 ? gradOutput[plane * outPlane + pixel + 3 * outW] : T.Zero;
-                        T p0 = T.Zero, p1 = T.Zero, p2 = T.Zero, p3 = T.Zero;
+                        T go0 = active0 ? gradOutput[plane * outPlane + pixel] : T.Zero, go1 = active1 ? gradOutput[plane * outPlane + pixel + outW] : T.Zero;
+                        T p0 = T.Zero, p1 = T.Zero;
                         p0 = go0 * tile[at];
                         p1 = go1 * tile[at + 2 * InputTileWidth];
-                        p2 = go2 * tile[at + 4 * InputTileWidth];
-                        p3 = go3 * tile[at + 6 * InputTileWidth];
-                        T q0 = p0 + p1 + p2 + p3;
+                        T q0 = p0 + p1;
                         p0 = go0 * tile[at + 1];
                         p1 = go1 * tile[at + 2 * InputTileWidth + 1];
-                        p2 = go2 * tile[at + 4 * InputTileWidth + 1];
-                        p3 = go3 * tile[at + 6 * InputTileWidth + 1];
-                        T q1 = p0 + p1 + p2 + p3;
+                        T q1 = p0 + p1;
                         p0 = go0 * tile[at + 2];
                         p1 = go1 * tile[at + 2 * InputTileWidth + 2];
-                        p2 = go2 * tile[at + 4 * InputTileWidth + 2];
-                        p3 = go3 * tile[at + 6 * InputTileWidth + 2];
-                        T q2 = p0 + p1 + p2 + p3;
+                        T q2 = p0 + p1;
                         p0 = go0 * tile[at + InputTileWidth];
                         p1 = go1 * tile[at + 3 * InputTileWidth];
-                        p2 = go2 * tile[at + 5 * InputTileWidth];
-                        p3 = go3 * tile[at + 7 * InputTileWidth];
-                        T q3 = p0 + p1 + p2 + p3;
+                        T q3 = p0 + p1;
                         p0 = go0 * tile[at + InputTileWidth + 1];
                         p1 = go1 * tile[at + 3 * InputTileWidth + 1];
-                        p2 = go2 * tile[at + 5 * InputTileWidth + 1];
-                        p3 = go3 * tile[at + 7 * InputTileWidth + 1];
-                        T q4 = p0 + p1 + p2 + p3;
+                        T q4 = p0 + p1;
                         p0 = go0 * tile[at + InputTileWidth + 2];
                         p1 = go1 * tile[at + 3 * InputTileWidth + 2];
-                        p2 = go2 * tile[at + 5 * InputTileWidth + 2];
-                        p3 = go3 * tile[at + 7 * InputTileWidth + 2];
-                        T q5 = p0 + p1 + p2 + p3;
+                        T q5 = p0 + p1;
                         p0 = go0 * tile[at + 2 * InputTileWidth];
                         p1 = go1 * tile[at + 4 * InputTileWidth];
-                        p2 = go2 * tile[at + 6 * InputTileWidth];
-                        p3 = go3 * tile[at + 8 * InputTileWidth];
-                        T q6 = p0 + p1 + p2 + p3;
+                        T q6 = p0 + p1;
                         p0 = go0 * tile[at + 2 * InputTileWidth + 1];
                         p1 = go1 * tile[at + 4 * InputTileWidth + 1];
-                        p2 = go2 * tile[at + 6 * InputTileWidth + 1];
-                        p3 = go3 * tile[at + 8 * InputTileWidth + 1];
-                        T q7 = p0 + p1 + p2 + p3;
+                        T q7 = p0 + p1;
                         p0 = go0 * tile[at + 2 * InputTileWidth + 2];
                         p1 = go1 * tile[at + 4 * InputTileWidth + 2];
-                        p2 = go2 * tile[at + 6 * InputTileWidth + 2];
-                        p3 = go3 * tile[at + 8 * InputTileWidth + 2];
-                        T q8 = p0 + p1 + p2 + p3;
+                        T q8 = p0 + p1;
                         for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
                         {
                             q0 += global::ILGPU.Warp.ShuffleDown(q0, offset);

@@ -39,7 +39,7 @@ partial class GlobalDdf
 
         // The filter-gradient kernel gives each thread FilterRows pixel rows: their products share the channel-filter
         // loads and one warp sum per tap (measured faster there; one row is faster for forward and input gradient).
-        private const int FilterRows = 4;
+        private const int FilterRows = 2;
         private const int FilterTileHeight = TileHeight * FilterRows;
         private const int FilterInputTileHeight = (FilterTileHeight - 1) * Stride + (K - 1) * Dilation + 1;
         private const int FilterInputTile = FilterInputTileHeight * InputTileWidth;
@@ -245,13 +245,11 @@ partial class GlobalDdf
             int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY * FilterRows, b = global::ILGPU.Grid.IdxZ;
             long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW, pixel = (long)oy * outW + ox;
             int origin = global::ILGPU.Group.IdxY * FilterRows * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
-            bool active0 = ox < outW && oy < outH, active1 = ox < outW && oy + 1 < outH, active2 = ox < outW && oy + 2 < outH, active3 = ox < outW && oy + 3 < outH;
+            bool active0 = ox < outW && oy < outH, active1 = ox < outW && oy + 1 < outH;
             bool wantChannel = launch.WantChannelGradient != 0;
             // Spatial-filter gradient of each tap at this thread's pixels, summed over the group's channels.
             T a0_0 = T.Zero, a0_1 = T.Zero, a0_2 = T.Zero, a0_3 = T.Zero, a0_4 = T.Zero, a0_5 = T.Zero, a0_6 = T.Zero, a0_7 = T.Zero, a0_8 = T.Zero;
             T a1_0 = T.Zero, a1_1 = T.Zero, a1_2 = T.Zero, a1_3 = T.Zero, a1_4 = T.Zero, a1_5 = T.Zero, a1_6 = T.Zero, a1_7 = T.Zero, a1_8 = T.Zero;
-            T a2_0 = T.Zero, a2_1 = T.Zero, a2_2 = T.Zero, a2_3 = T.Zero, a2_4 = T.Zero, a2_5 = T.Zero, a2_6 = T.Zero, a2_7 = T.Zero, a2_8 = T.Zero;
-            T a3_0 = T.Zero, a3_1 = T.Zero, a3_2 = T.Zero, a3_3 = T.Zero, a3_4 = T.Zero, a3_5 = T.Zero, a3_6 = T.Zero, a3_7 = T.Zero, a3_8 = T.Zero;
             int cBegin = global::ILGPU.Grid.IdxY * launch.ChannelsPerGroup;
             int cEnd = cBegin + launch.ChannelsPerGroup < g.Channels ? cBegin + launch.ChannelsPerGroup : g.Channels;
             int window = cBegin;
@@ -268,89 +266,53 @@ partial class GlobalDdf
                     long plane = first + j, cf = plane * Taps;
                     long at = origin + j * (long)FilterInputTile;
                     int windowed = c0 - window + j;
-                    T go0 = active0 ? gradOutput[plane * outPlane + pixel] : T.Zero, go1 = active1 ? gradOutput[plane * outPlane + pixel + outW] : T.Zero, go2 = active2 ? gradOutput[plane * outPlane + pixel + 2 * outW] : T.Zero, go3 = active3 ? gradOutput[plane * outPlane + pixel + 3 * outW] : T.Zero;
-                    T p0 = T.Zero, p1 = T.Zero, p2 = T.Zero, p3 = T.Zero;
+                    T go0 = active0 ? gradOutput[plane * outPlane + pixel] : T.Zero, go1 = active1 ? gradOutput[plane * outPlane + pixel + outW] : T.Zero;
+                    T p0 = T.Zero, p1 = T.Zero;
                     p0 = go0 * tile[at];
                     a0_0 += p0;
                     p1 = go1 * tile[at + 3 * InputTileWidth];
                     a1_0 += p1;
-                    p2 = go2 * tile[at + 6 * InputTileWidth];
-                    a2_0 += p2;
-                    p3 = go3 * tile[at + 9 * InputTileWidth];
-                    a3_0 += p3;
-                    T q0 = p0 + p1 + p2 + p3;
+                    T q0 = p0 + p1;
                     p0 = go0 * tile[at + 1];
                     a0_1 += p0;
                     p1 = go1 * tile[at + 3 * InputTileWidth + 1];
                     a1_1 += p1;
-                    p2 = go2 * tile[at + 6 * InputTileWidth + 1];
-                    a2_1 += p2;
-                    p3 = go3 * tile[at + 9 * InputTileWidth + 1];
-                    a3_1 += p3;
-                    T q1 = p0 + p1 + p2 + p3;
+                    T q1 = p0 + p1;
                     p0 = go0 * tile[at + 2];
                     a0_2 += p0;
                     p1 = go1 * tile[at + 3 * InputTileWidth + 2];
                     a1_2 += p1;
-                    p2 = go2 * tile[at + 6 * InputTileWidth + 2];
-                    a2_2 += p2;
-                    p3 = go3 * tile[at + 9 * InputTileWidth + 2];
-                    a3_2 += p3;
-                    T q2 = p0 + p1 + p2 + p3;
+                    T q2 = p0 + p1;
                     p0 = go0 * tile[at + InputTileWidth];
                     a0_3 += p0;
                     p1 = go1 * tile[at + 4 * InputTileWidth];
                     a1_3 += p1;
-                    p2 = go2 * tile[at + 7 * InputTileWidth];
-                    a2_3 += p2;
-                    p3 = go3 * tile[at + 10 * InputTileWidth];
-                    a3_3 += p3;
-                    T q3 = p0 + p1 + p2 + p3;
+                    T q3 = p0 + p1;
                     p0 = go0 * tile[at + InputTileWidth + 1];
                     a0_4 += p0;
                     p1 = go1 * tile[at + 4 * InputTileWidth + 1];
                     a1_4 += p1;
-                    p2 = go2 * tile[at + 7 * InputTileWidth + 1];
-                    a2_4 += p2;
-                    p3 = go3 * tile[at + 10 * InputTileWidth + 1];
-                    a3_4 += p3;
-                    T q4 = p0 + p1 + p2 + p3;
+                    T q4 = p0 + p1;
                     p0 = go0 * tile[at + InputTileWidth + 2];
                     a0_5 += p0;
                     p1 = go1 * tile[at + 4 * InputTileWidth + 2];
                     a1_5 += p1;
-                    p2 = go2 * tile[at + 7 * InputTileWidth + 2];
-                    a2_5 += p2;
-                    p3 = go3 * tile[at + 10 * InputTileWidth + 2];
-                    a3_5 += p3;
-                    T q5 = p0 + p1 + p2 + p3;
+                    T q5 = p0 + p1;
                     p0 = go0 * tile[at + 2 * InputTileWidth];
                     a0_6 += p0;
                     p1 = go1 * tile[at + 5 * InputTileWidth];
                     a1_6 += p1;
-                    p2 = go2 * tile[at + 8 * InputTileWidth];
-                    a2_6 += p2;
-                    p3 = go3 * tile[at + 11 * InputTileWidth];
-                    a3_6 += p3;
-                    T q6 = p0 + p1 + p2 + p3;
+                    T q6 = p0 + p1;
                     p0 = go0 * tile[at + 2 * InputTileWidth + 1];
                     a0_7 += p0;
                     p1 = go1 * tile[at + 5 * InputTileWidth + 1];
                     a1_7 += p1;
-                    p2 = go2 * tile[at + 8 * InputTileWidth + 1];
-                    a2_7 += p2;
-                    p3 = go3 * tile[at + 11 * InputTileWidth + 1];
-                    a3_7 += p3;
-                    T q7 = p0 + p1 + p2 + p3;
+                    T q7 = p0 + p1;
                     p0 = go0 * tile[at + 2 * InputTileWidth + 2];
                     a0_8 += p0;
                     p1 = go1 * tile[at + 5 * InputTileWidth + 2];
                     a1_8 += p1;
-                    p2 = go2 * tile[at + 8 * InputTileWidth + 2];
-                    a2_8 += p2;
-                    p3 = go3 * tile[at + 11 * InputTileWidth + 2];
-                    a3_8 += p3;
-                    T q8 = p0 + p1 + p2 + p3;
+                    T q8 = p0 + p1;
                     for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
                     {
                         q0 += global::ILGPU.Warp.ShuffleDown(q0, offset);
@@ -414,30 +376,6 @@ partial class GlobalDdf
                     spatialPartials[partial + 6 * outPlane + outW] = a1_6;
                     spatialPartials[partial + 7 * outPlane + outW] = a1_7;
                     spatialPartials[partial + 8 * outPlane + outW] = a1_8;
-                }
-                if (active2)
-                {
-                    spatialPartials[partial + 2 * outW] = a2_0;
-                    spatialPartials[partial + outPlane + 2 * outW] = a2_1;
-                    spatialPartials[partial + 2 * outPlane + 2 * outW] = a2_2;
-                    spatialPartials[partial + 3 * outPlane + 2 * outW] = a2_3;
-                    spatialPartials[partial + 4 * outPlane + 2 * outW] = a2_4;
-                    spatialPartials[partial + 5 * outPlane + 2 * outW] = a2_5;
-                    spatialPartials[partial + 6 * outPlane + 2 * outW] = a2_6;
-                    spatialPartials[partial + 7 * outPlane + 2 * outW] = a2_7;
-                    spatialPartials[partial + 8 * outPlane + 2 * outW] = a2_8;
-                }
-                if (active3)
-                {
-                    spatialPartials[partial + 3 * outW] = a3_0;
-                    spatialPartials[partial + outPlane + 3 * outW] = a3_1;
-                    spatialPartials[partial + 2 * outPlane + 3 * outW] = a3_2;
-                    spatialPartials[partial + 3 * outPlane + 3 * outW] = a3_3;
-                    spatialPartials[partial + 4 * outPlane + 3 * outW] = a3_4;
-                    spatialPartials[partial + 5 * outPlane + 3 * outW] = a3_5;
-                    spatialPartials[partial + 6 * outPlane + 3 * outW] = a3_6;
-                    spatialPartials[partial + 7 * outPlane + 3 * outW] = a3_7;
-                    spatialPartials[partial + 8 * outPlane + 3 * outW] = a3_8;
                 }
             }
         }

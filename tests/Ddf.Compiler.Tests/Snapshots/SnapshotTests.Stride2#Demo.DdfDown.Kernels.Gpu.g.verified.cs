@@ -41,7 +41,7 @@ namespace Demo
 
             // The filter-gradient kernel gives each thread FilterRows pixel rows: their products share the channel-filter
             // loads and one warp sum per tap (measured faster there; one row is faster for forward and input gradient).
-            private const int FilterRows = 4;
+            private const int FilterRows = 2;
             private const int FilterTileHeight = TileHeight * FilterRows;
             private const int FilterInputTileHeight = (FilterTileHeight - 1) * Stride + (K - 1) * Dilation + 1;
             private const int FilterInputTile = FilterInputTileHeight * InputTileWidth;
@@ -237,7 +237,7 @@ namespace Demo
                 int ox = ox0 + global::ILGPU.Group.IdxX, oy = oy0 + global::ILGPU.Group.IdxY * FilterRows, b = global::ILGPU.Grid.IdxZ;
                 long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW, pixel = (long)oy * outW + ox;
                 int origin = global::ILGPU.Group.IdxY * FilterRows * Stride * InputTileWidth + global::ILGPU.Group.IdxX * Stride;
-                bool active0 = ox < outW && oy < outH, active1 = ox < outW && oy + 1 < outH, active2 = ox < outW && oy + 2 < outH, active3 = ox < outW && oy + 3 < outH;
+                bool active0 = ox < outW && oy < outH, active1 = ox < outW && oy + 1 < outH;
                 bool wantChannel = launch.WantChannelGradient != 0;
                 // This thread's spatial taps (the channel gradient's weights), in registers for all the group's channels.
                 long sf = (long)b * Taps * outPlane + pixel;
@@ -259,29 +259,9 @@ namespace Demo
                 T s1_6 = active1 && wantChannel ? spatialFilter[sf + 6 * outPlane + outW] : T.Zero;
                 T s1_7 = active1 && wantChannel ? spatialFilter[sf + 7 * outPlane + outW] : T.Zero;
                 T s1_8 = active1 && wantChannel ? spatialFilter[sf + 8 * outPlane + outW] : T.Zero;
-                T s2_0 = active2 && wantChannel ? spatialFilter[sf + 2 * outW] : T.Zero;
-                T s2_1 = active2 && wantChannel ? spatialFilter[sf + outPlane + 2 * outW] : T.Zero;
-                T s2_2 = active2 && wantChannel ? spatialFilter[sf + 2 * outPlane + 2 * outW] : T.Zero;
-                T s2_3 = active2 && wantChannel ? spatialFilter[sf + 3 * outPlane + 2 * outW] : T.Zero;
-                T s2_4 = active2 && wantChannel ? spatialFilter[sf + 4 * outPlane + 2 * outW] : T.Zero;
-                T s2_5 = active2 && wantChannel ? spatialFilter[sf + 5 * outPlane + 2 * outW] : T.Zero;
-                T s2_6 = active2 && wantChannel ? spatialFilter[sf + 6 * outPlane + 2 * outW] : T.Zero;
-                T s2_7 = active2 && wantChannel ? spatialFilter[sf + 7 * outPlane + 2 * outW] : T.Zero;
-                T s2_8 = active2 && wantChannel ? spatialFilter[sf + 8 * outPlane + 2 * outW] : T.Zero;
-                T s3_0 = active3 && wantChannel ? spatialFilter[sf + 3 * outW] : T.Zero;
-                T s3_1 = active3 && wantChannel ? spatialFilter[sf + outPlane + 3 * outW] : T.Zero;
-                T s3_2 = active3 && wantChannel ? spatialFilter[sf + 2 * outPlane + 3 * outW] : T.Zero;
-                T s3_3 = active3 && wantChannel ? spatialFilter[sf + 3 * outPlane + 3 * outW] : T.Zero;
-                T s3_4 = active3 && wantChannel ? spatialFilter[sf + 4 * outPlane + 3 * outW] : T.Zero;
-                T s3_5 = active3 && wantChannel ? spatialFilter[sf + 5 * outPlane + 3 * outW] : T.Zero;
-                T s3_6 = active3 && wantChannel ? spatialFilter[sf + 6 * outPlane + 3 * outW] : T.Zero;
-                T s3_7 = active3 && wantChannel ? spatialFilter[sf + 7 * outPlane + 3 * outW] : T.Zero;
-                T s3_8 = active3 && wantChannel ? spatialFilter[sf + 8 * outPlane + 3 * outW] : T.Zero;
                 // Spatial-filter gradient of each tap at this thread's pixels, summed over the group's channels.
                 T a0_0 = T.Zero, a0_1 = T.Zero, a0_2 = T.Zero, a0_3 = T.Zero, a0_4 = T.Zero, a0_5 = T.Zero, a0_6 = T.Zero, a0_7 = T.Zero, a0_8 = T.Zero;
                 T a1_0 = T.Zero, a1_1 = T.Zero, a1_2 = T.Zero, a1_3 = T.Zero, a1_4 = T.Zero, a1_5 = T.Zero, a1_6 = T.Zero, a1_7 = T.Zero, a1_8 = T.Zero;
-                T a2_0 = T.Zero, a2_1 = T.Zero, a2_2 = T.Zero, a2_3 = T.Zero, a2_4 = T.Zero, a2_5 = T.Zero, a2_6 = T.Zero, a2_7 = T.Zero, a2_8 = T.Zero;
-                T a3_0 = T.Zero, a3_1 = T.Zero, a3_2 = T.Zero, a3_3 = T.Zero, a3_4 = T.Zero, a3_5 = T.Zero, a3_6 = T.Zero, a3_7 = T.Zero, a3_8 = T.Zero;
                 int cBegin = global::ILGPU.Grid.IdxY * launch.ChannelsPerGroup;
                 int cEnd = cBegin + launch.ChannelsPerGroup < g.Channels ? cBegin + launch.ChannelsPerGroup : g.Channels;
                 int window = cBegin;
@@ -298,99 +278,63 @@ namespace Demo
                         long plane = first + j, cf = plane * Taps;
                         long at = origin + j * (long)FilterInputTile;
                         int windowed = c0 - window + j;
-                        T go0 = active0 ? gradOutput[plane * outPlane + pixel] : T.Zero, go1 = active1 ? gradOutput[plane * outPlane + pixel + outW] : T.Zero, go2 = active2 ? gradOutput[plane * outPlane + pixel + 2 * outW] : T.Zero, go3 = active3 ? gradOutput[plane * outPlane + pixel + 3 * outW] : T.Zero;
-                        T p0 = T.Zero, p1 = T.Zero, p2 = T.Zero, p3 = T.Zero;
+                        T go0 = active0 ? gradOutput[plane * outPlane + pixel] : T.Zero, go1 = active1 ? gradOutput[plane * outPlane + pixel + outW] : T.Zero;
+                        T p0 = T.Zero, p1 = T.Zero;
                         T c;
                         c = channelFilter[cf];
                         p0 = go0 * tile[at];
                         a0_0 += p0 * c;
                         p1 = go1 * tile[at + 2 * InputTileWidth];
                         a1_0 += p1 * c;
-                        p2 = go2 * tile[at + 4 * InputTileWidth];
-                        a2_0 += p2 * c;
-                        p3 = go3 * tile[at + 6 * InputTileWidth];
-                        a3_0 += p3 * c;
-                        T q0 = p0 * s0_0 + p1 * s1_0 + p2 * s2_0 + p3 * s3_0;
+                        T q0 = p0 * s0_0 + p1 * s1_0;
                         c = channelFilter[cf + 1];
                         p0 = go0 * tile[at + 1];
                         a0_1 += p0 * c;
                         p1 = go1 * tile[at + 2 * InputTileWidth + 1];
                         a1_1 += p1 * c;
-                        p2 = go2 * tile[at + 4 * InputTileWidth + 1];
-                        a2_1 += p2 * c;
-                        p3 = go3 * tile[at + 6 * InputTileWidth + 1];
-                        a3_1 += p3 * c;
-                        T q1 = p0 * s0_1 + p1 * s1_1 + p2 * s2_1 + p3 * s3_1;
+                        T q1 = p0 * s0_1 + p1 * s1_1;
                         c = channelFilter[cf + 2];
                         p0 = go0 * tile[at + 2];
                         a0_2 += p0 * c;
                         p1 = go1 * tile[at + 2 * InputTileWidth + 2];
                         a1_2 += p1 * c;
-                        p2 = go2 * tile[at + 4 * InputTileWidth + 2];
-                        a2_2 += p2 * c;
-                        p3 = go3 * tile[at + 6 * InputTileWidth + 2];
-                        a3_2 += p3 * c;
-                        T q2 = p0 * s0_2 + p1 * s1_2 + p2 * s2_2 + p3 * s3_2;
+                        T q2 = p0 * s0_2 + p1 * s1_2;
                         c = channelFilter[cf + 3];
                         p0 = go0 * tile[at + InputTileWidth];
                         a0_3 += p0 * c;
                         p1 = go1 * tile[at + 3 * InputTileWidth];
                         a1_3 += p1 * c;
-                        p2 = go2 * tile[at + 5 * InputTileWidth];
-                        a2_3 += p2 * c;
-                        p3 = go3 * tile[at + 7 * InputTileWidth];
-                        a3_3 += p3 * c;
-                        T q3 = p0 * s0_3 + p1 * s1_3 + p2 * s2_3 + p3 * s3_3;
+                        T q3 = p0 * s0_3 + p1 * s1_3;
                         c = channelFilter[cf + 4];
                         p0 = go0 * tile[at + InputTileWidth + 1];
                         a0_4 += p0 * c;
                         p1 = go1 * tile[at + 3 * InputTileWidth + 1];
                         a1_4 += p1 * c;
-                        p2 = go2 * tile[at + 5 * InputTileWidth + 1];
-                        a2_4 += p2 * c;
-                        p3 = go3 * tile[at + 7 * InputTileWidth + 1];
-                        a3_4 += p3 * c;
-                        T q4 = p0 * s0_4 + p1 * s1_4 + p2 * s2_4 + p3 * s3_4;
+                        T q4 = p0 * s0_4 + p1 * s1_4;
                         c = channelFilter[cf + 5];
                         p0 = go0 * tile[at + InputTileWidth + 2];
                         a0_5 += p0 * c;
                         p1 = go1 * tile[at + 3 * InputTileWidth + 2];
                         a1_5 += p1 * c;
-                        p2 = go2 * tile[at + 5 * InputTileWidth + 2];
-                        a2_5 += p2 * c;
-                        p3 = go3 * tile[at + 7 * InputTileWidth + 2];
-                        a3_5 += p3 * c;
-                        T q5 = p0 * s0_5 + p1 * s1_5 + p2 * s2_5 + p3 * s3_5;
+                        T q5 = p0 * s0_5 + p1 * s1_5;
                         c = channelFilter[cf + 6];
                         p0 = go0 * tile[at + 2 * InputTileWidth];
                         a0_6 += p0 * c;
                         p1 = go1 * tile[at + 4 * InputTileWidth];
                         a1_6 += p1 * c;
-                        p2 = go2 * tile[at + 6 * InputTileWidth];
-                        a2_6 += p2 * c;
-                        p3 = go3 * tile[at + 8 * InputTileWidth];
-                        a3_6 += p3 * c;
-                        T q6 = p0 * s0_6 + p1 * s1_6 + p2 * s2_6 + p3 * s3_6;
+                        T q6 = p0 * s0_6 + p1 * s1_6;
                         c = channelFilter[cf + 7];
                         p0 = go0 * tile[at + 2 * InputTileWidth + 1];
                         a0_7 += p0 * c;
                         p1 = go1 * tile[at + 4 * InputTileWidth + 1];
                         a1_7 += p1 * c;
-                        p2 = go2 * tile[at + 6 * InputTileWidth + 1];
-                        a2_7 += p2 * c;
-                        p3 = go3 * tile[at + 8 * InputTileWidth + 1];
-                        a3_7 += p3 * c;
-                        T q7 = p0 * s0_7 + p1 * s1_7 + p2 * s2_7 + p3 * s3_7;
+                        T q7 = p0 * s0_7 + p1 * s1_7;
                         c = channelFilter[cf + 8];
                         p0 = go0 * tile[at + 2 * InputTileWidth + 2];
                         a0_8 += p0 * c;
                         p1 = go1 * tile[at + 4 * InputTileWidth + 2];
                         a1_8 += p1 * c;
-                        p2 = go2 * tile[at + 6 * InputTileWidth + 2];
-                        a2_8 += p2 * c;
-                        p3 = go3 * tile[at + 8 * InputTileWidth + 2];
-                        a3_8 += p3 * c;
-                        T q8 = p0 * s0_8 + p1 * s1_8 + p2 * s2_8 + p3 * s3_8;
+                        T q8 = p0 * s0_8 + p1 * s1_8;
                         for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
                         {
                             q0 += global::ILGPU.Warp.ShuffleDown(q0, offset);
@@ -454,30 +398,6 @@ namespace Demo
                         spatialPartials[partial + 6 * outPlane + outW] = a1_6;
                         spatialPartials[partial + 7 * outPlane + outW] = a1_7;
                         spatialPartials[partial + 8 * outPlane + outW] = a1_8;
-                    }
-                    if (active2)
-                    {
-                        spatialPartials[partial + 2 * outW] = a2_0;
-                        spatialPartials[partial + outPlane + 2 * outW] = a2_1;
-                        spatialPartials[partial + 2 * outPlane + 2 * outW] = a2_2;
-                        spatialPartials[partial + 3 * outPlane + 2 * outW] = a2_3;
-                        spatialPartials[partial + 4 * outPlane + 2 * outW] = a2_4;
-                        spatialPartials[partial + 5 * outPlane + 2 * outW] = a2_5;
-                        spatialPartials[partial + 6 * outPlane + 2 * outW] = a2_6;
-                        spatialPartials[partial + 7 * outPlane + 2 * outW] = a2_7;
-                        spatialPartials[partial + 8 * outPlane + 2 * outW] = a2_8;
-                    }
-                    if (active3)
-                    {
-                        spatialPartials[partial + 3 * outW] = a3_0;
-                        spatialPartials[partial + outPlane + 3 * outW] = a3_1;
-                        spatialPartials[partial + 2 * outPlane + 3 * outW] = a3_2;
-                        spatialPartials[partial + 3 * outPlane + 3 * outW] = a3_3;
-                        spatialPartials[partial + 4 * outPlane + 3 * outW] = a3_4;
-                        spatialPartials[partial + 5 * outPlane + 3 * outW] = a3_5;
-                        spatialPartials[partial + 6 * outPlane + 3 * outW] = a3_6;
-                        spatialPartials[partial + 7 * outPlane + 3 * outW] = a3_7;
-                        spatialPartials[partial + 8 * outPlane + 3 * outW] = a3_8;
                     }
                 }
             }

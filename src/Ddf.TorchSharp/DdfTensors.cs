@@ -28,15 +28,15 @@ public static unsafe class DdfTensors
     public static Tensor Forward(Tensor input, Tensor? channelFilter, Tensor? spatialFilter, DdfGeometry g, DdfCpuKernelSet kernels,
         DdfGpuKernelSet? gpuKernels = null)
     {
-        if (input.device_type == TorchSharp.DeviceType.CUDA)
-            return DdfCudaTensors.Forward(input, channelFilter, spatialFilter, g, GpuKernels(gpuKernels));
         var output = empty([g.Batch, g.Channels, g.OutHeight, g.OutWidth], input.dtype, input.device);
         if (output.numel() == 0)
             return output;
         using var x = input.contiguous();
         using var cf = channelFilter?.contiguous();
         using var sf = spatialFilter?.contiguous();
-        if (input.dtype == ScalarType.Float32)
+        if (input.device_type == TorchSharp.DeviceType.CUDA)
+            DdfCudaTensors.Forward(x, cf, sf, output, g, GpuKernels(gpuKernels));
+        else if (input.dtype == ScalarType.Float32)
             kernels.ForwardSingle(new DdfCpuArgs<float>(g, Pointer<float>(x), Pointer<float>(cf), Pointer<float>(sf), Pointer<float>(output)));
         else
             kernels.ForwardDouble(new DdfCpuArgs<double>(g, Pointer<double>(x), Pointer<double>(cf), Pointer<double>(sf), Pointer<double>(output)));
@@ -48,8 +48,6 @@ public static unsafe class DdfTensors
         Tensor input, Tensor? channelFilter, Tensor? spatialFilter, Tensor gradOutput, DdfGeometry g, DdfCpuKernelSet kernels,
         bool wantInput, bool wantChannel, bool wantSpatial, DdfGpuKernelSet? gpuKernels = null)
     {
-        if (input.device_type == TorchSharp.DeviceType.CUDA)
-            return DdfCudaTensors.Backward(input, channelFilter, spatialFilter, gradOutput, g, GpuKernels(gpuKernels), wantInput, wantChannel, wantSpatial);
         var dx = wantInput ? empty(input.shape, input.dtype, input.device) : null;
         var dcf = wantChannel && channelFilter is not null ? empty(channelFilter.shape, input.dtype, input.device) : null;
         var dsf = wantSpatial && spatialFilter is not null ? empty(spatialFilter.shape, input.dtype, input.device) : null;
@@ -59,7 +57,9 @@ public static unsafe class DdfTensors
         using var cf = channelFilter?.contiguous();
         using var sf = spatialFilter?.contiguous();
         using var go = gradOutput.contiguous();
-        if (input.dtype == ScalarType.Float32)
+        if (input.device_type == TorchSharp.DeviceType.CUDA)
+            DdfCudaTensors.Backward(x, cf, sf, go, dx, dcf, dsf, g, GpuKernels(gpuKernels));
+        else if (input.dtype == ScalarType.Float32)
             kernels.BackwardSingle(new DdfCpuArgs<float>(g, Pointer<float>(x), Pointer<float>(cf), Pointer<float>(sf), Pointer<float>(go), Pointer<float>(dx), Pointer<float>(dsf)), Pointer<float>(dcf));
         else
             kernels.BackwardDouble(new DdfCpuArgs<double>(g, Pointer<double>(x), Pointer<double>(cf), Pointer<double>(sf), Pointer<double>(go), Pointer<double>(dx), Pointer<double>(dsf)), Pointer<double>(dcf));

@@ -22,25 +22,16 @@ public sealed record DdfCpuKernelSet(
     DdfCpuForward<float> ForwardSingle, DdfCpuForward<double> ForwardDouble,
     DdfCpuBackward<float> BackwardSingle, DdfCpuBackward<double> BackwardDouble)
 {
-    private static readonly DdfCpuKernelSet Mul = Of<MulWeight<float>, MulWeight<double>>();
-    private static readonly DdfCpuKernelSet Add = Of<AddWeight<float>, AddWeight<double>>();
-    private static readonly DdfCpuKernelSet SpatialOnly = Of<SpatialWeight<float>, SpatialWeight<double>>();
-    private static readonly DdfCpuKernelSet ChannelOnly = Of<ChannelWeight<float>, ChannelWeight<double>>();
+    /// <summary>The generic sets, indexed by <see cref="WeightModes"/>.</summary>
+    private static readonly DdfCpuKernelSet[] GenericSets =
+    [
+        Of<MulWeight<float>, MulWeight<double>>(), Of<AddWeight<float>, AddWeight<double>>(),
+        Of<SpatialWeight<float>, SpatialWeight<double>>(), Of<ChannelWeight<float>, ChannelWeight<double>>(),
+    ];
 
     /// <summary>The generic (run-time kernel size, dilation, stride) kernels for the filters present and the combine mode.</summary>
     public static DdfCpuKernelSet Generic(bool hasChannelFilter, bool hasSpatialFilter, KernelCombine combine) =>
-        (hasChannelFilter, hasSpatialFilter) switch
-        {
-            (true, true) => combine switch
-            {
-                KernelCombine.Mul => Mul,
-                KernelCombine.Add => Add,
-                _ => throw new ArgumentOutOfRangeException(nameof(combine), combine, "combine must be KernelCombine.Mul or KernelCombine.Add."),
-            },
-            (false, true) => SpatialOnly,
-            (true, false) => ChannelOnly,
-            _ => throw new ArgumentException("At least one of the channel filter and the spatial filter must be given.", nameof(hasChannelFilter)),
-        };
+        GenericSets[WeightModes.Of(hasChannelFilter, hasSpatialFilter, combine)];
 
     private static unsafe DdfCpuKernelSet Of<TSingle, TDouble>()
         where TSingle : struct, ITapWeight<float>

@@ -93,6 +93,7 @@ public sealed class DdfGpuKernelSet
     /// <summary>float64 kernels.</summary>
     public DdfGpuKernels<double> Double { get; }
 
+    /// <summary>The generic sets, indexed by <see cref="WeightModes"/>.</summary>
     private static readonly DdfGpuKernelSet[] GenericSets =
     [
         OfGeneric(FilterBranches.Both, KernelCombine.Mul), OfGeneric(FilterBranches.Both, KernelCombine.Add),
@@ -101,18 +102,7 @@ public sealed class DdfGpuKernelSet
 
     /// <summary>The generic (run-time kernel size, dilation, stride) kernels for the filters present and the combine mode.</summary>
     public static DdfGpuKernelSet Generic(bool hasChannelFilter, bool hasSpatialFilter, KernelCombine combine) =>
-        (hasChannelFilter, hasSpatialFilter) switch
-        {
-            (true, true) => combine switch
-            {
-                KernelCombine.Mul => GenericSets[0],
-                KernelCombine.Add => GenericSets[1],
-                _ => throw new ArgumentOutOfRangeException(nameof(combine), combine, "combine must be KernelCombine.Mul or KernelCombine.Add."),
-            },
-            (false, true) => GenericSets[2],
-            (true, false) => GenericSets[3],
-            _ => throw new ArgumentException("At least one of the channel filter and the spatial filter must be given.", nameof(hasChannelFilter)),
-        };
+        GenericSets[WeightModes.Of(hasChannelFilter, hasSpatialFilter, combine)];
 
     /// <summary>The generic kernels of one weight mode, reused by generated layers whose kernel is too large to unroll.</summary>
     public static DdfGpuKernelSet Generic(FilterBranches branches, KernelCombine combine) =>

@@ -121,11 +121,13 @@ public sealed partial class DdfGenerator
 
         /// <summary>
         /// The lines every tiled kernel over output pixels starts with: block origin, this thread's first pixel, which of
-        /// its rows are inside the output (<c>active{r}</c>), sizes, and its offset in a staged input tile.
+        /// its rows are inside the output (<c>active{r}</c>), sizes, and its offset in a staged input tile. The forward
+        /// has one row per thread; the filter-gradient kernel <paramref name="filterRows"/> (its FilterRows).
         /// </summary>
-        private static void WriteOutputTile(SourceWriter w, int rows)
+        private static void WriteOutputTile(SourceWriter w, int filterRows = 0)
         {
-            string tileHeight = rows > 1 ? "FilterTileHeight" : "TileHeight", perThread = rows > 1 ? " * FilterRows" : "";
+            int rows = Math.Max(1, filterRows);
+            string tileHeight = filterRows > 0 ? "FilterTileHeight" : "TileHeight", perThread = filterRows > 0 ? " * FilterRows" : "";
             w.WriteLine($$"""
                 var g = launch.Geometry;
                 int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
@@ -195,7 +197,6 @@ public sealed partial class DdfGenerator
 
         private static void WriteGpuForward(SourceWriter w, DdfSpec spec)
         {
-            const int rows = 1;
             w.WriteLine($$"""
                 /// <summary>
                 /// Forward: one thread per output pixel of a TileWidth x TileHeight tile, for ChannelsPerBlock channels.
@@ -207,42 +208,27 @@ public sealed partial class DdfGenerator
                     var tile = {{Ilgpu}}.SharedMemory.Allocate<T>(StagedChannels * InputTile);
                 """);
             w.Indentation++;
-            WriteOutputTile(w, rows);
+            WriteOutputTile(w);
             if (spec.HasSpatial)
             {
                 w.WriteLine("// This thread's spatial taps, kept in registers for all the block's channels.");
-                WriteSpatialRegisters(w, spec, rows);
+                WriteSpatialRegisters(w, spec, rows: 1);
             }
             WriteStagedChannelLoop(w, "ChannelsPerBlock", "StagedChannels", "InputTile",
                 $"{Runtime}.DdfGpuTiling.Stage(tile, input, first * inPlane, staged, oy0 * Stride - Pad, ox0 * Stride - Pad, InputTileHeight, InputTileWidth, g.Height, g.Width);");
             w.Indentation += 2;
-            w.WriteLine(RowLocals("sum", rows));
+            w.WriteLine("T sum = T.Zero;");
             if (spec.HasChannel)
                 w.WriteLine("T c;");
             for (int t = 0; t < spec.Taps; t++)
             {
                 WriteChannelTap(w, spec, t);
-                for (int r = 0; r < rows; r++)
-                    w.WriteLine($"sum{r} += tile[{InputTapOffset(spec, t, r)}] * {TapWeight(spec, $"s{r}_{t}")};");
+                w.WriteLine($"sum += tile[{InputTapOffset(spec, t, 0)}] * {TapWeight(spec, $"s0_{t}")};");
             }
-            WriteRowStores(w, rows, "output[plane * outPlane + pixel{0}] = sum{1};", "outW");
+            w.WriteLine("output[plane * outPlane + pixel] = sum;");
             CloseStagedChannelLoop(w);
             w.Indentation--;
             w.WriteLine("}");
-        }
-
-        /// <summary>Stores row r's result (row 0 is known active here); {0} becomes the row's offset, {1} the row.</summary>
-        private static void WriteRowStores(SourceWriter w, int rows, string store, string rowStride)
-        {
-            for (int r = 0; r < rows; r++)
-            {
-                string offset = r == 0 ? "" : r == 1 ? $" + {rowStride}" : $" + {r} * {rowStride}";
-                string line = string.Format(System.Globalization.CultureInfo.InvariantCulture, store, offset, r);
-                if (r > 0)
-                    w.WriteLine($"if (active{r})").WriteLine("    " + line);
-                else
-                    w.WriteLine(line);
-            }
         }
 
         /// <summary>
@@ -266,9 +252,8 @@ public sealed partial class DdfGenerator
                     {{Ilgpu}}.Group.Barrier();{{(activeOnly ? "\n    if (!active0)\n        continue;" : "")}}
                     for (int j = 0; j < staged; j++)
                     {
-                        // 64-bit offsets, so constant tap offsets fold into the loads' addresses.
                         long plane = first + j, cf = plane * Taps;
-                        long at = {{(origin.Length > 0 ? origin + "+ " : "")}}j * (long){{tileSize}};
+                        int at = {{(origin.Length > 0 ? origin + "+ " : "")}}j * {{tileSize}};
                 """);
         }
 
@@ -285,7 +270,6 @@ public sealed partial class DdfGenerator
 
         private static void WriteGpuInputGradient(SourceWriter w, DdfSpec spec)
         {
-            const int rows = 1;
             int k = spec.KernelSize;
             bool strided = spec.Stride > 1;
             w.WriteLine($$"""
@@ -308,27 +292,18 @@ public sealed partial class DdfGenerator
                     int oxLo = {{Runtime}}.DdfGpuTiling.FloorDiv(x0 + Pad - (K - 1) * Dilation, Stride);
                 """);
             w.Indentation++;
-            WriteActiveRows(w, rows, "x < g.Width", "y", "g.Height");
-            w.WriteLine("// Output column (row) that tap column v (tap row u of pixel row r) reads, whether the stride hits one, and its tile offset.");
+            WriteActiveRows(w, 1, "x < g.Width", "y", "g.Height");
+            w.WriteLine("// Output row (column) that tap row u (column v) reads, whether the stride hits one, and its tile offset.");
+            for (int u = 0; u < k; u++)
+                WriteTransposedTap(w, spec, $"y{Offset(spec.Padding - u * spec.Dilation)}", $"oy{u}", $"hy{u}", $"ry{u}", "outH", "oyLo", " * GradTileWidth");
             for (int v = 0; v < k; v++)
                 WriteTransposedTap(w, spec, $"x{Offset(spec.Padding - v * spec.Dilation)}", $"ox{v}", $"hx{v}", $"rx{v}", "outW", "oxLo", "");
-            for (int r = 0; r < rows; r++)
-            {
-                for (int u = 0; u < k; u++)
-                    WriteTransposedTap(w, spec, $"y{Offset(r + spec.Padding - u * spec.Dilation)}", $"oy{r}_{u}", $"hy{r}_{u}", $"ry{r}_{u}", "outH", "oyLo", " * GradTileWidth");
-            }
             if (spec.HasSpatial)
             {
-                w.WriteLine("// Spatial taps at the output pixels these pixels feed (zero where the taps miss), in registers for all channels.");
+                w.WriteLine("// Spatial taps at the output pixels this pixel feeds (zero where the taps miss), in registers for all channels.");
                 w.WriteLine("long sf = (long)b * Taps * outPlane;");
-                for (int r = 0; r < rows; r++)
-                {
-                    for (int t = 0; t < spec.Taps; t++)
-                    {
-                        int u = t / k, v = t % k;
-                        w.WriteLine($"T s{r}_{t} = active{r} && hy{r}_{u} && hx{v} ? spatialFilter[sf{TapOffset(t, "outPlane")} + (long)oy{r}_{u} * outW + ox{v}] : T.Zero;");
-                    }
-                }
+                for (int t = 0; t < spec.Taps; t++)
+                    w.WriteLine($"T s{t} = active0 && hy{t / k} && hx{t % k} ? spatialFilter[sf{TapOffset(t, "outPlane")} + (long)oy{t / k} * outW + ox{t % k}] : T.Zero;");
             }
             // With stride 1 the zero-filled tile already zeroes taps that miss the output; with a stride, taps whose
             // offset the stride skips still point into the tile, so channel-filter terms not multiplied by a
@@ -336,32 +311,26 @@ public sealed partial class DdfGenerator
             bool masked = strided && spec.HasChannel && !(spec.HasSpatial && spec.Combine == CombineMode.Mul);
             if (masked)
             {
-                w.WriteLine("// 1 where tap t of row r reads an output pixel, 0 where the stride skips it.");
-                for (int r = 0; r < rows; r++)
-                {
-                    for (int t = 0; t < spec.Taps; t++)
-                        w.WriteLine($"T m{r}_{t} = hy{r}_{t / k} && hx{t % k} ? T.One : T.Zero;");
-                }
+                w.WriteLine("// 1 where tap t reads an output pixel, 0 where the stride skips it.");
+                for (int t = 0; t < spec.Taps; t++)
+                    w.WriteLine($"T m{t} = hy{t / k} && hx{t % k} ? T.One : T.Zero;");
             }
             WriteStagedChannelLoop(w, "ChannelsPerBlock", "StagedGradChannels", "GradTile",
                 $"{Runtime}.DdfGpuTiling.Stage(tile, gradOutput, first * outPlane, staged, oyLo, oxLo, GradTileHeight, GradTileWidth, outH, outW);",
                 origin: "");
             w.Indentation += 2;
-            w.WriteLine(RowLocals("sum", rows));
+            w.WriteLine("T sum = T.Zero;");
             if (spec.HasChannel)
                 w.WriteLine("T c;");
             for (int t = 0; t < spec.Taps; t++)
             {
                 WriteChannelTap(w, spec, t);
-                for (int r = 0; r < rows; r++)
-                {
-                    string weight = TapWeight(spec, $"s{r}_{t}", masked ? $"m{r}_{t} * c" : "c");
-                    if (spec.Branches == BranchesMode.Channel && masked)
-                        weight = $"({weight})";
-                    w.WriteLine($"sum{r} += tile[at + ry{r}_{t / k} + rx{t % k}] * {weight};");
-                }
+                string weight = TapWeight(spec, $"s{t}", masked ? $"m{t} * c" : "c");
+                if (spec.Branches == BranchesMode.Channel && masked)
+                    weight = $"({weight})";
+                w.WriteLine($"sum += tile[at + ry{t / k} + rx{t % k}] * {weight};");
             }
-            WriteRowStores(w, rows, "gradInput[plane * inPlane + (long)y * g.Width + x{0}] = sum{1};", "g.Width");
+            w.WriteLine("gradInput[plane * inPlane + (long)y * g.Width + x] = sum;");
             CloseStagedChannelLoop(w);
             w.Indentation--;
             w.WriteLine("}");
@@ -406,7 +375,7 @@ public sealed partial class DdfGenerator
             w.Indentation++;
             if (spec.HasChannel)
                 w.WriteLine($"var warpSums = {Ilgpu}.SharedMemory.Allocate<T>(WindowChannels * Taps * {Runtime}.DdfGpuTiling.Warps);");
-            WriteOutputTile(w, rows);
+            WriteOutputTile(w, filterRows: rows);
             if (spec.HasChannel)
                 w.WriteLine("bool wantChannel = launch.WantChannelGradient != 0;");
             if (mul)

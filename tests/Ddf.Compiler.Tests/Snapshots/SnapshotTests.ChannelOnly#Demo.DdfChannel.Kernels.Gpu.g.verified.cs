@@ -89,30 +89,29 @@ namespace Demo
                         continue;
                     for (int j = 0; j < staged; j++)
                     {
-                        // 64-bit offsets, so constant tap offsets fold into the loads' addresses.
                         long plane = first + j, cf = plane * Taps;
-                        long at = origin + j * (long)InputTile;
-                        T sum0 = T.Zero;
+                        int at = origin + j * InputTile;
+                        T sum = T.Zero;
                         T c;
                         c = channelFilter[cf];
-                        sum0 += tile[at] * c;
+                        sum += tile[at] * c;
                         c = channelFilter[cf + 1];
-                        sum0 += tile[at + 1] * c;
+                        sum += tile[at + 1] * c;
                         c = channelFilter[cf + 2];
-                        sum0 += tile[at + 2] * c;
+                        sum += tile[at + 2] * c;
                         c = channelFilter[cf + 3];
-                        sum0 += tile[at + InputTileWidth] * c;
+                        sum += tile[at + InputTileWidth] * c;
                         c = channelFilter[cf + 4];
-                        sum0 += tile[at + InputTileWidth + 1] * c;
+                        sum += tile[at + InputTileWidth + 1] * c;
                         c = channelFilter[cf + 5];
-                        sum0 += tile[at + InputTileWidth + 2] * c;
+                        sum += tile[at + InputTileWidth + 2] * c;
                         c = channelFilter[cf + 6];
-                        sum0 += tile[at + 2 * InputTileWidth] * c;
+                        sum += tile[at + 2 * InputTileWidth] * c;
                         c = channelFilter[cf + 7];
-                        sum0 += tile[at + 2 * InputTileWidth + 1] * c;
+                        sum += tile[at + 2 * InputTileWidth + 1] * c;
                         c = channelFilter[cf + 8];
-                        sum0 += tile[at + 2 * InputTileWidth + 2] * c;
-                        output[plane * outPlane + pixel] = sum0;
+                        sum += tile[at + 2 * InputTileWidth + 2] * c;
+                        output[plane * outPlane + pixel] = sum;
                     }
                 }
             }
@@ -135,7 +134,16 @@ namespace Demo
                 int oyLo = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y0 + Pad - (K - 1) * Dilation, Stride);
                 int oxLo = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(x0 + Pad - (K - 1) * Dilation, Stride);
                 bool active0 = x < g.Width && y < g.Height;
-                // Output column (row) that tap column v (tap row u of pixel row r) reads, whether the stride hits one, and its tile offset.
+                // Output row (column) that tap row u (column v) reads, whether the stride hits one, and its tile offset.
+                int oy0 = y + 1;
+                bool hy0 = (uint)oy0 < (uint)outH;
+                int ry0 = (oy0 - oyLo) * GradTileWidth;
+                int oy1 = y;
+                bool hy1 = (uint)oy1 < (uint)outH;
+                int ry1 = (oy1 - oyLo) * GradTileWidth;
+                int oy2 = y - 1;
+                bool hy2 = (uint)oy2 < (uint)outH;
+                int ry2 = (oy2 - oyLo) * GradTileWidth;
                 int ox0 = x + 1;
                 bool hx0 = (uint)ox0 < (uint)outW;
                 int rx0 = (ox0 - oxLo);
@@ -145,15 +153,6 @@ namespace Demo
                 int ox2 = x - 1;
                 bool hx2 = (uint)ox2 < (uint)outW;
                 int rx2 = (ox2 - oxLo);
-                int oy0_0 = y + 1;
-                bool hy0_0 = (uint)oy0_0 < (uint)outH;
-                int ry0_0 = (oy0_0 - oyLo) * GradTileWidth;
-                int oy0_1 = y;
-                bool hy0_1 = (uint)oy0_1 < (uint)outH;
-                int ry0_1 = (oy0_1 - oyLo) * GradTileWidth;
-                int oy0_2 = y - 1;
-                bool hy0_2 = (uint)oy0_2 < (uint)outH;
-                int ry0_2 = (oy0_2 - oyLo) * GradTileWidth;
                 int cBegin = global::ILGPU.Grid.IdxY * ChannelsPerBlock;
                 int cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;
                 for (int c0 = cBegin; c0 < cEnd; c0 += StagedGradChannels)
@@ -167,30 +166,29 @@ namespace Demo
                         continue;
                     for (int j = 0; j < staged; j++)
                     {
-                        // 64-bit offsets, so constant tap offsets fold into the loads' addresses.
                         long plane = first + j, cf = plane * Taps;
-                        long at = j * (long)GradTile;
-                        T sum0 = T.Zero;
+                        int at = j * GradTile;
+                        T sum = T.Zero;
                         T c;
                         c = channelFilter[cf];
-                        sum0 += tile[at + ry0_0 + rx0] * c;
+                        sum += tile[at + ry0 + rx0] * c;
                         c = channelFilter[cf + 1];
-                        sum0 += tile[at + ry0_0 + rx1] * c;
+                        sum += tile[at + ry0 + rx1] * c;
                         c = channelFilter[cf + 2];
-                        sum0 += tile[at + ry0_0 + rx2] * c;
+                        sum += tile[at + ry0 + rx2] * c;
                         c = channelFilter[cf + 3];
-                        sum0 += tile[at + ry0_1 + rx0] * c;
+                        sum += tile[at + ry1 + rx0] * c;
                         c = channelFilter[cf + 4];
-                        sum0 += tile[at + ry0_1 + rx1] * c;
+                        sum += tile[at + ry1 + rx1] * c;
                         c = channelFilter[cf + 5];
-                        sum0 += tile[at + ry0_1 + rx2] * c;
+                        sum += tile[at + ry1 + rx2] * c;
                         c = channelFilter[cf + 6];
-                        sum0 += tile[at + ry0_2 + rx0] * c;
+                        sum += tile[at + ry2 + rx0] * c;
                         c = channelFilter[cf + 7];
-                        sum0 += tile[at + ry0_2 + rx1] * c;
+                        sum += tile[at + ry2 + rx1] * c;
                         c = channelFilter[cf + 8];
-                        sum0 += tile[at + ry0_2 + rx2] * c;
-                        gradInput[plane * inPlane + (long)y * g.Width + x] = sum0;
+                        sum += tile[at + ry2 + rx2] * c;
+                        gradInput[plane * inPlane + (long)y * g.Width + x] = sum;
                     }
                 }
             }
@@ -229,9 +227,8 @@ namespace Demo
                     global::ILGPU.Group.Barrier();
                     for (int j = 0; j < staged; j++)
                     {
-                        // 64-bit offsets, so constant tap offsets fold into the loads' addresses.
                         long plane = first + j, cf = plane * Taps;
-                        long at = origin + j * (long)FilterInputTile;
+                        int at = origin + j * FilterInputTile;
                         int windowed = c0 - window + j;
                         T go0 = active0 ? gradOutput[plane * outPlane + pixel] : T.Zero, go1 = active1 ? gradOutput[plane * outPlane + pixel + outW] : T.Zero, go2 = active2 ? gradOutput[plane * outPlane + pixel + 2 * outW] : T.Zero, go3 = active3 ? gradOutput[plane * outPlane + pixel + 3 * outW] : T.Zero;
                         T p0 = T.Zero, p1 = T.Zero, p2 = T.Zero, p3 = T.Zero;

@@ -98,30 +98,29 @@ partial class GlobalDdf
                     continue;
                 for (int j = 0; j < staged; j++)
                 {
-                    // 64-bit offsets, so constant tap offsets fold into the loads' addresses.
                     long plane = first + j, cf = plane * Taps;
-                    long at = origin + j * (long)InputTile;
-                    T sum0 = T.Zero;
+                    int at = origin + j * InputTile;
+                    T sum = T.Zero;
                     T c;
                     c = channelFilter[cf];
-                    sum0 += tile[at] * (s0_0 + c);
+                    sum += tile[at] * (s0_0 + c);
                     c = channelFilter[cf + 1];
-                    sum0 += tile[at + 1] * (s0_1 + c);
+                    sum += tile[at + 1] * (s0_1 + c);
                     c = channelFilter[cf + 2];
-                    sum0 += tile[at + 2] * (s0_2 + c);
+                    sum += tile[at + 2] * (s0_2 + c);
                     c = channelFilter[cf + 3];
-                    sum0 += tile[at + InputTileWidth] * (s0_3 + c);
+                    sum += tile[at + InputTileWidth] * (s0_3 + c);
                     c = channelFilter[cf + 4];
-                    sum0 += tile[at + InputTileWidth + 1] * (s0_4 + c);
+                    sum += tile[at + InputTileWidth + 1] * (s0_4 + c);
                     c = channelFilter[cf + 5];
-                    sum0 += tile[at + InputTileWidth + 2] * (s0_5 + c);
+                    sum += tile[at + InputTileWidth + 2] * (s0_5 + c);
                     c = channelFilter[cf + 6];
-                    sum0 += tile[at + 2 * InputTileWidth] * (s0_6 + c);
+                    sum += tile[at + 2 * InputTileWidth] * (s0_6 + c);
                     c = channelFilter[cf + 7];
-                    sum0 += tile[at + 2 * InputTileWidth + 1] * (s0_7 + c);
+                    sum += tile[at + 2 * InputTileWidth + 1] * (s0_7 + c);
                     c = channelFilter[cf + 8];
-                    sum0 += tile[at + 2 * InputTileWidth + 2] * (s0_8 + c);
-                    output[plane * outPlane + pixel] = sum0;
+                    sum += tile[at + 2 * InputTileWidth + 2] * (s0_8 + c);
+                    output[plane * outPlane + pixel] = sum;
                 }
             }
         }
@@ -144,7 +143,16 @@ partial class GlobalDdf
             int oyLo = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y0 + Pad - (K - 1) * Dilation, Stride);
             int oxLo = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(x0 + Pad - (K - 1) * Dilation, Stride);
             bool active0 = x < g.Width && y < g.Height;
-            // Output column (row) that tap column v (tap row u of pixel row r) reads, whether the stride hits one, and its tile offset.
+            // Output row (column) that tap row u (column v) reads, whether the stride hits one, and its tile offset.
+            int oy0 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y + 1, Stride);
+            bool hy0 = oy0 * Stride == y + 1 && (uint)oy0 < (uint)outH;
+            int ry0 = (oy0 - oyLo) * GradTileWidth;
+            int oy1 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y, Stride);
+            bool hy1 = oy1 * Stride == y && (uint)oy1 < (uint)outH;
+            int ry1 = (oy1 - oyLo) * GradTileWidth;
+            int oy2 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y - 1, Stride);
+            bool hy2 = oy2 * Stride == y - 1 && (uint)oy2 < (uint)outH;
+            int ry2 = (oy2 - oyLo) * GradTileWidth;
             int ox0 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(x + 1, Stride);
             bool hx0 = ox0 * Stride == x + 1 && (uint)ox0 < (uint)outW;
             int rx0 = (ox0 - oxLo);
@@ -154,36 +162,27 @@ partial class GlobalDdf
             int ox2 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(x - 1, Stride);
             bool hx2 = ox2 * Stride == x - 1 && (uint)ox2 < (uint)outW;
             int rx2 = (ox2 - oxLo);
-            int oy0_0 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y + 1, Stride);
-            bool hy0_0 = oy0_0 * Stride == y + 1 && (uint)oy0_0 < (uint)outH;
-            int ry0_0 = (oy0_0 - oyLo) * GradTileWidth;
-            int oy0_1 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y, Stride);
-            bool hy0_1 = oy0_1 * Stride == y && (uint)oy0_1 < (uint)outH;
-            int ry0_1 = (oy0_1 - oyLo) * GradTileWidth;
-            int oy0_2 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y - 1, Stride);
-            bool hy0_2 = oy0_2 * Stride == y - 1 && (uint)oy0_2 < (uint)outH;
-            int ry0_2 = (oy0_2 - oyLo) * GradTileWidth;
-            // Spatial taps at the output pixels these pixels feed (zero where the taps miss), in registers for all channels.
+            // Spatial taps at the output pixels this pixel feeds (zero where the taps miss), in registers for all channels.
             long sf = (long)b * Taps * outPlane;
-            T s0_0 = active0 && hy0_0 && hx0 ? spatialFilter[sf + (long)oy0_0 * outW + ox0] : T.Zero;
-            T s0_1 = active0 && hy0_0 && hx1 ? spatialFilter[sf + outPlane + (long)oy0_0 * outW + ox1] : T.Zero;
-            T s0_2 = active0 && hy0_0 && hx2 ? spatialFilter[sf + 2 * outPlane + (long)oy0_0 * outW + ox2] : T.Zero;
-            T s0_3 = active0 && hy0_1 && hx0 ? spatialFilter[sf + 3 * outPlane + (long)oy0_1 * outW + ox0] : T.Zero;
-            T s0_4 = active0 && hy0_1 && hx1 ? spatialFilter[sf + 4 * outPlane + (long)oy0_1 * outW + ox1] : T.Zero;
-            T s0_5 = active0 && hy0_1 && hx2 ? spatialFilter[sf + 5 * outPlane + (long)oy0_1 * outW + ox2] : T.Zero;
-            T s0_6 = active0 && hy0_2 && hx0 ? spatialFilter[sf + 6 * outPlane + (long)oy0_2 * outW + ox0] : T.Zero;
-            T s0_7 = active0 && hy0_2 && hx1 ? spatialFilter[sf + 7 * outPlane + (long)oy0_2 * outW + ox1] : T.Zero;
-            T s0_8 = active0 && hy0_2 && hx2 ? spatialFilter[sf + 8 * outPlane + (long)oy0_2 * outW + ox2] : T.Zero;
-            // 1 where tap t of row r reads an output pixel, 0 where the stride skips it.
-            T m0_0 = hy0_0 && hx0 ? T.One : T.Zero;
-            T m0_1 = hy0_0 && hx1 ? T.One : T.Zero;
-            T m0_2 = hy0_0 && hx2 ? T.One : T.Zero;
-            T m0_3 = hy0_1 && hx0 ? T.One : T.Zero;
-            T m0_4 = hy0_1 && hx1 ? T.One : T.Zero;
-            T m0_5 = hy0_1 && hx2 ? T.One : T.Zero;
-            T m0_6 = hy0_2 && hx0 ? T.One : T.Zero;
-            T m0_7 = hy0_2 && hx1 ? T.One : T.Zero;
-            T m0_8 = hy0_2 && hx2 ? T.One : T.Zero;
+            T s0 = active0 && hy0 && hx0 ? spatialFilter[sf + (long)oy0 * outW + ox0] : T.Zero;
+            T s1 = active0 && hy0 && hx1 ? spatialFilter[sf + outPlane + (long)oy0 * outW + ox1] : T.Zero;
+            T s2 = active0 && hy0 && hx2 ? spatialFilter[sf + 2 * outPlane + (long)oy0 * outW + ox2] : T.Zero;
+            T s3 = active0 && hy1 && hx0 ? spatialFilter[sf + 3 * outPlane + (long)oy1 * outW + ox0] : T.Zero;
+            T s4 = active0 && hy1 && hx1 ? spatialFilter[sf + 4 * outPlane + (long)oy1 * outW + ox1] : T.Zero;
+            T s5 = active0 && hy1 && hx2 ? spatialFilter[sf + 5 * outPlane + (long)oy1 * outW + ox2] : T.Zero;
+            T s6 = active0 && hy2 && hx0 ? spatialFilter[sf + 6 * outPlane + (long)oy2 * outW + ox0] : T.Zero;
+            T s7 = active0 && hy2 && hx1 ? spatialFilter[sf + 7 * outPlane + (long)oy2 * outW + ox1] : T.Zero;
+            T s8 = active0 && hy2 && hx2 ? spatialFilter[sf + 8 * outPlane + (long)oy2 * outW + ox2] : T.Zero;
+            // 1 where tap t reads an output pixel, 0 where the stride skips it.
+            T m0 = hy0 && hx0 ? T.One : T.Zero;
+            T m1 = hy0 && hx1 ? T.One : T.Zero;
+            T m2 = hy0 && hx2 ? T.One : T.Zero;
+            T m3 = hy1 && hx0 ? T.One : T.Zero;
+            T m4 = hy1 && hx1 ? T.One : T.Zero;
+            T m5 = hy1 && hx2 ? T.One : T.Zero;
+            T m6 = hy2 && hx0 ? T.One : T.Zero;
+            T m7 = hy2 && hx1 ? T.One : T.Zero;
+            T m8 = hy2 && hx2 ? T.One : T.Zero;
             int cBegin = global::ILGPU.Grid.IdxY * ChannelsPerBlock;
             int cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;
             for (int c0 = cBegin; c0 < cEnd; c0 += StagedGradChannels)
@@ -197,30 +196,29 @@ partial class GlobalDdf
                     continue;
                 for (int j = 0; j < staged; j++)
                 {
-                    // 64-bit offsets, so constant tap offsets fold into the loads' addresses.
                     long plane = first + j, cf = plane * Taps;
-                    long at = j * (long)GradTile;
-                    T sum0 = T.Zero;
+                    int at = j * GradTile;
+                    T sum = T.Zero;
                     T c;
                     c = channelFilter[cf];
-                    sum0 += tile[at + ry0_0 + rx0] * (s0_0 + m0_0 * c);
+                    sum += tile[at + ry0 + rx0] * (s0 + m0 * c);
                     c = channelFilter[cf + 1];
-                    sum0 += tile[at + ry0_0 + rx1] * (s0_1 + m0_1 * c);
+                    sum += tile[at + ry0 + rx1] * (s1 + m1 * c);
                     c = channelFilter[cf + 2];
-                    sum0 += tile[at + ry0_0 + rx2] * (s0_2 + m0_2 * c);
+                    sum += tile[at + ry0 + rx2] * (s2 + m2 * c);
                     c = channelFilter[cf + 3];
-                    sum0 += tile[at + ry0_1 + rx0] * (s0_3 + m0_3 * c);
+                    sum += tile[at + ry1 + rx0] * (s3 + m3 * c);
                     c = channelFilter[cf + 4];
-                    sum0 += tile[at + ry0_1 + rx1] * (s0_4 + m0_4 * c);
+                    sum += tile[at + ry1 + rx1] * (s4 + m4 * c);
                     c = channelFilter[cf + 5];
-                    sum0 += tile[at + ry0_1 + rx2] * (s0_5 + m0_5 * c);
+                    sum += tile[at + ry1 + rx2] * (s5 + m5 * c);
                     c = channelFilter[cf + 6];
-                    sum0 += tile[at + ry0_2 + rx0] * (s0_6 + m0_6 * c);
+                    sum += tile[at + ry2 + rx0] * (s6 + m6 * c);
                     c = channelFilter[cf + 7];
-                    sum0 += tile[at + ry0_2 + rx1] * (s0_7 + m0_7 * c);
+                    sum += tile[at + ry2 + rx1] * (s7 + m7 * c);
                     c = channelFilter[cf + 8];
-                    sum0 += tile[at + ry0_2 + rx2] * (s0_8 + m0_8 * c);
-                    gradInput[plane * inPlane + (long)y * g.Width + x] = sum0;
+                    sum += tile[at + ry2 + rx2] * (s8 + m8 * c);
+                    gradInput[plane * inPlane + (long)y * g.Width + x] = sum;
                 }
             }
         }
@@ -262,9 +260,8 @@ partial class GlobalDdf
                 global::ILGPU.Group.Barrier();
                 for (int j = 0; j < staged; j++)
                 {
-                    // 64-bit offsets, so constant tap offsets fold into the loads' addresses.
                     long plane = first + j, cf = plane * Taps;
-                    long at = origin + j * (long)FilterInputTile;
+                    int at = origin + j * FilterInputTile;
                     int windowed = c0 - window + j;
                     T go0 = active0 ? gradOutput[plane * outPlane + pixel] : T.Zero, go1 = active1 ? gradOutput[plane * outPlane + pixel + outW] : T.Zero;
                     T p0 = T.Zero, p1 = T.Zero;

@@ -100,30 +100,29 @@ namespace Demo
                         continue;
                     for (int j = 0; j < staged; j++)
                     {
-                        // 64-bit offsets, so constant tap offsets fold into the loads' addresses.
                         long plane = first + j, cf = plane * Taps;
-                        long at = origin + j * (long)InputTile;
-                        T sum0 = T.Zero;
+                        int at = origin + j * InputTile;
+                        T sum = T.Zero;
                         T c;
                         c = channelFilter[cf];
-                        sum0 += tile[at] * (s0_0 * c);
+                        sum += tile[at] * (s0_0 * c);
                         c = channelFilter[cf + 1];
-                        sum0 += tile[at + 1] * (s0_1 * c);
+                        sum += tile[at + 1] * (s0_1 * c);
                         c = channelFilter[cf + 2];
-                        sum0 += tile[at + 2] * (s0_2 * c);
+                        sum += tile[at + 2] * (s0_2 * c);
                         c = channelFilter[cf + 3];
-                        sum0 += tile[at + InputTileWidth] * (s0_3 * c);
+                        sum += tile[at + InputTileWidth] * (s0_3 * c);
                         c = channelFilter[cf + 4];
-                        sum0 += tile[at + InputTileWidth + 1] * (s0_4 * c);
+                        sum += tile[at + InputTileWidth + 1] * (s0_4 * c);
                         c = channelFilter[cf + 5];
-                        sum0 += tile[at + InputTileWidth + 2] * (s0_5 * c);
+                        sum += tile[at + InputTileWidth + 2] * (s0_5 * c);
                         c = channelFilter[cf + 6];
-                        sum0 += tile[at + 2 * InputTileWidth] * (s0_6 * c);
+                        sum += tile[at + 2 * InputTileWidth] * (s0_6 * c);
                         c = channelFilter[cf + 7];
-                        sum0 += tile[at + 2 * InputTileWidth + 1] * (s0_7 * c);
+                        sum += tile[at + 2 * InputTileWidth + 1] * (s0_7 * c);
                         c = channelFilter[cf + 8];
-                        sum0 += tile[at + 2 * InputTileWidth + 2] * (s0_8 * c);
-                        output[plane * outPlane + pixel] = sum0;
+                        sum += tile[at + 2 * InputTileWidth + 2] * (s0_8 * c);
+                        output[plane * outPlane + pixel] = sum;
                     }
                 }
             }
@@ -146,7 +145,16 @@ namespace Demo
                 int oyLo = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(y0 + Pad - (K - 1) * Dilation, Stride);
                 int oxLo = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(x0 + Pad - (K - 1) * Dilation, Stride);
                 bool active0 = x < g.Width && y < g.Height;
-                // Output column (row) that tap column v (tap row u of pixel row r) reads, whether the stride hits one, and its tile offset.
+                // Output row (column) that tap row u (column v) reads, whether the stride hits one, and its tile offset.
+                int oy0 = y + 1;
+                bool hy0 = (uint)oy0 < (uint)outH;
+                int ry0 = (oy0 - oyLo) * GradTileWidth;
+                int oy1 = y;
+                bool hy1 = (uint)oy1 < (uint)outH;
+                int ry1 = (oy1 - oyLo) * GradTileWidth;
+                int oy2 = y - 1;
+                bool hy2 = (uint)oy2 < (uint)outH;
+                int ry2 = (oy2 - oyLo) * GradTileWidth;
                 int ox0 = x + 1;
                 bool hx0 = (uint)ox0 < (uint)outW;
                 int rx0 = (ox0 - oxLo);
@@ -156,26 +164,17 @@ namespace Demo
                 int ox2 = x - 1;
                 bool hx2 = (uint)ox2 < (uint)outW;
                 int rx2 = (ox2 - oxLo);
-                int oy0_0 = y + 1;
-                bool hy0_0 = (uint)oy0_0 < (uint)outH;
-                int ry0_0 = (oy0_0 - oyLo) * GradTileWidth;
-                int oy0_1 = y;
-                bool hy0_1 = (uint)oy0_1 < (uint)outH;
-                int ry0_1 = (oy0_1 - oyLo) * GradTileWidth;
-                int oy0_2 = y - 1;
-                bool hy0_2 = (uint)oy0_2 < (uint)outH;
-                int ry0_2 = (oy0_2 - oyLo) * GradTileWidth;
-                // Spatial taps at the output pixels these pixels feed (zero where the taps miss), in registers for all channels.
+                // Spatial taps at the output pixels this pixel feeds (zero where the taps miss), in registers for all channels.
                 long sf = (long)b * Taps * outPlane;
-                T s0_0 = active0 && hy0_0 && hx0 ? spatialFilter[sf + (long)oy0_0 * outW + ox0] : T.Zero;
-                T s0_1 = active0 && hy0_0 && hx1 ? spatialFilter[sf + outPlane + (long)oy0_0 * outW + ox1] : T.Zero;
-                T s0_2 = active0 && hy0_0 && hx2 ? spatialFilter[sf + 2 * outPlane + (long)oy0_0 * outW + ox2] : T.Zero;
-                T s0_3 = active0 && hy0_1 && hx0 ? spatialFilter[sf + 3 * outPlane + (long)oy0_1 * outW + ox0] : T.Zero;
-                T s0_4 = active0 && hy0_1 && hx1 ? spatialFilter[sf + 4 * outPlane + (long)oy0_1 * outW + ox1] : T.Zero;
-                T s0_5 = active0 && hy0_1 && hx2 ? spatialFilter[sf + 5 * outPlane + (long)oy0_1 * outW + ox2] : T.Zero;
-                T s0_6 = active0 && hy0_2 && hx0 ? spatialFilter[sf + 6 * outPlane + (long)oy0_2 * outW + ox0] : T.Zero;
-                T s0_7 = active0 && hy0_2 && hx1 ? spatialFilter[sf + 7 * outPlane + (long)oy0_2 * outW + ox1] : T.Zero;
-                T s0_8 = active0 && hy0_2 && hx2 ? spatialFilter[sf + 8 * outPlane + (long)oy0_2 * outW + ox2] : T.Zero;
+                T s0 = active0 && hy0 && hx0 ? spatialFilter[sf + (long)oy0 * outW + ox0] : T.Zero;
+                T s1 = active0 && hy0 && hx1 ? spatialFilter[sf + outPlane + (long)oy0 * outW + ox1] : T.Zero;
+                T s2 = active0 && hy0 && hx2 ? spatialFilter[sf + 2 * outPlane + (long)oy0 * outW + ox2] : T.Zero;
+                T s3 = active0 && hy1 && hx0 ? spatialFilter[sf + 3 * outPlane + (long)oy1 * outW + ox0] : T.Zero;
+                T s4 = active0 && hy1 && hx1 ? spatialFilter[sf + 4 * outPlane + (long)oy1 * outW + ox1] : T.Zero;
+                T s5 = active0 && hy1 && hx2 ? spatialFilter[sf + 5 * outPlane + (long)oy1 * outW + ox2] : T.Zero;
+                T s6 = active0 && hy2 && hx0 ? spatialFilter[sf + 6 * outPlane + (long)oy2 * outW + ox0] : T.Zero;
+                T s7 = active0 && hy2 && hx1 ? spatialFilter[sf + 7 * outPlane + (long)oy2 * outW + ox1] : T.Zero;
+                T s8 = active0 && hy2 && hx2 ? spatialFilter[sf + 8 * outPlane + (long)oy2 * outW + ox2] : T.Zero;
                 int cBegin = global::ILGPU.Grid.IdxY * ChannelsPerBlock;
                 int cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;
                 for (int c0 = cBegin; c0 < cEnd; c0 += StagedGradChannels)
@@ -189,30 +188,29 @@ namespace Demo
                         continue;
                     for (int j = 0; j < staged; j++)
                     {
-                        // 64-bit offsets, so constant tap offsets fold into the loads' addresses.
                         long plane = first + j, cf = plane * Taps;
-                        long at = j * (long)GradTile;
-                        T sum0 = T.Zero;
+                        int at = j * GradTile;
+                        T sum = T.Zero;
                         T c;
                         c = channelFilter[cf];
-                        sum0 += tile[at + ry0_0 + rx0] * (s0_0 * c);
+                        sum += tile[at + ry0 + rx0] * (s0 * c);
                         c = channelFilter[cf + 1];
-                        sum0 += tile[at + ry0_0 + rx1] * (s0_1 * c);
+                        sum += tile[at + ry0 + rx1] * (s1 * c);
                         c = channelFilter[cf + 2];
-                        sum0 += tile[at + ry0_0 + rx2] * (s0_2 * c);
+                        sum += tile[at + ry0 + rx2] * (s2 * c);
                         c = channelFilter[cf + 3];
-                        sum0 += tile[at + ry0_1 + rx0] * (s0_3 * c);
+                        sum += tile[at + ry1 + rx0] * (s3 * c);
                         c = channelFilter[cf + 4];
-                        sum0 += tile[at + ry0_1 + rx1] * (s0_4 * c);
+                        sum += tile[at + ry1 + rx1] * (s4 * c);
                         c = channelFilter[cf + 5];
-                        sum0 += tile[at + ry0_1 + rx2] * (s0_5 * c);
+                        sum += tile[at + ry1 + rx2] * (s5 * c);
                         c = channelFilter[cf + 6];
-                        sum0 += tile[at + ry0_2 + rx0] * (s0_6 * c);
+                        sum += tile[at + ry2 + rx0] * (s6 * c);
                         c = channelFilter[cf + 7];
-                        sum0 += tile[at + ry0_2 + rx1] * (s0_7 * c);
+                        sum += tile[at + ry2 + rx1] * (s7 * c);
                         c = channelFilter[cf + 8];
-                        sum0 += tile[at + ry0_2 + rx2] * (s0_8 * c);
-                        gradInput[plane * inPlane + (long)y * g.Width + x] = sum0;
+                        sum += tile[at + ry2 + rx2] * (s8 * c);
+                        gradInput[plane * inPlane + (long)y * g.Width + x] = sum;
                     }
                 }
             }
@@ -294,9 +292,8 @@ namespace Demo
                     global::ILGPU.Group.Barrier();
                     for (int j = 0; j < staged; j++)
                     {
-                        // 64-bit offsets, so constant tap offsets fold into the loads' addresses.
                         long plane = first + j, cf = plane * Taps;
-                        long at = origin + j * (long)FilterInputTile;
+                        int at = origin + j * FilterInputTile;
                         int windowed = c0 - window + j;
                         T go0 = active0 ? gradOutput[plane * outPlane + pixel] : T.Zero, go1 = active1 ? gradOutput[plane * outPlane + pixel + outW] : T.Zero, go2 = active2 ? gradOutput[plane * outPlane + pixel + 2 * outW] : T.Zero, go3 = active3 ? gradOutput[plane * outPlane + pixel + 3 * outW] : T.Zero;
                         T p0 = T.Zero, p1 = T.Zero, p2 = T.Zero, p3 = T.Zero;

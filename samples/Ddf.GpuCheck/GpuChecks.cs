@@ -96,7 +96,7 @@ internal static class GpuChecks
             ("generated k7", K7.GpuKernels.Set, 7, 1, 1),
         }.Take(onlyTable2 ? 1 : int.MaxValue))
         {
-            var geometry = g with { KernelSize = k, Dilation = dilation, Stride = stride };
+            var geometry = new DdfGeometry(g.Batch, g.Channels, g.Height, g.Width, k, dilation, stride);
             using var cf = accelerator.Allocate1D<float>((long)geometry.Batch * geometry.Channels * geometry.Taps);
             using var sf = accelerator.Allocate1D<float>((long)geometry.Batch * geometry.Taps * geometry.OutPlane);
             using var y = accelerator.Allocate1D<float>((long)geometry.Batch * geometry.Channels * geometry.OutPlane);

@@ -121,24 +121,31 @@ public class DdfGradientTests
             return leaves.Select(t => t.grad!).ToArray();
         }
 
-        var first = Run();
-        var second = Run();
-        Tensor[] single;
-        int saved = CpuParallelism.MaxDegreeOfParallelism;
-        CpuParallelism.MaxDegreeOfParallelism = 1;
-        try
+        Tensor[] RunOn(int threads)
         {
-            single = Run();
-        }
-        finally
-        {
-            CpuParallelism.MaxDegreeOfParallelism = saved;
+            int saved = CpuParallelism.MaxDegreeOfParallelism;
+            CpuParallelism.MaxDegreeOfParallelism = threads;
+            try
+            {
+                return Run();
+            }
+            finally
+            {
+                CpuParallelism.MaxDegreeOfParallelism = saved;
+            }
         }
 
+        var first = Run();
+        var second = Run();
+        // One thread fuses the input gradient into the filter-gradient pass (10 row tiles are plenty); 64 threads
+        // would leave most idle, so there it runs as its own pass: both must give the same bits.
+        var single = RunOn(1);
+        var many = RunOn(64);
         for (int i = 0; i < 3; i++)
         {
             AssertClose.Bitwise(first[i], second[i], $"gradient {i} differs between two runs");
             AssertClose.Bitwise(first[i], single[i], $"gradient {i} differs between all cores and one thread");
+            AssertClose.Bitwise(first[i], many[i], $"gradient {i} differs between all cores and 64 threads (separate input-gradient pass)");
         }
     }
 

@@ -70,8 +70,8 @@ public sealed partial class DdfGenerator
                     public static void Forward(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, bool pair, int oy) => {{generic}}.Forward(a, b, c, pair, oy);
 
                     /// <inheritdoc/>
-                    /// <remarks>k = {{spec.KernelSize}}: the generic row.</remarks>
-                    public static void InputGradient(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, int y) => {{generic}}.InputGradient(a, b, c, y);
+                    /// <remarks>k = {{spec.KernelSize}}: the generic rows.</remarks>
+                    public static void InputGradient(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, bool pair, int y) => {{generic}}.InputGradient(a, b, c, pair, y);
                     """);
             }
             else
@@ -84,7 +84,7 @@ public sealed partial class DdfGenerator
             w.WriteLine($$"""
                 /// <inheritdoc/>
                 /// <remarks>The generic row: per tap, a column loop streams one filter-gradient row (faster here than unrolled taps).</remarks>
-                public static void FilterGradients(in {{Runtime}}.DdfCpuArgs<T> a, int b, int oy, T* channelPartials) => {{generic}}.FilterGradients(a, b, oy, channelPartials);
+                public static void FilterGradients(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, bool pair, int oy, T* channelPartials) => {{generic}}.FilterGradients(a, b, c, pair, oy, channelPartials);
                 """);
             w.Indentation -= 2;
             w.WriteLine("""
@@ -96,7 +96,7 @@ public sealed partial class DdfGenerator
         /// <summary>The largest kernel size whose rows are emitted with unrolled taps.</summary>
         private const int UnrolledKernelSize = 5;
 
-        /// <summary>Forward (channel pairs, single rows, strided rows) and input-gradient rows with unrolled taps.</summary>
+        /// <summary>Forward and input-gradient rows with unrolled taps (channel pairs, single rows, strided rows).</summary>
         private static void WriteUnrolledRows(SourceWriter w, DdfSpec spec, string generic)
         {
                 if (spec.Stride == 1 && spec.HasSpatial)
@@ -123,14 +123,31 @@ public sealed partial class DdfGenerator
                 w.WriteLine();
                 if (spec.Stride == 1)
                 {
+                    if (spec.HasSpatial)
+                    {
+                        WriteInputGradientPair(w, spec, generic);
+                    }
+                    else
+                    {
+                        w.WriteLine($$"""
+                            /// <inheritdoc/>
+                            public static void InputGradient(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, bool pair, int y)
+                            {
+                                InputGradientRow(a, b, c, y);
+                                if (pair)
+                                    InputGradientRow(a, b, c + 1, y);
+                            }
+                            """);
+                    }
+                    w.WriteLine();
                     WriteInputGradientRow(w, spec, generic);
                 }
                 else
                 {
                     w.WriteLine($$"""
                         /// <inheritdoc/>
-                        /// <remarks>Stride {{spec.Stride}}: the transposed taps land on a strided subset of columns, so this runs the generic row.</remarks>
-                        public static void InputGradient(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, int y) => {{generic}}.InputGradient(a, b, c, y);
+                        /// <remarks>Stride {{spec.Stride}}: the transposed taps land on a strided subset of columns, so this runs the generic rows.</remarks>
+                        public static void InputGradient(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, bool pair, int y) => {{generic}}.InputGradient(a, b, c, pair, y);
                         """);
                 }
         }
@@ -352,12 +369,94 @@ public sealed partial class DdfGenerator
             w.WriteLine("}");
         }
 
-        private static void WriteInputGradientRow(SourceWriter w, DdfSpec spec, string generic)
+        /// <summary>
+        /// Input-gradient rows of two channels per pass (stride 1): each spatial-filter load serves both, as in
+        /// the forward pair (loads, not arithmetic, bound these rows).
+        /// </summary>
+        private static void WriteInputGradientPair(SourceWriter w, DdfSpec spec, string generic)
         {
             w.WriteLine($$"""
                 /// <inheritdoc/>
                 {{Hot}}
-                public static void InputGradient(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, int y)
+                public static void InputGradient(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, bool pair, int y)
+                {
+                    int vw = {{Numerics}}.Vector<T>.Count, width = a.Geometry.Width, lo = Spec.Padding, hi = width - Spec.Padding;
+                    if (!pair || hi - lo < 2 * vw)
+                    {
+                        InputGradientRow(a, b, c, y);
+                        if (pair)
+                            InputGradientRow(a, b, c + 1, y);
+                        return;
+                    }
+                    T* ga = a.OutputRow(b, c, 0), gb = a.OutputRow(b, c + 1, 0), cfa = a.ChannelTaps(b, c), cfb = a.ChannelTaps(b, c + 1), sf = a.SpatialRow(b, 0);
+                    T* dxa = a.GradInput + ((long)b * a.Geometry.Channels + c) * a.Geometry.InPlane + (long)y * width, dxb = dxa + a.Geometry.InPlane;
+                    long tap = a.Geometry.OutPlane;
+                    // Output rows that tap rows ky reach from input row y (oy = y + Padding - ky * Dilation), shifted right by the padding.
+                """);
+            w.Indentation++;
+            for (int ky = 0; ky < spec.KernelSize; ky++)
+            {
+                w.WriteLine($"int oy{ky} = y{Offset(spec.Padding - ky * spec.Dilation)};");
+                w.WriteLine($"bool in{ky} = (uint)oy{ky} < (uint)a.Geometry.OutHeight;");
+                w.WriteLine($"long r{ky} = (long)oy{ky} * width + Spec.Padding;");
+            }
+            if (spec.HasChannel)
+            {
+                foreach (var channel in new[] { "a", "b" })
+                {
+                    var line = new StringBuilder($"{Numerics}.Vector<T> ");
+                    for (int t = 0; t < spec.Taps; t++)
+                        line.Append(t == 0 ? "" : ", ").Append($"c{channel}{t} = new(cf{channel}[{t}])");
+                    w.WriteLine(line.Append(';').ToString());
+                }
+            }
+            w.WriteLine($$"""
+                {{generic}}.InputGradientColumns(a, ga, cfa, sf, dxa, y, 0, lo);
+                {{generic}}.InputGradientColumns(a, gb, cfb, sf, dxb, y, 0, lo);
+                // Two vectors of each channel a step; the last step shifts back to end at hi.
+                for (int next = lo; ; next += 2 * vw)
+                {
+                    int o = global::System.Math.Min(next, hi - 2 * vw), o1 = o + vw;
+                    var p = {{Numerics}}.Vector<T>.Zero;
+                    var q = {{Numerics}}.Vector<T>.Zero;
+                    var u = {{Numerics}}.Vector<T>.Zero;
+                    var v = {{Numerics}}.Vector<T>.Zero;
+                    {{Numerics}}.Vector<T> s, s1;
+                """);
+            w.Indentation++;
+            WriteTapRows(w, spec, (ky, kx, t) =>
+            {
+                string at = $"r{ky} + o{Offset(-kx * spec.Dilation)}", at1 = $"r{ky} + o1{Offset(-kx * spec.Dilation)}";
+                string ca = ChannelTap(spec, "ca", t), cb = ChannelTap(spec, "cb", t);
+                return
+                [
+                    $"s = Load(sf{TapOffset(t)} + {at});", $"s1 = Load(sf{TapOffset(t)} + {at1});",
+                    $"p = Tap(p, Load(ga + {at}), {ca}, s);", $"q = Tap(q, Load(ga + {at1}), {ca}, s1);",
+                    $"u = Tap(u, Load(gb + {at}), {cb}, s);", $"v = Tap(v, Load(gb + {at1}), {cb}, s1);",
+                ];
+            });
+            w.WriteLine("""
+                Store(p, dxa + o);
+                Store(q, dxa + o1);
+                Store(u, dxb + o);
+                Store(v, dxb + o1);
+                if (o == hi - 2 * vw)
+                    break;
+                """);
+            w.Indentation--;
+            w.WriteLine("}");
+            w.WriteLine($"{generic}.InputGradientColumns(a, ga, cfa, sf, dxa, y, hi, width);");
+            w.WriteLine($"{generic}.InputGradientColumns(a, gb, cfb, sf, dxb, y, hi, width);");
+            w.Indentation--;
+            w.WriteLine("}");
+        }
+
+        private static void WriteInputGradientRow(SourceWriter w, DdfSpec spec, string generic)
+        {
+            w.WriteLine($$"""
+                /// <summary>Writes input-gradient row y of plane (b, c).</summary>
+                {{Hot}}
+                private static void InputGradientRow(in {{Runtime}}.DdfCpuArgs<T> a, int b, int c, int y)
                 {
                     int vw = {{Numerics}}.Vector<T>.Count, width = a.Geometry.Width, lo = Spec.Padding, hi = width - Spec.Padding;
                     if (hi - lo < 2 * vw)

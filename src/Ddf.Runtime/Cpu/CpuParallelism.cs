@@ -23,6 +23,9 @@ public static class CpuParallelism
         }
     }
 
+    /// <summary>The threads a kernel runs on now: <see cref="MaxDegreeOfParallelism"/>, or the core count for -1.</summary>
+    internal static int Threads => maxDegree == -1 ? Environment.ProcessorCount : maxDegree;
+
     internal static void For(int count, Action<int> body)
     {
         if (count == 1 || maxDegree == 1)

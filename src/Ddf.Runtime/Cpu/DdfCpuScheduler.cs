@@ -54,19 +54,25 @@ public static unsafe class DdfCpuScheduler
     /// <summary>
     /// Writes the gradients asked for: <c>args.GradInput</c>, <c>args.GradSpatialFilter</c> and
     /// <paramref name="gradChannelFilter"/> (each may be null), with <c>args.Output</c> holding the
-    /// upstream gradient.
+    /// upstream gradient. With filter gradients wanted, one pass over tiles of (batch, rows) computes them and,
+    /// while each channel's upstream-gradient rows are still in cache, the input gradient of those rows too;
+    /// when that gives too few tiles to keep every core busy, the input gradient runs as its own pass over
+    /// (batch, rows, channels). Either way each element is computed by the same row kernel in the same order.
     /// </summary>
     public static void Backward<T, TRows>(in DdfCpuArgs<T> args, T* gradChannelFilter)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TRows : IDdfCpuRows<T>
     {
-        if (args.GradInput != null)
+        var g = args.Geometry;
+        bool filters = gradChannelFilter != null || args.GradSpatialFilter != null;
+        bool fuse = filters && args.GradInput != null && g.Batch * CpuParallelism.Blocks(g.OutHeight, RowBlock) >= 2 * CpuParallelism.Threads;
+        if (args.GradInput != null && !fuse)
             InputGradient<T, TRows>(args);
-        if (gradChannelFilter != null || args.GradSpatialFilter != null)
-            FilterGradients<T, TRows>(args, gradChannelFilter);
+        if (filters)
+            FilterGradients<T, TRows>(args, gradChannelFilter, fuse);
     }
 
-    /// <summary>Tiles of (batch, input rows, channels).</summary>
+    /// <summary>Tiles of (batch, input rows, channels), channels taken in pairs.</summary>
     private static void InputGradient<T, TRows>(DdfCpuArgs<T> a)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TRows : IDdfCpuRows<T>
@@ -78,20 +84,22 @@ public static unsafe class DdfCpuScheduler
         {
             int cb = tile % channelBlocks, rb = tile / channelBlocks % rowBlocks, b = tile / channelBlocks / rowBlocks;
             int c1 = Math.Min(g.Channels, (cb + 1) * ChannelBlock), y1 = Math.Min(g.Height, (rb + 1) * RowBlock);
-            for (int c = cb * ChannelBlock; c < c1; c++)
+            for (int c = cb * ChannelBlock; c < c1; c += 2)
             {
                 for (int y = rb * RowBlock; y < y1; y++)
-                    TRows.InputGradient(a, b, c, y);
+                    TRows.InputGradient(a, b, c, c + 1 < c1, y);
             }
         });
     }
 
     /// <summary>
     /// dsf (a reduction over channels) and dcf (a reduction over pixels) in one pass over tiles of
-    /// (batch, output rows). Each tile owns its dsf rows and writes per-tile dcf partial sums, which a
-    /// second stage adds up in tile order: a deterministic two-stage reduction.
+    /// (batch, output rows), channels in pairs; with <paramref name="inputGradient"/>, also the input-gradient rows
+    /// [oy0 * stride, oy1 * stride) of each channel right after its filter-gradient rows. Each tile owns its dsf rows
+    /// and writes per-tile dcf partial sums, which a second stage adds up in tile order: a deterministic two-stage
+    /// reduction.
     /// </summary>
-    private static void FilterGradients<T, TRows>(DdfCpuArgs<T> a, T* dcf)
+    private static void FilterGradients<T, TRows>(DdfCpuArgs<T> a, T* dcf, bool inputGradient)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TRows : IDdfCpuRows<T>
     {
@@ -105,18 +113,28 @@ public static unsafe class DdfCpuScheduler
             CpuParallelism.For(tiles, tile =>
             {
                 int b = tile / rowBlocks, oy0 = tile % rowBlocks * RowBlock, oy1 = Math.Min(g.OutHeight, oy0 + RowBlock);
+                int y0 = oy0 * g.Stride, y1 = Math.Min(g.Height, oy1 * g.Stride);
                 T* tilePartials = partials == null ? null : partials + tile * partialsPerTile;
                 if (tilePartials != null)
                     new Span<T>(tilePartials, checked((int)partialsPerTile)).Clear();
-                for (int oy = oy0; oy < oy1; oy++)
+                if (a.GradSpatialFilter != null)
                 {
-                    if (a.GradSpatialFilter != null)
+                    for (int oy = oy0; oy < oy1; oy++)
                     {
                         T* dsfRow = a.GradSpatialFilter + (long)b * g.Taps * g.OutPlane + (long)oy * g.OutWidth;
                         for (int t = 0; t < g.Taps; t++)
                             new Span<T>(dsfRow + t * g.OutPlane, g.OutWidth).Clear();
                     }
-                    TRows.FilterGradients(a, b, oy, tilePartials);
+                }
+                for (int c = 0; c < g.Channels; c += 2)
+                {
+                    bool pair = c + 1 < g.Channels;
+                    for (int oy = oy0; oy < oy1; oy++)
+                        TRows.FilterGradients(a, b, c, pair, oy, tilePartials);
+                    if (!inputGradient)
+                        continue;
+                    for (int y = y0; y < y1; y++)
+                        TRows.InputGradient(a, b, c, pair, y);
                 }
             });
             if (partials != null)

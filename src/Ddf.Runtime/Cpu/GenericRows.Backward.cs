@@ -7,6 +7,14 @@ namespace Ddf.Runtime;
 public readonly unsafe partial struct GenericRows<T, TW>
 {
     /// <inheritdoc/>
+    public static void InputGradient(in DdfCpuArgs<T> a, int b, int c, bool pair, int y)
+    {
+        InputGradient(a, b, c, y);
+        if (pair)
+            InputGradient(a, b, c + 1, y);
+    }
+
+    /// <summary>Writes input-gradient row <paramref name="y"/> of plane (b, c).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InputGradient(in DdfCpuArgs<T> a, int b, int c, int y)
     {
@@ -114,17 +122,15 @@ public readonly unsafe partial struct GenericRows<T, TW>
             T acc = T.Zero;
             for (int ky = 0; ky < k; ky++)
             {
-                int ny = iy + pad - ky * d;
-                if (ny < 0 || ny % s != 0 || ny / s >= g.OutHeight)
+                if (!StrideHit(iy + pad - ky * d, s, g.OutHeight, out int oy))
                     continue;
-                long rowStart = (long)(ny / s) * g.OutWidth;
+                long rowStart = (long)oy * g.OutWidth;
                 for (int kx = 0; kx < k; kx++)
                 {
-                    int nx = ix + pad - kx * d;
-                    if (nx < 0 || nx % s != 0 || nx / s >= g.OutWidth)
+                    if (!StrideHit(ix + pad - kx * d, s, g.OutWidth, out int ox))
                         continue;
                     int t = ky * k + kx;
-                    long at = rowStart + nx / s;
+                    long at = rowStart + ox;
                     acc = TW.Accumulate(acc, gPlane[at], TW.HasChannel ? cfTaps[t] : T.Zero, TW.HasSpatial ? sfBatch[t * outPlane + at] : T.Zero);
                 }
             }
@@ -133,94 +139,33 @@ public readonly unsafe partial struct GenericRows<T, TW>
     }
 
     /// <inheritdoc/>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void FilterGradients(in DdfCpuArgs<T> a, int b, int oy, T* channelPartials)
+    public static void FilterGradients(in DdfCpuArgs<T> a, int b, int c, bool pair, int oy, T* channelPartials)
     {
-        var g = a.Geometry;
-        int k = g.KernelSize, d = g.Dilation, s = g.Stride, pad = g.Pad, width = g.Width, outWidth = g.OutWidth;
-        long outPlane = g.OutPlane;
-        T* sfRow = a.SpatialRow(b, oy);
-        T* dsfRow = a.GradSpatialFilter == null ? null : a.GradSpatialFilter + (sfRow - a.SpatialFilter);
-        int vw = Vector<T>.Count;
-        for (int c = 0; c < g.Channels; c++)
-        {
-            T* xPlane = a.InputPlane(b, c), gRow = a.OutputRow(b, c, oy), cfTaps = a.ChannelTaps(b, c);
-            T* partial = channelPartials == null ? null : channelPartials + c * (long)g.Taps;
-            for (int ky = 0; ky < k; ky++)
-            {
-                int iy = oy * s - pad + ky * d;
-                if ((uint)iy >= (uint)g.Height)
-                    continue;
-                T* xRow = xPlane + (long)iy * width;
-                for (int kx = 0; kx < k; kx++)
-                {
-                    int t = ky * k + kx;
-                    // dsf += g * x_tap * (Mul: cf, else 1); dcf += g * x_tap * (Mul: sf, else 1).
-                    T cft = TW.IsProduct ? cfTaps[t] : T.One;
-                    T* dsfTap = dsfRow == null ? null : dsfRow + t * outPlane;
-                    T* sfTap = TW.IsProduct ? sfRow + t * outPlane : null;
-                    // Output columns whose tap kx lies inside the row: ix = ox * s - pad + kx * d in [0, W).
-                    int lo = Math.Max(0, CeilDiv(pad - kx * d, s)), hi = Math.Min(outWidth, CeilDiv(width + pad - kx * d, s));
-                    int ox = lo;
-                    T dcfSum = T.Zero;
-                    if (s == 1 && hi - lo >= vw)
-                    {
-                        var cfv = new Vector<T>(cft);
-                        Vector<T> dcfAcc0 = default, dcfAcc1 = default;
-                        T* xTap = xRow - pad + kx * d;
-                        // Two vectors a step with two dcf accumulators, so the reduction's FMA latency is hidden.
-                        for (; ox <= hi - 2 * vw; ox += 2 * vw)
-                        {
-                            var gx0 = Vector.Load(gRow + ox) * Vector.Load(xTap + ox);
-                            var gx1 = Vector.Load(gRow + ox + vw) * Vector.Load(xTap + ox + vw);
-                            if (dsfTap != null)
-                            {
-                                VectorMath.Fma(gx0, cfv, Vector.Load(dsfTap + ox)).Store(dsfTap + ox);
-                                VectorMath.Fma(gx1, cfv, Vector.Load(dsfTap + ox + vw)).Store(dsfTap + ox + vw);
-                            }
-                            if (partial != null)
-                            {
-                                dcfAcc0 = TW.IsProduct ? VectorMath.Fma(gx0, Vector.Load(sfTap + ox), dcfAcc0) : dcfAcc0 + gx0;
-                                dcfAcc1 = TW.IsProduct ? VectorMath.Fma(gx1, Vector.Load(sfTap + ox + vw), dcfAcc1) : dcfAcc1 + gx1;
-                            }
-                        }
-                        for (; ox <= hi - vw; ox += vw)
-                        {
-                            var gx = Vector.Load(gRow + ox) * Vector.Load(xTap + ox);
-                            if (dsfTap != null)
-                                VectorMath.Fma(gx, cfv, Vector.Load(dsfTap + ox)).Store(dsfTap + ox);
-                            if (partial != null)
-                                dcfAcc0 = TW.IsProduct ? VectorMath.Fma(gx, Vector.Load(sfTap + ox), dcfAcc0) : dcfAcc0 + gx;
-                        }
-                        dcfSum = Vector.Sum(dcfAcc0 + dcfAcc1);
-                    }
-                    for (; ox < hi; ox++)
-                    {
-                        T gx = gRow[ox] * xRow[ox * s - pad + kx * d];
-                        if (dsfTap != null)
-                            dsfTap[ox] = T.FusedMultiplyAdd(gx, cft, dsfTap[ox]);
-                        if (partial != null)
-                            dcfSum = TW.IsProduct ? T.FusedMultiplyAdd(gx, sfTap[ox], dcfSum) : dcfSum + gx;
-                    }
-                    if (partial != null)
-                        partial[t] += dcfSum;
-                }
-            }
-        }
+        if (pair)
+            FilterGradients<TwoChannels>(a, b, c, oy, channelPartials);
+        else
+            FilterGradients<OneChannel>(a, b, c, oy, channelPartials);
     }
 
     /// <summary>
-    /// The filter-gradient contributions of output columns [ox0, ox1) of row oy, channel c, with bounds
-    /// checks on every tap: dsf row oy (when wanted) and <paramref name="partial"/>[t] (when not null).
+    /// <see cref="FilterGradients(in DdfCpuArgs{T}, int, int, bool, int, T*)"/> for <typeparamref name="TCount"/> channels
+    /// (one or two, a JIT-time constant): per tap, one pass over the row's columns; a pair shares each spatial-filter
+    /// gradient load and store and adds its channels in order, so the sums are those of one channel at a time.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void FilterGradientColumns(in DdfCpuArgs<T> a, int b, int c, int oy, int ox0, int ox1, T* partial)
+    private static void FilterGradients<TCount>(in DdfCpuArgs<T> a, int b, int c, int oy, T* channelPartials)
+        where TCount : struct, IChannelCount
     {
         var g = a.Geometry;
-        int k = g.KernelSize, d = g.Dilation, s = g.Stride, pad = g.Pad;
+        int k = g.KernelSize, d = g.Dilation, s = g.Stride, pad = g.Pad, width = g.Width, outWidth = g.OutWidth, vw = Vector<T>.Count;
         long outPlane = g.OutPlane;
-        T* xPlane = a.InputPlane(b, c), gRow = a.OutputRow(b, c, oy), cfTaps = a.ChannelTaps(b, c), sfRow = a.SpatialRow(b, oy);
+        bool two = TCount.IsPair;
+        T* sfRow = a.SpatialRow(b, oy);
         T* dsfRow = a.GradSpatialFilter == null ? null : a.GradSpatialFilter + (sfRow - a.SpatialFilter);
+        T* x0 = a.InputPlane(b, c), x1 = x0 + g.InPlane;
+        T* g0 = a.OutputRow(b, c, oy), g1 = g0 + outPlane;
+        T* cf0 = a.ChannelTaps(b, c), cf1 = cf0 + g.Taps;
+        T* p0 = channelPartials == null ? null : channelPartials + (long)c * g.Taps, p1 = p0 + g.Taps;
         for (int ky = 0; ky < k; ky++)
         {
             int iy = oy * s - pad + ky * d;
@@ -229,23 +174,127 @@ public readonly unsafe partial struct GenericRows<T, TW>
             for (int kx = 0; kx < k; kx++)
             {
                 int t = ky * k + kx;
-                T cft = TW.IsProduct ? cfTaps[t] : T.One, dcfSum = T.Zero;
-                for (int ox = ox0; ox < ox1; ox++)
+                // dsf += g * x_tap * (Mul: cf, else 1); dcf += g * x_tap * (Mul: sf, else 1).
+                T cft0 = TW.IsProduct ? cf0[t] : T.One, cft1 = TW.IsProduct && two ? cf1[t] : T.One;
+                T* dsfTap = dsfRow == null ? null : dsfRow + t * outPlane;
+                T* sfTap = TW.IsProduct ? sfRow + t * outPlane : null;
+                T* xt0 = x0 + (long)iy * width - pad + kx * d, xt1 = xt0 + g.InPlane;
+                // Output columns whose tap kx lies inside the row: ix = ox * s - pad + kx * d in [0, W).
+                int lo = Math.Max(0, CeilDiv(pad - kx * d, s)), hi = Math.Min(outWidth, CeilDiv(width + pad - kx * d, s));
+                int ox = lo;
+                T sum0 = T.Zero, sum1 = T.Zero;
+                if (s == 1 && hi - lo >= vw)
                 {
-                    int ix = ox * s - pad + kx * d;
-                    if ((uint)ix >= (uint)g.Width)
-                        continue;
-                    T gx = gRow[ox] * xPlane[(long)iy * g.Width + ix];
-                    if (dsfRow != null)
-                        dsfRow[t * outPlane + ox] = T.FusedMultiplyAdd(gx, cft, dsfRow[t * outPlane + ox]);
-                    dcfSum = TW.IsProduct ? T.FusedMultiplyAdd(gx, sfRow[t * outPlane + ox], dcfSum) : dcfSum + gx;
+                    var (cv0, cv1) = (new Vector<T>(cft0), new Vector<T>(cft1));
+                    Vector<T> a0 = default, a1 = default, b0 = default, b1 = default;
+                    // Two vectors a step with separate dcf accumulators, so the reductions' FMA latency is hidden.
+                    for (; ox <= hi - 2 * vw; ox += 2 * vw)
+                    {
+                        var gx0 = Vector.Load(g0 + ox) * Vector.Load(xt0 + ox);
+                        var hx0 = Vector.Load(g0 + ox + vw) * Vector.Load(xt0 + ox + vw);
+                        var gx1 = two ? Vector.Load(g1 + ox) * Vector.Load(xt1 + ox) : default;
+                        var hx1 = two ? Vector.Load(g1 + ox + vw) * Vector.Load(xt1 + ox + vw) : default;
+                        if (dsfTap != null)
+                        {
+                            var u = VectorMath.Fma(gx0, cv0, Vector.Load(dsfTap + ox));
+                            var v = VectorMath.Fma(hx0, cv0, Vector.Load(dsfTap + ox + vw));
+                            (two ? VectorMath.Fma(gx1, cv1, u) : u).Store(dsfTap + ox);
+                            (two ? VectorMath.Fma(hx1, cv1, v) : v).Store(dsfTap + ox + vw);
+                        }
+                        if (p0 != null)
+                        {
+                            var (sv, sw) = TW.IsProduct ? (Vector.Load(sfTap + ox), Vector.Load(sfTap + ox + vw)) : (Vector<T>.One, Vector<T>.One);
+                            a0 = VectorMath.Fma(gx0, sv, a0);
+                            b0 = VectorMath.Fma(hx0, sw, b0);
+                            if (two)
+                            {
+                                a1 = VectorMath.Fma(gx1, sv, a1);
+                                b1 = VectorMath.Fma(hx1, sw, b1);
+                            }
+                        }
+                    }
+                    // The rest in whole vectors, the last shifted back to end at hi with its already-done lanes masked off.
+                    for (; ox < hi; ox += vw)
+                    {
+                        int o = Math.Min(ox, hi - vw);
+                        var fresh = Vector.GreaterThanOrEqual(Vector<T>.Indices, new Vector<T>(T.CreateTruncating(ox - o)));
+                        var gx0 = Vector.Load(g0 + o) * Vector.Load(xt0 + o);
+                        var gx1 = two ? Vector.Load(g1 + o) * Vector.Load(xt1 + o) : default;
+                        if (dsfTap != null)
+                        {
+                            var old = Vector.Load(dsfTap + o);
+                            var u = VectorMath.Fma(gx0, cv0, old);
+                            Vector.ConditionalSelect(fresh, two ? VectorMath.Fma(gx1, cv1, u) : u, old).Store(dsfTap + o);
+                        }
+                        if (p0 != null)
+                        {
+                            var sv = TW.IsProduct ? Vector.Load(sfTap + o) : Vector<T>.One;
+                            a0 += Vector.ConditionalSelect(fresh, gx0 * sv, Vector<T>.Zero);
+                            if (two)
+                                a1 += Vector.ConditionalSelect(fresh, gx1 * sv, Vector<T>.Zero);
+                        }
+                    }
+                    (sum0, sum1) = (Vector.Sum(a0 + b0), Vector.Sum(a1 + b1));
                 }
-                if (partial != null)
-                    partial[t] += dcfSum;
+                for (; ox < hi; ox++)
+                {
+                    T gx0 = g0[ox] * xt0[ox * s], gx1 = two ? g1[ox] * xt1[ox * s] : T.Zero;
+                    if (dsfTap != null)
+                    {
+                        T u = T.FusedMultiplyAdd(gx0, cft0, dsfTap[ox]);
+                        dsfTap[ox] = two ? T.FusedMultiplyAdd(gx1, cft1, u) : u;
+                    }
+                    if (p0 != null)
+                    {
+                        T sv = TW.IsProduct ? sfTap[ox] : T.One;
+                        sum0 = T.FusedMultiplyAdd(gx0, sv, sum0);
+                        if (two)
+                            sum1 = T.FusedMultiplyAdd(gx1, sv, sum1);
+                    }
+                }
+                if (p0 != null)
+                {
+                    p0[t] += sum0;
+                    if (two)
+                        p1[t] += sum1;
+                }
             }
         }
     }
 
+    /// <summary>
+    /// Whether input offset <paramref name="n"/> (relative to output 0's first tap) is where a stride-<paramref name="s"/>
+    /// output at index <paramref name="o"/> &lt; <paramref name="limit"/> reads; stride 1 skips the divisions, which
+    /// otherwise dominate the edge columns.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool StrideHit(int n, int s, int limit, out int o)
+    {
+        if (s == 1)
+        {
+            o = n;
+            return (uint)n < (uint)limit;
+        }
+        o = n / s;
+        return n >= 0 && n % s == 0 && o < limit;
+    }
+
     /// <summary>Ceiling of a / b for b &gt; 0 and any sign of a.</summary>
     private static int CeilDiv(int a, int b) => a >= 0 ? (a + b - 1) / b : -(-a / b);
+
+    /// <summary>How many channels a row kernel handles, as a JIT-time constant.</summary>
+    private interface IChannelCount
+    {
+        static abstract bool IsPair { get; }
+    }
+
+    private readonly struct OneChannel : IChannelCount
+    {
+        public static bool IsPair => false;
+    }
+
+    private readonly struct TwoChannels : IChannelCount
+    {
+        public static bool IsPair => true;
+    }
 }

@@ -15,13 +15,16 @@ public unsafe interface IDdfCpuRows<T> where T : unmanaged, IFloatingPointIeee75
     /// </summary>
     static abstract void Forward(in DdfCpuArgs<T> args, int b, int c, bool pair, int oy);
 
-    /// <summary>Writes input-gradient row <paramref name="y"/> of plane (b, c).</summary>
-    static abstract void InputGradient(in DdfCpuArgs<T> args, int b, int c, int y);
+    /// <summary>
+    /// Writes input-gradient row <paramref name="y"/> of plane (b, c) and, when <paramref name="pair"/> is true, of
+    /// plane (b, c + 1) too: kernels may share each spatial-filter load between the two channels.
+    /// </summary>
+    static abstract void InputGradient(in DdfCpuArgs<T> args, int b, int c, bool pair, int y);
 
     /// <summary>
-    /// Adds output row <paramref name="oy"/>'s contributions over all channels, in channel order, to the
-    /// (zeroed) spatial-filter gradient row oy of batch b (when wanted) and to
-    /// <paramref name="channelPartials"/>[c * k*k + t] (when not null).
+    /// Adds output row <paramref name="oy"/>'s contributions of channel <paramref name="c"/> (and, when
+    /// <paramref name="pair"/> is true, of channel c + 1 after it) to the spatial-filter gradient row oy of batch b
+    /// (when wanted) and to <paramref name="channelPartials"/>[channel * k*k + t] (when not null).
     /// </summary>
-    static abstract void FilterGradients(in DdfCpuArgs<T> args, int b, int oy, T* channelPartials);
+    static abstract void FilterGradients(in DdfCpuArgs<T> args, int b, int c, bool pair, int oy, T* channelPartials);
 }

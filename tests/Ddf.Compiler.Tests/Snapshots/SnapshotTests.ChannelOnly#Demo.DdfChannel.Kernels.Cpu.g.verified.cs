@@ -111,8 +111,16 @@ namespace Demo
                 }
 
                 /// <inheritdoc/>
+                public static void InputGradient(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, bool pair, int y)
+                {
+                    InputGradientRow(a, b, c, y);
+                    if (pair)
+                        InputGradientRow(a, b, c + 1, y);
+                }
+
+                /// <summary>Writes input-gradient row y of plane (b, c).</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                public static void InputGradient(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, int y)
+                private static void InputGradientRow(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, int y)
                 {
                     int vw = global::System.Numerics.Vector<T>.Count, width = a.Geometry.Width, lo = Spec.Padding, hi = width - Spec.Padding;
                     if (hi - lo < 2 * vw)
@@ -177,7 +185,7 @@ namespace Demo
 
                 /// <inheritdoc/>
                 /// <remarks>The generic row: per tap, a column loop streams one filter-gradient row (faster here than unrolled taps).</remarks>
-                public static void FilterGradients(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int oy, T* channelPartials) => global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.ChannelWeight<T>>.FilterGradients(a, b, oy, channelPartials);
+                public static void FilterGradients(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, bool pair, int oy, T* channelPartials) => global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.ChannelWeight<T>>.FilterGradients(a, b, c, pair, oy, channelPartials);
             }
         }
     }

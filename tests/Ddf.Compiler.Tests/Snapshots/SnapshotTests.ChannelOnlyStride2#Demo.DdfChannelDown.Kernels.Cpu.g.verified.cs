@@ -99,12 +99,12 @@ namespace Demo
                 }
 
                 /// <inheritdoc/>
-                /// <remarks>Stride 2: the transposed taps land on a strided subset of columns, so this runs the generic row.</remarks>
-                public static void InputGradient(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, int y) => global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.ChannelWeight<T>>.InputGradient(a, b, c, y);
+                /// <remarks>Stride 2: the transposed taps land on a strided subset of columns, so this runs the generic rows.</remarks>
+                public static void InputGradient(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, bool pair, int y) => global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.ChannelWeight<T>>.InputGradient(a, b, c, pair, y);
 
                 /// <inheritdoc/>
                 /// <remarks>The generic row: per tap, a column loop streams one filter-gradient row (faster here than unrolled taps).</remarks>
-                public static void FilterGradients(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int oy, T* channelPartials) => global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.ChannelWeight<T>>.FilterGradients(a, b, oy, channelPartials);
+                public static void FilterGradients(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, bool pair, int oy, T* channelPartials) => global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.ChannelWeight<T>>.FilterGradients(a, b, c, pair, oy, channelPartials);
             }
         }
     }

@@ -368,7 +368,227 @@ namespace Demo
 
                 /// <inheritdoc/>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                public static void InputGradient(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, int y)
+                public static void InputGradient(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, bool pair, int y)
+                {
+                    int vw = global::System.Numerics.Vector<T>.Count, width = a.Geometry.Width, lo = Spec.Padding, hi = width - Spec.Padding;
+                    if (!pair || hi - lo < 2 * vw)
+                    {
+                        InputGradientRow(a, b, c, y);
+                        if (pair)
+                            InputGradientRow(a, b, c + 1, y);
+                        return;
+                    }
+                    T* ga = a.OutputRow(b, c, 0), gb = a.OutputRow(b, c + 1, 0), cfa = a.ChannelTaps(b, c), cfb = a.ChannelTaps(b, c + 1), sf = a.SpatialRow(b, 0);
+                    T* dxa = a.GradInput + ((long)b * a.Geometry.Channels + c) * a.Geometry.InPlane + (long)y * width, dxb = dxa + a.Geometry.InPlane;
+                    long tap = a.Geometry.OutPlane;
+                    // Output rows that tap rows ky reach from input row y (oy = y + Padding - ky * Dilation), shifted right by the padding.
+                    int oy0 = y + 4;
+                    bool in0 = (uint)oy0 < (uint)a.Geometry.OutHeight;
+                    long r0 = (long)oy0 * width + Spec.Padding;
+                    int oy1 = y + 2;
+                    bool in1 = (uint)oy1 < (uint)a.Geometry.OutHeight;
+                    long r1 = (long)oy1 * width + Spec.Padding;
+                    int oy2 = y;
+                    bool in2 = (uint)oy2 < (uint)a.Geometry.OutHeight;
+                    long r2 = (long)oy2 * width + Spec.Padding;
+                    int oy3 = y - 2;
+                    bool in3 = (uint)oy3 < (uint)a.Geometry.OutHeight;
+                    long r3 = (long)oy3 * width + Spec.Padding;
+                    int oy4 = y - 4;
+                    bool in4 = (uint)oy4 < (uint)a.Geometry.OutHeight;
+                    long r4 = (long)oy4 * width + Spec.Padding;
+                    global::System.Numerics.Vector<T> ca0 = new(cfa[0]), ca1 = new(cfa[1]), ca2 = new(cfa[2]), ca3 = new(cfa[3]), ca4 = new(cfa[4]), ca5 = new(cfa[5]), ca6 = new(cfa[6]), ca7 = new(cfa[7]), ca8 = new(cfa[8]), ca9 = new(cfa[9]), ca10 = new(cfa[10]), ca11 = new(cfa[11]), ca12 = new(cfa[12]), ca13 = new(cfa[13]), ca14 = new(cfa[14]), ca15 = new(cfa[15]), ca16 = new(cfa[16]), ca17 = new(cfa[17]), ca18 = new(cfa[18]), ca19 = new(cfa[19]), ca20 = new(cfa[20]), ca21 = new(cfa[21]), ca22 = new(cfa[22]), ca23 = new(cfa[23]), ca24 = new(cfa[24]);
+                    global::System.Numerics.Vector<T> cb0 = new(cfb[0]), cb1 = new(cfb[1]), cb2 = new(cfb[2]), cb3 = new(cfb[3]), cb4 = new(cfb[4]), cb5 = new(cfb[5]), cb6 = new(cfb[6]), cb7 = new(cfb[7]), cb8 = new(cfb[8]), cb9 = new(cfb[9]), cb10 = new(cfb[10]), cb11 = new(cfb[11]), cb12 = new(cfb[12]), cb13 = new(cfb[13]), cb14 = new(cfb[14]), cb15 = new(cfb[15]), cb16 = new(cfb[16]), cb17 = new(cfb[17]), cb18 = new(cfb[18]), cb19 = new(cfb[19]), cb20 = new(cfb[20]), cb21 = new(cfb[21]), cb22 = new(cfb[22]), cb23 = new(cfb[23]), cb24 = new(cfb[24]);
+                    global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.InputGradientColumns(a, ga, cfa, sf, dxa, y, 0, lo);
+                    global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.InputGradientColumns(a, gb, cfb, sf, dxb, y, 0, lo);
+                    // Two vectors of each channel a step; the last step shifts back to end at hi.
+                    for (int next = lo; ; next += 2 * vw)
+                    {
+                        int o = global::System.Math.Min(next, hi - 2 * vw), o1 = o + vw;
+                        var p = global::System.Numerics.Vector<T>.Zero;
+                        var q = global::System.Numerics.Vector<T>.Zero;
+                        var u = global::System.Numerics.Vector<T>.Zero;
+                        var v = global::System.Numerics.Vector<T>.Zero;
+                        global::System.Numerics.Vector<T> s, s1;
+                        if (in0)
+                        {
+                            s = Load(sf + r0 + o);
+                            s1 = Load(sf + r0 + o1);
+                            p = Tap(p, Load(ga + r0 + o), ca0, s);
+                            q = Tap(q, Load(ga + r0 + o1), ca0, s1);
+                            u = Tap(u, Load(gb + r0 + o), cb0, s);
+                            v = Tap(v, Load(gb + r0 + o1), cb0, s1);
+                            s = Load(sf + tap + r0 + o - 2);
+                            s1 = Load(sf + tap + r0 + o1 - 2);
+                            p = Tap(p, Load(ga + r0 + o - 2), ca1, s);
+                            q = Tap(q, Load(ga + r0 + o1 - 2), ca1, s1);
+                            u = Tap(u, Load(gb + r0 + o - 2), cb1, s);
+                            v = Tap(v, Load(gb + r0 + o1 - 2), cb1, s1);
+                            s = Load(sf + 2 * tap + r0 + o - 4);
+                            s1 = Load(sf + 2 * tap + r0 + o1 - 4);
+                            p = Tap(p, Load(ga + r0 + o - 4), ca2, s);
+                            q = Tap(q, Load(ga + r0 + o1 - 4), ca2, s1);
+                            u = Tap(u, Load(gb + r0 + o - 4), cb2, s);
+                            v = Tap(v, Load(gb + r0 + o1 - 4), cb2, s1);
+                            s = Load(sf + 3 * tap + r0 + o - 6);
+                            s1 = Load(sf + 3 * tap + r0 + o1 - 6);
+                            p = Tap(p, Load(ga + r0 + o - 6), ca3, s);
+                            q = Tap(q, Load(ga + r0 + o1 - 6), ca3, s1);
+                            u = Tap(u, Load(gb + r0 + o - 6), cb3, s);
+                            v = Tap(v, Load(gb + r0 + o1 - 6), cb3, s1);
+                            s = Load(sf + 4 * tap + r0 + o - 8);
+                            s1 = Load(sf + 4 * tap + r0 + o1 - 8);
+                            p = Tap(p, Load(ga + r0 + o - 8), ca4, s);
+                            q = Tap(q, Load(ga + r0 + o1 - 8), ca4, s1);
+                            u = Tap(u, Load(gb + r0 + o - 8), cb4, s);
+                            v = Tap(v, Load(gb + r0 + o1 - 8), cb4, s1);
+                        }
+                        if (in1)
+                        {
+                            s = Load(sf + 5 * tap + r1 + o);
+                            s1 = Load(sf + 5 * tap + r1 + o1);
+                            p = Tap(p, Load(ga + r1 + o), ca5, s);
+                            q = Tap(q, Load(ga + r1 + o1), ca5, s1);
+                            u = Tap(u, Load(gb + r1 + o), cb5, s);
+                            v = Tap(v, Load(gb + r1 + o1), cb5, s1);
+                            s = Load(sf + 6 * tap + r1 + o - 2);
+                            s1 = Load(sf + 6 * tap + r1 + o1 - 2);
+                            p = Tap(p, Load(ga + r1 + o - 2), ca6, s);
+                            q = Tap(q, Load(ga + r1 + o1 - 2), ca6, s1);
+                            u = Tap(u, Load(gb + r1 + o - 2), cb6, s);
+                            v = Tap(v, Load(gb + r1 + o1 - 2), cb6, s1);
+                            s = Load(sf + 7 * tap + r1 + o - 4);
+                            s1 = Load(sf + 7 * tap + r1 + o1 - 4);
+                            p = Tap(p, Load(ga + r1 + o - 4), ca7, s);
+                            q = Tap(q, Load(ga + r1 + o1 - 4), ca7, s1);
+                            u = Tap(u, Load(gb + r1 + o - 4), cb7, s);
+                            v = Tap(v, Load(gb + r1 + o1 - 4), cb7, s1);
+                            s = Load(sf + 8 * tap + r1 + o - 6);
+                            s1 = Load(sf + 8 * tap + r1 + o1 - 6);
+                            p = Tap(p, Load(ga + r1 + o - 6), ca8, s);
+                            q = Tap(q, Load(ga + r1 + o1 - 6), ca8, s1);
+                            u = Tap(u, Load(gb + r1 + o - 6), cb8, s);
+                            v = Tap(v, Load(gb + r1 + o1 - 6), cb8, s1);
+                            s = Load(sf + 9 * tap + r1 + o - 8);
+                            s1 = Load(sf + 9 * tap + r1 + o1 - 8);
+                            p = Tap(p, Load(ga + r1 + o - 8), ca9, s);
+                            q = Tap(q, Load(ga + r1 + o1 - 8), ca9, s1);
+                            u = Tap(u, Load(gb + r1 + o - 8), cb9, s);
+                            v = Tap(v, Load(gb + r1 + o1 - 8), cb9, s1);
+                        }
+                        if (in2)
+                        {
+                            s = Load(sf + 10 * tap + r2 + o);
+                            s1 = Load(sf + 10 * tap + r2 + o1);
+                            p = Tap(p, Load(ga + r2 + o), ca10, s);
+                            q = Tap(q, Load(ga + r2 + o1), ca10, s1);
+                            u = Tap(u, Load(gb + r2 + o), cb10, s);
+                            v = Tap(v, Load(gb + r2 + o1), cb10, s1);
+                            s = Load(sf + 11 * tap + r2 + o - 2);
+                            s1 = Load(sf + 11 * tap + r2 + o1 - 2);
+                            p = Tap(p, Load(ga + r2 + o - 2), ca11, s);
+                            q = Tap(q, Load(ga + r2 + o1 - 2), ca11, s1);
+                            u = Tap(u, Load(gb + r2 + o - 2), cb11, s);
+                            v = Tap(v, Load(gb + r2 + o1 - 2), cb11, s1);
+                            s = Load(sf + 12 * tap + r2 + o - 4);
+                            s1 = Load(sf + 12 * tap + r2 + o1 - 4);
+                            p = Tap(p, Load(ga + r2 + o - 4), ca12, s);
+                            q = Tap(q, Load(ga + r2 + o1 - 4), ca12, s1);
+                            u = Tap(u, Load(gb + r2 + o - 4), cb12, s);
+                            v = Tap(v, Load(gb + r2 + o1 - 4), cb12, s1);
+                            s = Load(sf + 13 * tap + r2 + o - 6);
+                            s1 = Load(sf + 13 * tap + r2 + o1 - 6);
+                            p = Tap(p, Load(ga + r2 + o - 6), ca13, s);
+                            q = Tap(q, Load(ga + r2 + o1 - 6), ca13, s1);
+                            u = Tap(u, Load(gb + r2 + o - 6), cb13, s);
+                            v = Tap(v, Load(gb + r2 + o1 - 6), cb13, s1);
+                            s = Load(sf + 14 * tap + r2 + o - 8);
+                            s1 = Load(sf + 14 * tap + r2 + o1 - 8);
+                            p = Tap(p, Load(ga + r2 + o - 8), ca14, s);
+                            q = Tap(q, Load(ga + r2 + o1 - 8), ca14, s1);
+                            u = Tap(u, Load(gb + r2 + o - 8), cb14, s);
+                            v = Tap(v, Load(gb + r2 + o1 - 8), cb14, s1);
+                        }
+                        if (in3)
+                        {
+                            s = Load(sf + 15 * tap + r3 + o);
+                            s1 = Load(sf + 15 * tap + r3 + o1);
+                            p = Tap(p, Load(ga + r3 + o), ca15, s);
+                            q = Tap(q, Load(ga + r3 + o1), ca15, s1);
+                            u = Tap(u, Load(gb + r3 + o), cb15, s);
+                            v = Tap(v, Load(gb + r3 + o1), cb15, s1);
+                            s = Load(sf + 16 * tap + r3 + o - 2);
+                            s1 = Load(sf + 16 * tap + r3 + o1 - 2);
+                            p = Tap(p, Load(ga + r3 + o - 2), ca16, s);
+                            q = Tap(q, Load(ga + r3 + o1 - 2), ca16, s1);
+                            u = Tap(u, Load(gb + r3 + o - 2), cb16, s);
+                            v = Tap(v, Load(gb + r3 + o1 - 2), cb16, s1);
+                            s = Load(sf + 17 * tap + r3 + o - 4);
+                            s1 = Load(sf + 17 * tap + r3 + o1 - 4);
+                            p = Tap(p, Load(ga + r3 + o - 4), ca17, s);
+                            q = Tap(q, Load(ga + r3 + o1 - 4), ca17, s1);
+                            u = Tap(u, Load(gb + r3 + o - 4), cb17, s);
+                            v = Tap(v, Load(gb + r3 + o1 - 4), cb17, s1);
+                            s = Load(sf + 18 * tap + r3 + o - 6);
+                            s1 = Load(sf + 18 * tap + r3 + o1 - 6);
+                            p = Tap(p, Load(ga + r3 + o - 6), ca18, s);
+                            q = Tap(q, Load(ga + r3 + o1 - 6), ca18, s1);
+                            u = Tap(u, Load(gb + r3 + o - 6), cb18, s);
+                            v = Tap(v, Load(gb + r3 + o1 - 6), cb18, s1);
+                            s = Load(sf + 19 * tap + r3 + o - 8);
+                            s1 = Load(sf + 19 * tap + r3 + o1 - 8);
+                            p = Tap(p, Load(ga + r3 + o - 8), ca19, s);
+                            q = Tap(q, Load(ga + r3 + o1 - 8), ca19, s1);
+                            u = Tap(u, Load(gb + r3 + o - 8), cb19, s);
+                            v = Tap(v, Load(gb + r3 + o1 - 8), cb19, s1);
+                        }
+                        if (in4)
+                        {
+                            s = Load(sf + 20 * tap + r4 + o);
+                            s1 = Load(sf + 20 * tap + r4 + o1);
+                            p = Tap(p, Load(ga + r4 + o), ca20, s);
+                            q = Tap(q, Load(ga + r4 + o1), ca20, s1);
+                            u = Tap(u, Load(gb + r4 + o), cb20, s);
+                            v = Tap(v, Load(gb + r4 + o1), cb20, s1);
+                            s = Load(sf + 21 * tap + r4 + o - 2);
+                            s1 = Load(sf + 21 * tap + r4 + o1 - 2);
+                            p = Tap(p, Load(ga + r4 + o - 2), ca21, s);
+                            q = Tap(q, Load(ga + r4 + o1 - 2), ca21, s1);
+                            u = Tap(u, Load(gb + r4 + o - 2), cb21, s);
+                            v = Tap(v, Load(gb + r4 + o1 - 2), cb21, s1);
+                            s = Load(sf + 22 * tap + r4 + o - 4);
+                            s1 = Load(sf + 22 * tap + r4 + o1 - 4);
+                            p = Tap(p, Load(ga + r4 + o - 4), ca22, s);
+                            q = Tap(q, Load(ga + r4 + o1 - 4), ca22, s1);
+                            u = Tap(u, Load(gb + r4 + o - 4), cb22, s);
+                            v = Tap(v, Load(gb + r4 + o1 - 4), cb22, s1);
+                            s = Load(sf + 23 * tap + r4 + o - 6);
+                            s1 = Load(sf + 23 * tap + r4 + o1 - 6);
+                            p = Tap(p, Load(ga + r4 + o - 6), ca23, s);
+                            q = Tap(q, Load(ga + r4 + o1 - 6), ca23, s1);
+                            u = Tap(u, Load(gb + r4 + o - 6), cb23, s);
+                            v = Tap(v, Load(gb + r4 + o1 - 6), cb23, s1);
+                            s = Load(sf + 24 * tap + r4 + o - 8);
+                            s1 = Load(sf + 24 * tap + r4 + o1 - 8);
+                            p = Tap(p, Load(ga + r4 + o - 8), ca24, s);
+                            q = Tap(q, Load(ga + r4 + o1 - 8), ca24, s1);
+                            u = Tap(u, Load(gb + r4 + o - 8), cb24, s);
+                            v = Tap(v, Load(gb + r4 + o1 - 8), cb24, s1);
+                        }
+                        Store(p, dxa + o);
+                        Store(q, dxa + o1);
+                        Store(u, dxb + o);
+                        Store(v, dxb + o1);
+                        if (o == hi - 2 * vw)
+                            break;
+                    }
+                    global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.InputGradientColumns(a, ga, cfa, sf, dxa, y, hi, width);
+                    global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.InputGradientColumns(a, gb, cfb, sf, dxb, y, hi, width);
+                }
+
+                /// <summary>Writes input-gradient row y of plane (b, c).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void InputGradientRow(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, int y)
                 {
                     int vw = global::System.Numerics.Vector<T>.Count, width = a.Geometry.Width, lo = Spec.Padding, hi = width - Spec.Padding;
                     if (hi - lo < 2 * vw)
@@ -477,7 +697,7 @@ namespace Demo
 
                 /// <inheritdoc/>
                 /// <remarks>The generic row: per tap, a column loop streams one filter-gradient row (faster here than unrolled taps).</remarks>
-                public static void FilterGradients(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int oy, T* channelPartials) => global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.FilterGradients(a, b, oy, channelPartials);
+                public static void FilterGradients(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, bool pair, int oy, T* channelPartials) => global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.FilterGradients(a, b, c, pair, oy, channelPartials);
             }
         }
     }

@@ -213,7 +213,117 @@ namespace Demo
 
                 /// <inheritdoc/>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                public static void InputGradient(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, int y)
+                public static void InputGradient(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, bool pair, int y)
+                {
+                    int vw = global::System.Numerics.Vector<T>.Count, width = a.Geometry.Width, lo = Spec.Padding, hi = width - Spec.Padding;
+                    if (!pair || hi - lo < 2 * vw)
+                    {
+                        InputGradientRow(a, b, c, y);
+                        if (pair)
+                            InputGradientRow(a, b, c + 1, y);
+                        return;
+                    }
+                    T* ga = a.OutputRow(b, c, 0), gb = a.OutputRow(b, c + 1, 0), cfa = a.ChannelTaps(b, c), cfb = a.ChannelTaps(b, c + 1), sf = a.SpatialRow(b, 0);
+                    T* dxa = a.GradInput + ((long)b * a.Geometry.Channels + c) * a.Geometry.InPlane + (long)y * width, dxb = dxa + a.Geometry.InPlane;
+                    long tap = a.Geometry.OutPlane;
+                    // Output rows that tap rows ky reach from input row y (oy = y + Padding - ky * Dilation), shifted right by the padding.
+                    int oy0 = y + 1;
+                    bool in0 = (uint)oy0 < (uint)a.Geometry.OutHeight;
+                    long r0 = (long)oy0 * width + Spec.Padding;
+                    int oy1 = y;
+                    bool in1 = (uint)oy1 < (uint)a.Geometry.OutHeight;
+                    long r1 = (long)oy1 * width + Spec.Padding;
+                    int oy2 = y - 1;
+                    bool in2 = (uint)oy2 < (uint)a.Geometry.OutHeight;
+                    long r2 = (long)oy2 * width + Spec.Padding;
+                    global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.SpatialWeight<T>>.InputGradientColumns(a, ga, cfa, sf, dxa, y, 0, lo);
+                    global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.SpatialWeight<T>>.InputGradientColumns(a, gb, cfb, sf, dxb, y, 0, lo);
+                    // Two vectors of each channel a step; the last step shifts back to end at hi.
+                    for (int next = lo; ; next += 2 * vw)
+                    {
+                        int o = global::System.Math.Min(next, hi - 2 * vw), o1 = o + vw;
+                        var p = global::System.Numerics.Vector<T>.Zero;
+                        var q = global::System.Numerics.Vector<T>.Zero;
+                        var u = global::System.Numerics.Vector<T>.Zero;
+                        var v = global::System.Numerics.Vector<T>.Zero;
+                        global::System.Numerics.Vector<T> s, s1;
+                        if (in0)
+                        {
+                            s = Load(sf + r0 + o);
+                            s1 = Load(sf + r0 + o1);
+                            p = Tap(p, Load(ga + r0 + o), default, s);
+                            q = Tap(q, Load(ga + r0 + o1), default, s1);
+                            u = Tap(u, Load(gb + r0 + o), default, s);
+                            v = Tap(v, Load(gb + r0 + o1), default, s1);
+                            s = Load(sf + tap + r0 + o - 1);
+                            s1 = Load(sf + tap + r0 + o1 - 1);
+                            p = Tap(p, Load(ga + r0 + o - 1), default, s);
+                            q = Tap(q, Load(ga + r0 + o1 - 1), default, s1);
+                            u = Tap(u, Load(gb + r0 + o - 1), default, s);
+                            v = Tap(v, Load(gb + r0 + o1 - 1), default, s1);
+                            s = Load(sf + 2 * tap + r0 + o - 2);
+                            s1 = Load(sf + 2 * tap + r0 + o1 - 2);
+                            p = Tap(p, Load(ga + r0 + o - 2), default, s);
+                            q = Tap(q, Load(ga + r0 + o1 - 2), default, s1);
+                            u = Tap(u, Load(gb + r0 + o - 2), default, s);
+                            v = Tap(v, Load(gb + r0 + o1 - 2), default, s1);
+                        }
+                        if (in1)
+                        {
+                            s = Load(sf + 3 * tap + r1 + o);
+                            s1 = Load(sf + 3 * tap + r1 + o1);
+                            p = Tap(p, Load(ga + r1 + o), default, s);
+                            q = Tap(q, Load(ga + r1 + o1), default, s1);
+                            u = Tap(u, Load(gb + r1 + o), default, s);
+                            v = Tap(v, Load(gb + r1 + o1), default, s1);
+                            s = Load(sf + 4 * tap + r1 + o - 1);
+                            s1 = Load(sf + 4 * tap + r1 + o1 - 1);
+                            p = Tap(p, Load(ga + r1 + o - 1), default, s);
+                            q = Tap(q, Load(ga + r1 + o1 - 1), default, s1);
+                            u = Tap(u, Load(gb + r1 + o - 1), default, s);
+                            v = Tap(v, Load(gb + r1 + o1 - 1), default, s1);
+                            s = Load(sf + 5 * tap + r1 + o - 2);
+                            s1 = Load(sf + 5 * tap + r1 + o1 - 2);
+                            p = Tap(p, Load(ga + r1 + o - 2), default, s);
+                            q = Tap(q, Load(ga + r1 + o1 - 2), default, s1);
+                            u = Tap(u, Load(gb + r1 + o - 2), default, s);
+                            v = Tap(v, Load(gb + r1 + o1 - 2), default, s1);
+                        }
+                        if (in2)
+                        {
+                            s = Load(sf + 6 * tap + r2 + o);
+                            s1 = Load(sf + 6 * tap + r2 + o1);
+                            p = Tap(p, Load(ga + r2 + o), default, s);
+                            q = Tap(q, Load(ga + r2 + o1), default, s1);
+                            u = Tap(u, Load(gb + r2 + o), default, s);
+                            v = Tap(v, Load(gb + r2 + o1), default, s1);
+                            s = Load(sf + 7 * tap + r2 + o - 1);
+                            s1 = Load(sf + 7 * tap + r2 + o1 - 1);
+                            p = Tap(p, Load(ga + r2 + o - 1), default, s);
+                            q = Tap(q, Load(ga + r2 + o1 - 1), default, s1);
+                            u = Tap(u, Load(gb + r2 + o - 1), default, s);
+                            v = Tap(v, Load(gb + r2 + o1 - 1), default, s1);
+                            s = Load(sf + 8 * tap + r2 + o - 2);
+                            s1 = Load(sf + 8 * tap + r2 + o1 - 2);
+                            p = Tap(p, Load(ga + r2 + o - 2), default, s);
+                            q = Tap(q, Load(ga + r2 + o1 - 2), default, s1);
+                            u = Tap(u, Load(gb + r2 + o - 2), default, s);
+                            v = Tap(v, Load(gb + r2 + o1 - 2), default, s1);
+                        }
+                        Store(p, dxa + o);
+                        Store(q, dxa + o1);
+                        Store(u, dxb + o);
+                        Store(v, dxb + o1);
+                        if (o == hi - 2 * vw)
+                            break;
+                    }
+                    global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.SpatialWeight<T>>.InputGradientColumns(a, ga, cfa, sf, dxa, y, hi, width);
+                    global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.SpatialWeight<T>>.InputGradientColumns(a, gb, cfb, sf, dxb, y, hi, width);
+                }
+
+                /// <summary>Writes input-gradient row y of plane (b, c).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void InputGradientRow(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, int y)
                 {
                     int vw = global::System.Numerics.Vector<T>.Count, width = a.Geometry.Width, lo = Spec.Padding, hi = width - Spec.Padding;
                     if (hi - lo < 2 * vw)
@@ -277,7 +387,7 @@ namespace Demo
 
                 /// <inheritdoc/>
                 /// <remarks>The generic row: per tap, a column loop streams one filter-gradient row (faster here than unrolled taps).</remarks>
-                public static void FilterGradients(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int oy, T* channelPartials) => global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.SpatialWeight<T>>.FilterGradients(a, b, oy, channelPartials);
+                public static void FilterGradients(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, bool pair, int oy, T* channelPartials) => global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.SpatialWeight<T>>.FilterGradients(a, b, c, pair, oy, channelPartials);
             }
         }
     }

@@ -216,7 +216,119 @@ namespace Demo
 
                 /// <inheritdoc/>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                public static void InputGradient(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, int y)
+                public static void InputGradient(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, bool pair, int y)
+                {
+                    int vw = global::System.Numerics.Vector<T>.Count, width = a.Geometry.Width, lo = Spec.Padding, hi = width - Spec.Padding;
+                    if (!pair || hi - lo < 2 * vw)
+                    {
+                        InputGradientRow(a, b, c, y);
+                        if (pair)
+                            InputGradientRow(a, b, c + 1, y);
+                        return;
+                    }
+                    T* ga = a.OutputRow(b, c, 0), gb = a.OutputRow(b, c + 1, 0), cfa = a.ChannelTaps(b, c), cfb = a.ChannelTaps(b, c + 1), sf = a.SpatialRow(b, 0);
+                    T* dxa = a.GradInput + ((long)b * a.Geometry.Channels + c) * a.Geometry.InPlane + (long)y * width, dxb = dxa + a.Geometry.InPlane;
+                    long tap = a.Geometry.OutPlane;
+                    // Output rows that tap rows ky reach from input row y (oy = y + Padding - ky * Dilation), shifted right by the padding.
+                    int oy0 = y + 1;
+                    bool in0 = (uint)oy0 < (uint)a.Geometry.OutHeight;
+                    long r0 = (long)oy0 * width + Spec.Padding;
+                    int oy1 = y;
+                    bool in1 = (uint)oy1 < (uint)a.Geometry.OutHeight;
+                    long r1 = (long)oy1 * width + Spec.Padding;
+                    int oy2 = y - 1;
+                    bool in2 = (uint)oy2 < (uint)a.Geometry.OutHeight;
+                    long r2 = (long)oy2 * width + Spec.Padding;
+                    global::System.Numerics.Vector<T> ca0 = new(cfa[0]), ca1 = new(cfa[1]), ca2 = new(cfa[2]), ca3 = new(cfa[3]), ca4 = new(cfa[4]), ca5 = new(cfa[5]), ca6 = new(cfa[6]), ca7 = new(cfa[7]), ca8 = new(cfa[8]);
+                    global::System.Numerics.Vector<T> cb0 = new(cfb[0]), cb1 = new(cfb[1]), cb2 = new(cfb[2]), cb3 = new(cfb[3]), cb4 = new(cfb[4]), cb5 = new(cfb[5]), cb6 = new(cfb[6]), cb7 = new(cfb[7]), cb8 = new(cfb[8]);
+                    global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.InputGradientColumns(a, ga, cfa, sf, dxa, y, 0, lo);
+                    global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.InputGradientColumns(a, gb, cfb, sf, dxb, y, 0, lo);
+                    // Two vectors of each channel a step; the last step shifts back to end at hi.
+                    for (int next = lo; ; next += 2 * vw)
+                    {
+                        int o = global::System.Math.Min(next, hi - 2 * vw), o1 = o + vw;
+                        var p = global::System.Numerics.Vector<T>.Zero;
+                        var q = global::System.Numerics.Vector<T>.Zero;
+                        var u = global::System.Numerics.Vector<T>.Zero;
+                        var v = global::System.Numerics.Vector<T>.Zero;
+                        global::System.Numerics.Vector<T> s, s1;
+                        if (in0)
+                        {
+                            s = Load(sf + r0 + o);
+                            s1 = Load(sf + r0 + o1);
+                            p = Tap(p, Load(ga + r0 + o), ca0, s);
+                            q = Tap(q, Load(ga + r0 + o1), ca0, s1);
+                            u = Tap(u, Load(gb + r0 + o), cb0, s);
+                            v = Tap(v, Load(gb + r0 + o1), cb0, s1);
+                            s = Load(sf + tap + r0 + o - 1);
+                            s1 = Load(sf + tap + r0 + o1 - 1);
+                            p = Tap(p, Load(ga + r0 + o - 1), ca1, s);
+                            q = Tap(q, Load(ga + r0 + o1 - 1), ca1, s1);
+                            u = Tap(u, Load(gb + r0 + o - 1), cb1, s);
+                            v = Tap(v, Load(gb + r0 + o1 - 1), cb1, s1);
+                            s = Load(sf + 2 * tap + r0 + o - 2);
+                            s1 = Load(sf + 2 * tap + r0 + o1 - 2);
+                            p = Tap(p, Load(ga + r0 + o - 2), ca2, s);
+                            q = Tap(q, Load(ga + r0 + o1 - 2), ca2, s1);
+                            u = Tap(u, Load(gb + r0 + o - 2), cb2, s);
+                            v = Tap(v, Load(gb + r0 + o1 - 2), cb2, s1);
+                        }
+                        if (in1)
+                        {
+                            s = Load(sf + 3 * tap + r1 + o);
+                            s1 = Load(sf + 3 * tap + r1 + o1);
+                            p = Tap(p, Load(ga + r1 + o), ca3, s);
+                            q = Tap(q, Load(ga + r1 + o1), ca3, s1);
+                            u = Tap(u, Load(gb + r1 + o), cb3, s);
+                            v = Tap(v, Load(gb + r1 + o1), cb3, s1);
+                            s = Load(sf + 4 * tap + r1 + o - 1);
+                            s1 = Load(sf + 4 * tap + r1 + o1 - 1);
+                            p = Tap(p, Load(ga + r1 + o - 1), ca4, s);
+                            q = Tap(q, Load(ga + r1 + o1 - 1), ca4, s1);
+                            u = Tap(u, Load(gb + r1 + o - 1), cb4, s);
+                            v = Tap(v, Load(gb + r1 + o1 - 1), cb4, s1);
+                            s = Load(sf + 5 * tap + r1 + o - 2);
+                            s1 = Load(sf + 5 * tap + r1 + o1 - 2);
+                            p = Tap(p, Load(ga + r1 + o - 2), ca5, s);
+                            q = Tap(q, Load(ga + r1 + o1 - 2), ca5, s1);
+                            u = Tap(u, Load(gb + r1 + o - 2), cb5, s);
+                            v = Tap(v, Load(gb + r1 + o1 - 2), cb5, s1);
+                        }
+                        if (in2)
+                        {
+                            s = Load(sf + 6 * tap + r2 + o);
+                            s1 = Load(sf + 6 * tap + r2 + o1);
+                            p = Tap(p, Load(ga + r2 + o), ca6, s);
+                            q = Tap(q, Load(ga + r2 + o1), ca6, s1);
+                            u = Tap(u, Load(gb + r2 + o), cb6, s);
+                            v = Tap(v, Load(gb + r2 + o1), cb6, s1);
+                            s = Load(sf + 7 * tap + r2 + o - 1);
+                            s1 = Load(sf + 7 * tap + r2 + o1 - 1);
+                            p = Tap(p, Load(ga + r2 + o - 1), ca7, s);
+                            q = Tap(q, Load(ga + r2 + o1 - 1), ca7, s1);
+                            u = Tap(u, Load(gb + r2 + o - 1), cb7, s);
+                            v = Tap(v, Load(gb + r2 + o1 - 1), cb7, s1);
+                            s = Load(sf + 8 * tap + r2 + o - 2);
+                            s1 = Load(sf + 8 * tap + r2 + o1 - 2);
+                            p = Tap(p, Load(ga + r2 + o - 2), ca8, s);
+                            q = Tap(q, Load(ga + r2 + o1 - 2), ca8, s1);
+                            u = Tap(u, Load(gb + r2 + o - 2), cb8, s);
+                            v = Tap(v, Load(gb + r2 + o1 - 2), cb8, s1);
+                        }
+                        Store(p, dxa + o);
+                        Store(q, dxa + o1);
+                        Store(u, dxb + o);
+                        Store(v, dxb + o1);
+                        if (o == hi - 2 * vw)
+                            break;
+                    }
+                    global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.InputGradientColumns(a, ga, cfa, sf, dxa, y, hi, width);
+                    global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.InputGradientColumns(a, gb, cfb, sf, dxb, y, hi, width);
+                }
+
+                /// <summary>Writes input-gradient row y of plane (b, c).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                private static void InputGradientRow(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, int y)
                 {
                     int vw = global::System.Numerics.Vector<T>.Count, width = a.Geometry.Width, lo = Spec.Padding, hi = width - Spec.Padding;
                     if (hi - lo < 2 * vw)
@@ -281,7 +393,7 @@ namespace Demo
 
                 /// <inheritdoc/>
                 /// <remarks>The generic row: per tap, a column loop streams one filter-gradient row (faster here than unrolled taps).</remarks>
-                public static void FilterGradients(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int oy, T* channelPartials) => global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.FilterGradients(a, b, oy, channelPartials);
+                public static void FilterGradients(in global::Ddf.Runtime.DdfCpuArgs<T> a, int b, int c, bool pair, int oy, T* channelPartials) => global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.FilterGradients(a, b, c, pair, oy, channelPartials);
             }
         }
     }

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace Ddf;
 
-/// <summary>Checks the arguments of <see cref="ops.ddf"/> and derives the operation's geometry.</summary>
+/// <summary>Checks the arguments of <see cref="ops.ddf(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor?, TorchSharp.torch.Tensor?, long, long, long, KernelCombine)"/> and derives the operation's geometry.</summary>
 internal static class DdfArguments
 {
     public static DdfGeometry Validate(Tensor input, Tensor? channel_filter, Tensor? spatial_filter,
@@ -49,6 +49,42 @@ internal static class DdfArguments
             throw new NotSupportedException($"Ddf.ops.ddf runs on CPU and CUDA tensors; input is on {input.device}.");
 
         return geometry;
+    }
+
+    /// <summary>
+    /// Checks <paramref name="output"/> of the <c>out:</c> overload: the output's shape, dtype and device, contiguous,
+    /// not sharing memory with an input (the kernels read the inputs while writing it), and no graph to record
+    /// (like PyTorch's <c>out=</c>, it is not differentiable).
+    /// </summary>
+    public static void ValidateOut(Tensor output, in DdfGeometry g, Tensor input, Tensor? channel_filter, Tensor? spatial_filter)
+    {
+        const string name = "out";
+        ArgumentNullException.ThrowIfNull(output, name);
+        CheckSameKind(input, output, name);
+        CheckShape(output, name, "(B, C, Ho, Wo)", [g.Batch, g.Channels, g.OutHeight, g.OutWidth]);
+        if (!output.is_contiguous())
+            throw new ArgumentException($"{name} must be contiguous (the kernels write it in place), got strides {Show(output.stride())}.", name);
+        foreach (var (other, otherName) in new[] { (input, nameof(input)), (channel_filter, nameof(channel_filter)), (spatial_filter, nameof(spatial_filter)) })
+        {
+            if (other is not null && output.numel() > 0 && other.numel() > 0 && Overlaps(output, other))
+                throw new ArgumentException($"{name} shares memory with {otherName}; ddf cannot write its output over its inputs.", name);
+        }
+        if (output.requires_grad || (is_grad_enabled()
+            && (input.requires_grad || channel_filter?.requires_grad == true || spatial_filter?.requires_grad == true)))
+            throw new ArgumentException($"{name}: ddf with an out tensor is not differentiable, but an argument requires grad; call it under torch.no_grad() or use the overload without out.", name);
+    }
+
+    /// <summary>Whether the byte ranges of two tensors' elements (first to last element) intersect.</summary>
+    private static unsafe bool Overlaps(Tensor a, Tensor b)
+    {
+        static (long Start, long End) Range(Tensor t)
+        {
+            long start = (long)TensorMemory.Pointer<byte>(t);
+            long extent = 1 + t.shape.Zip(t.stride(), (n, s) => (n - 1) * Math.Abs(s)).Sum();
+            return (start, start + extent * t.ElementSize);
+        }
+        var (ra, rb) = (Range(a), Range(b));
+        return ra.Start < rb.End && rb.Start < ra.End;
     }
 
     private static void CheckSameKind(Tensor input, Tensor? other, string name)

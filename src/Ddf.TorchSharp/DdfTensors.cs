@@ -14,7 +14,7 @@ namespace Ddf;
 public static unsafe class DdfTensors
 {
     /// <summary>
-    /// Checks the arguments of a DDF call (see <see cref="ops.ddf"/>) and returns its geometry; throws
+    /// Checks the arguments of a DDF call (see <see cref="ops.ddf(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor?, TorchSharp.torch.Tensor?, long, long, long, KernelCombine)"/>) and returns its geometry; throws
     /// an <see cref="System.ArgumentException"/> naming the argument that is wrong.
     /// </summary>
     public static DdfGeometry Validate(Tensor input, Tensor? channel_filter, Tensor? spatial_filter,
@@ -23,12 +23,13 @@ public static unsafe class DdfTensors
 
     /// <summary>
     /// The DDF output for validated tensors (made contiguous first where they are not), on <paramref name="kernels"/>
-    /// for CPU tensors and <paramref name="gpuKernels"/> for CUDA tensors.
+    /// for CPU tensors and <paramref name="gpuKernels"/> for CUDA tensors, written into <paramref name="output"/> when
+    /// given (a contiguous tensor of the output's shape, dtype and device) or else into a new tensor.
     /// </summary>
     public static Tensor Forward(Tensor input, Tensor? channelFilter, Tensor? spatialFilter, DdfGeometry g, DdfCpuKernelSet kernels,
-        DdfGpuKernelSet? gpuKernels = null)
+        DdfGpuKernelSet? gpuKernels = null, Tensor? output = null)
     {
-        var output = empty([g.Batch, g.Channels, g.OutHeight, g.OutWidth], input.dtype, input.device);
+        output ??= empty([g.Batch, g.Channels, g.OutHeight, g.OutWidth], input.dtype, input.device);
         if (output.numel() == 0)
             return output;
         using var x = input.contiguous();

@@ -1,5 +1,4 @@
 using System;
-using System.Linq;
 using Ddf.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -31,20 +30,20 @@ internal static class DdfArguments
         CheckSameKind(input, channel_filter, nameof(channel_filter));
         CheckSameKind(input, spatial_filter, nameof(spatial_filter));
 
-        long[] x = input.shape;
-        if (x[2] < 1 || x[3] < 1)
-            throw new ArgumentException($"input must have H >= 1 and W >= 1, got shape {Show(x)}.", nameof(input));
-        if (x.Any(n => n > int.MaxValue))
-            throw new ArgumentException($"input dimensions must each be below 2^31, got shape {Show(x)}.", nameof(input));
+        long batch = input.size(0), channels = input.size(1), height = input.size(2), width = input.size(3);
+        if (height < 1 || width < 1)
+            throw new ArgumentException($"input must have H >= 1 and W >= 1, got shape {Show(input.shape)}.", nameof(input));
+        if (batch > int.MaxValue || channels > int.MaxValue || height > int.MaxValue || width > int.MaxValue)
+            throw new ArgumentException($"input dimensions must each be below 2^31, got shape {Show(input.shape)}.", nameof(input));
         long k = kernel_size;
-        long outHeight = (x[2] - 1) / stride + 1, outWidth = (x[3] - 1) / stride + 1;
+        long outHeight = (height - 1) / stride + 1, outWidth = (width - 1) / stride + 1;
         if (channel_filter is not null)
-            CheckShape(channel_filter, nameof(channel_filter), "(B, C, k, k)", [x[0], x[1], k, k]);
+            CheckShape(channel_filter, nameof(channel_filter), "(B, C, k, k)", batch, channels, k, k);
         if (spatial_filter is not null)
-            CheckShape(spatial_filter, nameof(spatial_filter), "(B, k*k, Ho, Wo)", [x[0], k * k, outHeight, outWidth]);
-        var geometry = new DdfGeometry((int)x[0], (int)x[1], (int)x[2], (int)x[3], (int)kernel_size, (int)dilation, (int)stride);
+            CheckShape(spatial_filter, nameof(spatial_filter), "(B, k*k, Ho, Wo)", batch, k * k, outHeight, outWidth);
+        var geometry = new DdfGeometry((int)batch, (int)channels, (int)height, (int)width, (int)kernel_size, (int)dilation, (int)stride);
         if (input.device_type != DeviceType.CUDA && DdfCpuScheduler.Unsupported(geometry) is { } reason)
-            throw new ArgumentException($"input of shape {Show(x)} is too large for the CPU kernels with kernel_size {kernel_size}: {reason}.", nameof(input));
+            throw new ArgumentException($"input of shape {Show(input.shape)} is too large for the CPU kernels with kernel_size {kernel_size}: {reason}.", nameof(input));
         if (input.device_type is not (DeviceType.CPU or DeviceType.CUDA))
             throw new NotSupportedException($"Ddf.ops.ddf runs on CPU and CUDA tensors; input is on {input.device}.");
 
@@ -61,30 +60,31 @@ internal static class DdfArguments
         const string name = "out";
         ArgumentNullException.ThrowIfNull(output, name);
         CheckSameKind(input, output, name);
-        CheckShape(output, name, "(B, C, Ho, Wo)", [g.Batch, g.Channels, g.OutHeight, g.OutWidth]);
+        CheckShape(output, name, "(B, C, Ho, Wo)", g.Batch, g.Channels, g.OutHeight, g.OutWidth);
         if (!output.is_contiguous())
             throw new ArgumentException($"{name} must be contiguous (the kernels write it in place), got strides {Show(output.stride())}.", name);
-        foreach (var (other, otherName) in new[] { (input, nameof(input)), (channel_filter, nameof(channel_filter)), (spatial_filter, nameof(spatial_filter)) })
-        {
-            if (other is not null && output.numel() > 0 && other.numel() > 0 && Overlaps(output, other))
-                throw new ArgumentException($"{name} shares memory with {otherName}; ddf cannot write its output over its inputs.", name);
-        }
+        CheckNoOverlap(output, input, nameof(input));
+        CheckNoOverlap(output, channel_filter, nameof(channel_filter));
+        CheckNoOverlap(output, spatial_filter, nameof(spatial_filter));
         if (output.requires_grad || (is_grad_enabled()
             && (input.requires_grad || channel_filter?.requires_grad == true || spatial_filter?.requires_grad == true)))
             throw new ArgumentException($"{name}: ddf with an out tensor is not differentiable, but an argument requires grad; call it under torch.no_grad() or use the overload without out.", name);
     }
 
-    /// <summary>Whether the byte ranges of two tensors' elements (first to last element) intersect.</summary>
-    private static unsafe bool Overlaps(Tensor a, Tensor b)
+    private static unsafe void CheckNoOverlap(Tensor output, Tensor? other, string otherName)
     {
-        static (long Start, long End) Range(Tensor t)
+        if (other is null || output.numel() == 0 || other.numel() == 0)
+            return;
+        static (long Start, long End) Bytes(Tensor t)
         {
-            long start = (long)TensorMemory.Pointer<byte>(t);
-            long extent = 1 + t.shape.Zip(t.stride(), (n, s) => (n - 1) * Math.Abs(s)).Sum();
-            return (start, start + extent * t.ElementSize);
+            long start = (long)TensorMemory.Pointer<byte>(t), last = 0;
+            for (int i = 0; i < t.dim(); i++)
+                last += (t.size(i) - 1) * Math.Abs(t.stride(i));
+            return (start, start + (last + 1) * t.ElementSize);
         }
-        var (ra, rb) = (Range(a), Range(b));
-        return ra.Start < rb.End && rb.Start < ra.End;
+        var (a, b) = (Bytes(output), Bytes(other));
+        if (a.Start < b.End && b.Start < a.End)
+            throw new ArgumentException($"out shares memory with {otherName}; ddf cannot write its output over its inputs.", "out");
     }
 
     private static void CheckSameKind(Tensor input, Tensor? other, string name)
@@ -93,14 +93,14 @@ internal static class DdfArguments
             return;
         if (other.dtype != input.dtype)
             throw new ArgumentException($"{name} has dtype {other.dtype} but input has {input.dtype}; all tensors must share one dtype.", name);
-        if (other.device.ToString() != input.device.ToString())
+        if (other.device_type != input.device_type || other.device_index != input.device_index)
             throw new ArgumentException($"{name} is on {other.device} but input is on {input.device}; all tensors must be on one device.", name);
     }
 
-    private static void CheckShape(Tensor tensor, string name, string layout, long[] expected)
+    private static void CheckShape(Tensor tensor, string name, string layout, long n0, long n1, long n2, long n3)
     {
-        if (!tensor.shape.SequenceEqual(expected))
-            throw new ArgumentException($"{name} must have shape {layout} = {Show(expected)} for this input, kernel size and stride, got {Show(tensor.shape)}.", name);
+        if (tensor.dim() != 4 || tensor.size(0) != n0 || tensor.size(1) != n1 || tensor.size(2) != n2 || tensor.size(3) != n3)
+            throw new ArgumentException($"{name} must have shape {layout} = {Show([n0, n1, n2, n3])} for this input, kernel size and stride, got {Show(tensor.shape)}.", name);
     }
 
     internal static string Show(long[] shape) => "[" + string.Join(", ", shape) + "]";

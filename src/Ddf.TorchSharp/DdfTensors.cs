@@ -32,9 +32,10 @@ public static unsafe class DdfTensors
         output ??= empty([g.Batch, g.Channels, g.OutHeight, g.OutWidth], input.dtype, input.device);
         if (output.numel() == 0)
             return output;
-        using var x = input.contiguous();
-        using var cf = channelFilter?.contiguous();
-        using var sf = spatialFilter?.contiguous();
+        using var xc = new Contiguous(input);
+        using var cfc = new Contiguous(channelFilter);
+        using var sfc = new Contiguous(spatialFilter);
+        var (x, cf, sf) = (xc.Tensor!, cfc.Tensor, sfc.Tensor);
         if (input.device_type == TorchSharp.DeviceType.CUDA)
             DdfCudaTensors.Forward(x, cf, sf, output, g, GpuKernels(gpuKernels));
         else if (input.dtype == ScalarType.Float32)
@@ -54,10 +55,11 @@ public static unsafe class DdfTensors
         var dsf = wantSpatial && spatialFilter is not null ? empty(spatialFilter.shape, input.dtype, input.device) : null;
         if (input.numel() == 0 || gradOutput.numel() == 0)
             return (dx?.zero_(), dcf?.zero_(), dsf?.zero_());
-        using var x = input.contiguous();
-        using var cf = channelFilter?.contiguous();
-        using var sf = spatialFilter?.contiguous();
-        using var go = gradOutput.contiguous();
+        using var xc = new Contiguous(input);
+        using var cfc = new Contiguous(channelFilter);
+        using var sfc = new Contiguous(spatialFilter);
+        using var goc = new Contiguous(gradOutput);
+        var (x, cf, sf, go) = (xc.Tensor!, cfc.Tensor, sfc.Tensor, goc.Tensor!);
         if (input.device_type == TorchSharp.DeviceType.CUDA)
             DdfCudaTensors.Backward(x, cf, sf, go, dx, dcf, dsf, g, GpuKernels(gpuKernels));
         else if (input.dtype == ScalarType.Float32)
@@ -65,6 +67,21 @@ public static unsafe class DdfTensors
         else
             kernels.BackwardDouble(new DdfCpuArgs<double>(g, Pointer<double>(x), Pointer<double>(cf), Pointer<double>(sf), Pointer<double>(go), Pointer<double>(dx), Pointer<double>(dsf)), Pointer<double>(dcf));
         return (dx, dcf, dsf);
+    }
+
+    /// <summary>
+    /// A tensor's contiguous form: the tensor itself when it already is (no new wrapper object per call), else a
+    /// contiguous copy that <see cref="Dispose"/> frees.
+    /// </summary>
+    private readonly struct Contiguous(Tensor? source) : IDisposable
+    {
+        public readonly Tensor? Tensor = source is null || source.is_contiguous() ? source : source.contiguous();
+
+        public void Dispose()
+        {
+            if (!ReferenceEquals(Tensor, source))
+                Tensor?.Dispose();
+        }
     }
 
     private static DdfGpuKernelSet GpuKernels(DdfGpuKernelSet? kernels) =>

@@ -36,6 +36,23 @@ public class DdfOutTests
         AssertClose.Bitwise(ops.ddf(x * 2, cf, sf, 3), target, "second call into the same output");
     }
 
+    [Fact]
+    public void Calls_with_out_allocate_no_managed_memory()
+    {
+        // Large enough for several tiles, so the parallel loop runs; the calling thread allocates every closure,
+        // task or wrapper a call would need.
+        var (x, cf, sf) = (randn(2, 16, 40, 50), randn(2, 16, 3, 3), randn(2, 9, 40, 50));
+        var target = empty(2, 16, 40, 50);
+        using var noGrad = no_grad();
+        for (int i = 0; i < 3; i++)
+            ops.ddf(x, cf, sf, 3, @out: target);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+            ops.ddf(x, cf, sf, 3, @out: target);
+        long perCall = (GC.GetAllocatedBytesForCurrentThread() - before) / 20;
+        Assert.True(perCall == 0, $"ops.ddf(..., out:) allocated {perCall} bytes per call on the calling thread");
+    }
+
     private static readonly Tensor X = randn(2, 3, 7, 6);
     private static readonly Tensor Cf = randn(2, 3, 3, 3);
     private static readonly Tensor Sf = randn(2, 9, 7, 6);

@@ -35,20 +35,9 @@ public static unsafe class DdfCpuScheduler
         where T : unmanaged, IFloatingPointIeee754<T>
         where TRows : IDdfCpuRows<T>
     {
-        var a = args;
-        var g = a.Geometry;
-        int rowBlocks = CpuParallelism.Blocks(g.OutHeight, RowBlock);
-        int channelBlocks = CpuParallelism.Blocks(g.Channels, ChannelBlock);
-        CpuParallelism.For(g.Batch * rowBlocks * channelBlocks, tile =>
-        {
-            int cb = tile % channelBlocks, rb = tile / channelBlocks % rowBlocks, b = tile / channelBlocks / rowBlocks;
-            int c1 = Math.Min(g.Channels, (cb + 1) * ChannelBlock), oy1 = Math.Min(g.OutHeight, (rb + 1) * RowBlock);
-            for (int c = cb * ChannelBlock; c < c1; c += 2)
-            {
-                for (int oy = rb * RowBlock; oy < oy1; oy++)
-                    TRows.Forward(a, b, c, c + 1 < c1, oy);
-            }
-        });
+        var g = args.Geometry;
+        var loop = new ForwardTiles<T, TRows>(args, CpuParallelism.Blocks(g.OutHeight, RowBlock), CpuParallelism.Blocks(g.Channels, ChannelBlock));
+        CpuParallelism.For(g.Batch * loop.RowBlocks * loop.ChannelBlocks, ref loop);
     }
 
     /// <summary>
@@ -67,21 +56,75 @@ public static unsafe class DdfCpuScheduler
         bool filters = gradChannelFilter != null || args.GradSpatialFilter != null;
         bool fuse = filters && args.GradInput != null && g.Batch * CpuParallelism.Blocks(g.OutHeight, RowBlock) >= 2 * CpuParallelism.Threads;
         if (args.GradInput != null && !fuse)
-            InputGradient<T, TRows>(args);
+        {
+            var loop = new InputGradientTiles<T, TRows>(args, CpuParallelism.Blocks(g.Height, RowBlock), CpuParallelism.Blocks(g.Channels, ChannelBlock));
+            CpuParallelism.For(g.Batch * loop.RowBlocks * loop.ChannelBlocks, ref loop);
+        }
         if (filters)
             FilterGradients<T, TRows>(args, gradChannelFilter, fuse);
     }
 
-    /// <summary>Tiles of (batch, input rows, channels), channels taken in pairs.</summary>
-    private static void InputGradient<T, TRows>(DdfCpuArgs<T> a)
+    /// <summary>
+    /// dsf (a reduction over channels) and dcf (a reduction over pixels) in one pass over tiles of (batch, output
+    /// rows); with <paramref name="inputGradient"/>, the input gradient too. Each tile owns its dsf rows and writes
+    /// per-tile dcf partial sums, which a second stage adds up in tile order: a deterministic two-stage reduction.
+    /// </summary>
+    private static void FilterGradients<T, TRows>(in DdfCpuArgs<T> a, T* dcf, bool inputGradient)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TRows : IDdfCpuRows<T>
     {
         var g = a.Geometry;
-        int rowBlocks = CpuParallelism.Blocks(g.Height, RowBlock);
-        int channelBlocks = CpuParallelism.Blocks(g.Channels, ChannelBlock);
-        CpuParallelism.For(g.Batch * rowBlocks * channelBlocks, tile =>
+        int rowBlocks = CpuParallelism.Blocks(g.OutHeight, RowBlock);
+        long partialsPerTile = (long)g.Channels * g.Taps;
+        T* partials = dcf == null ? null : (T*)NativeMemory.Alloc((nuint)(g.Batch * rowBlocks * partialsPerTile), (nuint)sizeof(T));
+        try
         {
+            var tiles = new FilterGradientTiles<T, TRows>(a, rowBlocks, partials, inputGradient);
+            CpuParallelism.For(g.Batch * rowBlocks, ref tiles);
+            if (partials != null)
+            {
+                var sums = new PartialSums<T>(partials, dcf, rowBlocks, partialsPerTile);
+                CpuParallelism.For(g.Batch, ref sums);
+            }
+        }
+        finally
+        {
+            NativeMemory.Free(partials);
+        }
+    }
+
+    /// <summary>Forward tile: (batch, output rows, channels).</summary>
+    private readonly struct ForwardTiles<T, TRows>(DdfCpuArgs<T> a, int rowBlocks, int channelBlocks) : ITileLoop
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TRows : IDdfCpuRows<T>
+    {
+        public int RowBlocks => rowBlocks;
+        public int ChannelBlocks => channelBlocks;
+
+        public void Run(int tile)
+        {
+            var g = a.Geometry;
+            int cb = tile % channelBlocks, rb = tile / channelBlocks % rowBlocks, b = tile / channelBlocks / rowBlocks;
+            int c1 = Math.Min(g.Channels, (cb + 1) * ChannelBlock), oy1 = Math.Min(g.OutHeight, (rb + 1) * RowBlock);
+            for (int c = cb * ChannelBlock; c < c1; c += 2)
+            {
+                for (int oy = rb * RowBlock; oy < oy1; oy++)
+                    TRows.Forward(a, b, c, c + 1 < c1, oy);
+            }
+        }
+    }
+
+    /// <summary>Input-gradient tile on its own: (batch, input rows, channels), channels taken in pairs.</summary>
+    private readonly struct InputGradientTiles<T, TRows>(DdfCpuArgs<T> a, int rowBlocks, int channelBlocks) : ITileLoop
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TRows : IDdfCpuRows<T>
+    {
+        public int RowBlocks => rowBlocks;
+        public int ChannelBlocks => channelBlocks;
+
+        public void Run(int tile)
+        {
+            var g = a.Geometry;
             int cb = tile % channelBlocks, rb = tile / channelBlocks % rowBlocks, b = tile / channelBlocks / rowBlocks;
             int c1 = Math.Min(g.Channels, (cb + 1) * ChannelBlock), y1 = Math.Min(g.Height, (rb + 1) * RowBlock);
             for (int c = cb * ChannelBlock; c < c1; c += 2)
@@ -89,72 +132,61 @@ public static unsafe class DdfCpuScheduler
                 for (int y = rb * RowBlock; y < y1; y++)
                     TRows.InputGradient(a, b, c, c + 1 < c1, y);
             }
-        });
+        }
     }
 
     /// <summary>
-    /// dsf (a reduction over channels) and dcf (a reduction over pixels) in one pass over tiles of
-    /// (batch, output rows), channels in pairs; with <paramref name="inputGradient"/>, also the input-gradient rows
-    /// [oy0 * stride, oy1 * stride) of each channel right after its filter-gradient rows. Each tile owns its dsf rows
-    /// and writes per-tile dcf partial sums, which a second stage adds up in tile order: a deterministic two-stage
-    /// reduction.
+    /// Filter-gradient tile: (batch, output rows), all channels in pairs, its dsf rows zeroed first and its dcf partials
+    /// (when wanted) at <c>partials + tile * C * k*k</c>; when fused, each channel pair's input-gradient rows
+    /// [oy0 * stride, oy1 * stride) follow its filter-gradient rows while its upstream-gradient rows are in cache.
     /// </summary>
-    private static void FilterGradients<T, TRows>(DdfCpuArgs<T> a, T* dcf, bool inputGradient)
+    private readonly struct FilterGradientTiles<T, TRows>(DdfCpuArgs<T> a, int rowBlocks, T* partials, bool inputGradient) : ITileLoop
         where T : unmanaged, IFloatingPointIeee754<T>
         where TRows : IDdfCpuRows<T>
     {
-        var g = a.Geometry;
-        int rowBlocks = CpuParallelism.Blocks(g.OutHeight, RowBlock);
-        int tiles = g.Batch * rowBlocks;
-        long partialsPerTile = (long)g.Channels * g.Taps;
-        T* partials = dcf == null ? null : (T*)NativeMemory.Alloc((nuint)(tiles * partialsPerTile), (nuint)sizeof(T));
-        try
+        public void Run(int tile)
         {
-            CpuParallelism.For(tiles, tile =>
+            var g = a.Geometry;
+            int b = tile / rowBlocks, oy0 = tile % rowBlocks * RowBlock, oy1 = Math.Min(g.OutHeight, oy0 + RowBlock);
+            int y0 = oy0 * g.Stride, y1 = Math.Min(g.Height, oy1 * g.Stride);
+            long partialsPerTile = (long)g.Channels * g.Taps;
+            T* tilePartials = partials == null ? null : partials + tile * partialsPerTile;
+            if (tilePartials != null)
+                new Span<T>(tilePartials, checked((int)partialsPerTile)).Clear();
+            if (a.GradSpatialFilter != null)
             {
-                int b = tile / rowBlocks, oy0 = tile % rowBlocks * RowBlock, oy1 = Math.Min(g.OutHeight, oy0 + RowBlock);
-                int y0 = oy0 * g.Stride, y1 = Math.Min(g.Height, oy1 * g.Stride);
-                T* tilePartials = partials == null ? null : partials + tile * partialsPerTile;
-                if (tilePartials != null)
-                    new Span<T>(tilePartials, checked((int)partialsPerTile)).Clear();
-                if (a.GradSpatialFilter != null)
+                for (int oy = oy0; oy < oy1; oy++)
                 {
-                    for (int oy = oy0; oy < oy1; oy++)
-                    {
-                        T* dsfRow = a.GradSpatialFilter + (long)b * g.Taps * g.OutPlane + (long)oy * g.OutWidth;
-                        for (int t = 0; t < g.Taps; t++)
-                            new Span<T>(dsfRow + t * g.OutPlane, g.OutWidth).Clear();
-                    }
+                    T* dsfRow = a.GradSpatialFilter + (long)b * g.Taps * g.OutPlane + (long)oy * g.OutWidth;
+                    for (int t = 0; t < g.Taps; t++)
+                        new Span<T>(dsfRow + t * g.OutPlane, g.OutWidth).Clear();
                 }
-                for (int c = 0; c < g.Channels; c += 2)
-                {
-                    bool pair = c + 1 < g.Channels;
-                    for (int oy = oy0; oy < oy1; oy++)
-                        TRows.FilterGradients(a, b, c, pair, oy, tilePartials);
-                    if (!inputGradient)
-                        continue;
-                    for (int y = y0; y < y1; y++)
-                        TRows.InputGradient(a, b, c, pair, y);
-                }
-            });
-            if (partials != null)
+            }
+            for (int c = 0; c < g.Channels; c += 2)
             {
-                CpuParallelism.For(g.Batch, b =>
-                {
-                    T* target = dcf + b * partialsPerTile;
-                    for (long i = 0; i < partialsPerTile; i++)
-                    {
-                        T sum = T.Zero;
-                        for (int rb = 0; rb < rowBlocks; rb++)
-                            sum += partials[((long)b * rowBlocks + rb) * partialsPerTile + i];
-                        target[i] = sum;
-                    }
-                });
+                bool pair = c + 1 < g.Channels;
+                for (int oy = oy0; oy < oy1; oy++)
+                    TRows.FilterGradients(a, b, c, pair, oy, tilePartials);
+                for (int y = y0; inputGradient && y < y1; y++)
+                    TRows.InputGradient(a, b, c, pair, y);
             }
         }
-        finally
+    }
+
+    /// <summary>Second stage of dcf: for batch b, the row tiles' partial sums added in tile order.</summary>
+    private readonly struct PartialSums<T>(T* partials, T* dcf, int rowBlocks, long partialsPerTile) : ITileLoop
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Run(int b)
         {
-            NativeMemory.Free(partials);
+            T* target = dcf + b * partialsPerTile;
+            for (long i = 0; i < partialsPerTile; i++)
+            {
+                T sum = T.Zero;
+                for (int rb = 0; rb < rowBlocks; rb++)
+                    sum += partials[((long)b * rowBlocks + rb) * partialsPerTile + i];
+                target[i] = sum;
+            }
         }
     }
 }

@@ -21,13 +21,8 @@ public static unsafe class FilterNormKernels
     public static void Forward<T>(T* input, T* output, int batches, int groups, int taps, long pixels, T scale)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        long blocks = (pixels + PixelBlock - 1) / PixelBlock;
-        CpuParallelism.For(checked((int)(batches * groups * blocks)), tile =>
-        {
-            long start = tile % blocks * PixelBlock, end = Math.Min(pixels, start + PixelBlock);
-            long offset = tile / blocks * taps * pixels;
-            new Group<T>(input + offset, output + offset, taps, pixels).Forward(start, end, scale);
-        });
+        var loop = new Tiles<T>(input, null, output, taps, pixels, scale);
+        CpuParallelism.For(checked((int)(batches * groups * loop.Blocks)), ref loop);
     }
 
     /// <summary>
@@ -37,13 +32,29 @@ public static unsafe class FilterNormKernels
     public static void Backward<T>(T* input, T* gradOutput, T* gradInput, int batches, int groups, int taps, long pixels, T scale)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        long blocks = (pixels + PixelBlock - 1) / PixelBlock;
-        CpuParallelism.For(checked((int)(batches * groups * blocks)), tile =>
+        var loop = new Tiles<T>(input, gradOutput, gradInput, taps, pixels, scale);
+        CpuParallelism.For(checked((int)(batches * groups * loop.Blocks)), ref loop);
+    }
+
+    /// <summary>
+    /// Tiles of (batch, head, pixel block): the forward into <paramref name="output"/>, or with <paramref name="gradOutput"/>
+    /// the input gradient into it.
+    /// </summary>
+    private readonly struct Tiles<T>(T* input, T* gradOutput, T* output, int taps, long pixels, T scale) : ITileLoop
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public long Blocks => (pixels + PixelBlock - 1) / PixelBlock;
+
+        public void Run(int tile)
         {
-            long start = tile % blocks * PixelBlock, end = Math.Min(pixels, start + PixelBlock);
-            long offset = tile / blocks * taps * pixels;
-            new Group<T>(input + offset, gradInput + offset, taps, pixels).Backward(gradOutput + offset, start, end, scale);
-        });
+            long start = tile % Blocks * PixelBlock, end = Math.Min(pixels, start + PixelBlock);
+            long offset = tile / Blocks * taps * pixels;
+            var group = new Group<T>(input + offset, output + offset, taps, pixels);
+            if (gradOutput == null)
+                group.Forward(start, end, scale);
+            else
+                group.Backward(gradOutput + offset, start, end, scale);
+        }
     }
 
     /// <summary>One head's taps for all pixels of one batch element: tap t of pixel p is at t * pixels + p.</summary>

@@ -49,24 +49,34 @@ public static class BenchRunner
     {
         foreach (var malloc in new[] { "default", "keep" })
         {
-            var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
-            foreach (var arg in childPrefix.Concat(new[] { "--malloc", malloc }))
-                start.ArgumentList.Add(arg);
-            // glibc reads these at start-up, before the runtime allocates anything: steadier than mallopt later.
-            foreach (var (name, value) in KeepFreedMemoryEnvironment)
-            {
-                if (malloc == "keep")
-                    start.Environment[name] = value;
-                else
-                    start.Environment.Remove(name);
-            }
-            using var child = Process.Start(start)!;
-            child.WaitForExit();
-            if (child.ExitCode != 0)
-                return child.ExitCode;
+            int exit = RunChild(malloc == "keep", [.. childPrefix, "--malloc", malloc]);
+            if (exit != 0)
+                return exit;
         }
         return 0;
     }
+
+    /// <summary>Runs this program again with <paramref name="args"/>, with or without glibc keeping freed memory; returns its exit code.</summary>
+    internal static int RunChild(bool keepFreedMemory, string[] args)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        // glibc reads these at start-up, before the runtime allocates anything: steadier than mallopt later.
+        foreach (var (name, value) in KeepFreedMemoryEnvironment)
+        {
+            if (keepFreedMemory)
+                start.Environment[name] = value;
+            else
+                start.Environment.Remove(name);
+        }
+        using var child = Process.Start(start)!;
+        child.WaitForExit();
+        return child.ExitCode;
+    }
+
+    /// <summary>Whether this process started with glibc keeping freed memory (the environment <see cref="RunChild"/> sets).</summary>
+    internal static bool KeepsFreedMemory => Array.TrueForAll(KeepFreedMemoryEnvironment, e => Environment.GetEnvironmentVariable(e.Name) == e.Value);
 
     private static readonly (string Name, string Value)[] KeepFreedMemoryEnvironment =
     [
@@ -75,8 +85,7 @@ public static class BenchRunner
 
     private static void Run(bool keepFreedMemory, int runs, bool unfold)
     {
-        bool fromEnvironment = Array.TrueForAll(KeepFreedMemoryEnvironment, e => Environment.GetEnvironmentVariable(e.Name) == e.Value);
-        if (keepFreedMemory && !fromEnvironment && !NativeMemoryTuning.KeepFreedMemory())
+        if (keepFreedMemory && !KeepsFreedMemory && !NativeMemoryTuning.KeepFreedMemory())
             throw new InvalidOperationException("glibc mallopt is not available on this system.");
         set_num_threads(Environment.ProcessorCount);
         const int B = 2, C = 256, H = 200, W = 300, K = 3;
@@ -104,11 +113,13 @@ public static class BenchRunner
                 times => Console.Error.WriteLine($"  {name}: runs (ms) {string.Join(" ", Array.ConvertAll(times, t => t.ToString("F0", Invariant)))}"));
             rows.Add((name, ms));
         }
+        // Forward+backward = the gradients of every input, taken with autograd.grad: backward() into leaf tensors
+        // would copy a custom function's gradients (TorchSharp keeps a reference to them), which one row shows.
         void ForwardBackward(Func<Tensor[], Tensor> f, params Tensor[] inputs)
         {
             using var scope = NewDisposeScope();
             var leaves = Array.ConvertAll(inputs, t => t.detach().requires_grad_(true));
-            f(leaves).backward([gradOutput]);
+            autograd.grad([f(leaves)], leaves, [gradOutput]);
         }
 
         Console.Error.WriteLine($"timing ({(keepFreedMemory ? "glibc keeping freed memory" : "default glibc malloc")}, {runs} runs each)...");
@@ -116,9 +127,17 @@ public static class BenchRunner
         using (no_grad())
         {
             Time("Ddf.ops.ddf forward", () => ops.ddf(x, cf, sf, K).Dispose(), runs);
+            var output = empty_like(x);
+            Time("Ddf.ops.ddf forward, out: preallocated", () => ops.ddf(x, cf, sf, K, @out: output), runs);
             Time("TorchSharp depthwise conv2d forward", () => nn.functional.conv2d(x, depthwise, padding: [1, 1], groups: C).Dispose(), runs);
         }
         Time("Ddf.ops.ddf forward+backward", () => ForwardBackward(t => ops.ddf(t[0], t[1], t[2], K), x, cf, sf), runs);
+        Time("Ddf.ops.ddf forward+backward, backward() into leaf .grad", () =>
+        {
+            using var scope = NewDisposeScope();
+            var leaves = Array.ConvertAll(new[] { x, cf, sf }, t => t.detach().requires_grad_(true));
+            ops.ddf(leaves[0], leaves[1], leaves[2], K).backward([gradOutput]);
+        }, runs);
         var generic = Runtime.DdfCpuKernelSet.Generic(true, true, KernelCombine.Mul);
         var geometry = DdfTensors.Validate(x, cf, sf, K, 1, 1, KernelCombine.Mul);
         Time("generic (run-time k) kernel forward", () => DdfTensors.Forward(x, cf, sf, geometry, generic).Dispose(), runs);
@@ -160,7 +179,7 @@ public static class BenchRunner
             {
                 using var scope = NewDisposeScope();
                 var leaves = Array.ConvertAll(new[] { sx, scf, ssf }, t => t.detach().requires_grad_(true));
-                ops.ddf(leaves[0], leaves[1], leaves[2], k, d, s).backward([sgo]);
+                autograd.grad([ops.ddf(leaves[0], leaves[1], leaves[2], k, d, s)], leaves, [sgo]);
             }, 3, 5);
             specs.Add((name, forward, both));
             Console.Error.WriteLine(string.Create(Invariant, $"  {name}: forward {forward:F1} ms, forward+backward {both:F1} ms"));
@@ -208,10 +227,39 @@ public static class BenchRunner
         var (one, all) = (specs[^2], specs[^1]);
         Console.WriteLine(string.Create(Invariant,
             $"\nThread scaling (1 -> {Environment.ProcessorCount}): forward {one.Forward / all.Forward:F2}x, forward+backward {one.Both / all.Both:F2}x."));
+        Console.WriteLine();
+        Console.WriteLine("| target (same run) | value | target | met |");
+        Console.WriteLine("|---|---:|---:|---|");
+        int cores = Environment.ProcessorCount;
+        foreach (var (label, value, limit, atMost) in new[]
+        {
+            ("Ddf.ops.ddf forward / copy floor", Ms("Ddf.ops.ddf forward") / floor, 3.0, true),
+            ("Ddf.ops.ddf forward / depthwise conv forward", Ms("Ddf.ops.ddf forward") / depthwiseForward, 0.7, true),
+            ("Ddf.ops.ddf forward+backward / copy floor", Ms("Ddf.ops.ddf forward+backward") / floor, 8.0, true),
+            ("generated layer forward / conv2d 3x3 256->256 forward", Ms("generated Ddf3x3 layer forward (branches + filtering)") / Ms("TorchSharp conv2d 3x3 256->256 forward"), 0.1, true),
+            ($"forward speed-up, 1 -> {cores} threads", one.Forward / all.Forward, 0.85 * cores, false),
+            ($"forward+backward speed-up, 1 -> {cores} threads", one.Both / all.Both, 0.85 * cores, false),
+        })
+        {
+            bool met = atMost ? value <= limit : value >= limit;
+            Console.WriteLine(string.Create(Invariant, $"| {label} | {value:F2} | {(atMost ? "<=" : ">=")} {limit:0.##} | {(met ? "yes" : "no")} |"));
+        }
     }
 }
 
 internal static class Program
 {
-    public static int Main(string[] args) => BenchRunner.Run(args);
+    /// <summary>
+    /// <c>Ddf.Bench</c>: the tables (see <see cref="BenchRunner"/>). <c>Ddf.Bench bdn [BenchmarkDotNet options]</c>:
+    /// <see cref="Table2Benchmarks"/> under BenchmarkDotNet, restarted with glibc keeping freed memory unless it already is.
+    /// </summary>
+    public static int Main(string[] args)
+    {
+        if (args is not ["bdn", ..])
+            return BenchRunner.Run(args);
+        if (!BenchRunner.KeepsFreedMemory)
+            return BenchRunner.RunChild(keepFreedMemory: true, args);
+        BenchmarkDotNet.Running.BenchmarkSwitcher.FromTypes([typeof(Table2Benchmarks)]).Run(args[1..]);
+        return 0;
+    }
 }

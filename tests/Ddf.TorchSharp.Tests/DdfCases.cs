@@ -27,6 +27,9 @@ public static class DdfCases
         { 2, 3, 11, 45, 7, 1, 1, KernelCombine.Mul, true, false },
         { 2, 3, 5, 40, 7, 1, 2, KernelCombine.Mul, true, true },
         { 1, 2, 3, 33, 3, 1, 3, KernelCombine.Add, true, true },
+        // Strided input gradients: each residue class of columns runs as vectors, with edge columns on both sides.
+        { 2, 4, 9, 53, 3, 2, 2, KernelCombine.Mul, true, false },
+        { 1, 3, 8, 70, 5, 1, 2, KernelCombine.Add, false, true },
     };
 
     internal static DdfCase Make(int b, int c, int h, int w, int k, int d, int s, KernelCombine combine, bool hasCf, bool hasSf) =>

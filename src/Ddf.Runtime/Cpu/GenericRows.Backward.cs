@@ -19,6 +19,11 @@ public readonly unsafe partial struct GenericRows<T, TW>
     public static void InputGradient(in DdfCpuArgs<T> a, int b, int c, int y)
     {
         var g = a.Geometry;
+        if (g.Stride != 1)
+        {
+            StridedInputGradient(a, b, c, y);
+            return;
+        }
         T* gPlane = a.OutputRow(b, c, 0), cfTaps = a.ChannelTaps(b, c), sfBatch = a.SpatialRow(b, 0);
         T* dxRow = a.GradInput + ((long)b * g.Channels + c) * g.InPlane + (long)y * g.Width;
         int vw = Vector<T>.Count;
@@ -47,6 +52,73 @@ public readonly unsafe partial struct GenericRows<T, TW>
             }
         }
         InputGradientColumns(a, gPlane, cfTaps, sfBatch, dxRow, y, Math.Max(hi, lo), g.Width);
+    }
+
+    /// <summary>
+    /// Input-gradient row y at stride s &gt; 1. The columns ix = r + s * j of one residue r read, through each tap kx
+    /// with (r + pad - kx * d) divisible by s, the output columns j + (r + pad - kx * d) / s: contiguous in j. So each
+    /// residue runs as vectors over j (the taps that reach it found once per row), then goes back to every s-th column;
+    /// columns whose taps leave the output row take the bounds-checked scalar path.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void StridedInputGradient(in DdfCpuArgs<T> a, int b, int c, int y)
+    {
+        var g = a.Geometry;
+        int k = g.KernelSize, d = g.Dilation, s = g.Stride, pad = g.Pad, vw = Vector<T>.Count;
+        long outPlane = g.OutPlane;
+        T* gPlane = a.OutputRow(b, c, 0), cfTaps = a.ChannelTaps(b, c), sfBatch = a.SpatialRow(b, 0);
+        T* dxRow = a.GradInput + ((long)b * g.Channels + c) * g.InPlane + (long)y * g.Width;
+        T* lanes = stackalloc T[vw];
+        // Output row of each tap row (-1: the stride skips it or it lies outside), and the taps kx reaching residue r.
+        int* rowOf = stackalloc int[k];
+        for (int ky = 0; ky < k; ky++)
+            rowOf[ky] = StrideHit(y + pad - ky * d, s, g.OutHeight, out int oy) ? oy : -1;
+        int* tapX = stackalloc int[k], shift = stackalloc int[k];
+        for (int r = 0; r < s && r < g.Width; r++)
+        {
+            int count = (g.Width - r + s - 1) / s, taps = 0, lo = 0, hi = count;
+            for (int kx = 0; kx < k; kx++)
+            {
+                int n = r + pad - kx * d, off = DdfGpuTiling.FloorDiv(n, s);
+                if (off * s != n)
+                    continue;
+                (tapX[taps], shift[taps]) = (kx, off);
+                taps++;
+                lo = Math.Max(lo, -off);
+                hi = Math.Min(hi, g.OutWidth - off);
+            }
+            if (hi - lo < vw)
+                (lo, hi) = (count, count);
+            for (int next = lo; hi > lo; next += vw)
+            {
+                int j0 = Math.Min(next, hi - vw);
+                var acc = Vector<T>.Zero;
+                for (int ky = 0; ky < k; ky++)
+                {
+                    if (rowOf[ky] < 0)
+                        continue;
+                    long rowStart = (long)rowOf[ky] * g.OutWidth + j0;
+                    for (int i = 0; i < taps; i++)
+                    {
+                        int t = ky * k + tapX[i];
+                        long at = rowStart + shift[i];
+                        var cv = TW.HasChannel ? new Vector<T>(cfTaps[t]) : default;
+                        acc = TW.Accumulate(acc, Vector.Load(gPlane + at), cv, TW.HasSpatial ? Vector.Load(sfBatch + t * outPlane + at) : default);
+                    }
+                }
+                acc.Store(lanes);
+                T* dst = dxRow + r + (long)s * j0;
+                for (int i = 0; i < vw; i++)
+                    dst[(long)s * i] = lanes[i];
+                if (j0 == hi - vw)
+                    break;
+            }
+            // Edge columns (all of them when the interior is narrower than a vector): the bounds-checked scalar path.
+            for (int j = 0; j < lo; j++)
+                InputGradientColumns(a, gPlane, cfTaps, sfBatch, dxRow, y, r + s * j, r + s * j + 1);
+            for (int j = hi; j < count; j++)
+                InputGradientColumns(a, gPlane, cfTaps, sfBatch, dxRow, y, r + s * j, r + s * j + 1);
+        }
     }
 
     /// <summary>Input-gradient columns [ix0, ix0 + 4 vectors) of row y (stride 1), every transposed tap inside the output.</summary>

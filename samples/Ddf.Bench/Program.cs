@@ -80,7 +80,7 @@ public static class BenchRunner
 
     private static readonly (string Name, string Value)[] KeepFreedMemoryEnvironment =
     [
-        ("MALLOC_MMAP_MAX_", "0"), ("MALLOC_TRIM_THRESHOLD_", "68719476736"), ("MALLOC_TOP_PAD_", "268435456"),
+        ("MALLOC_ARENA_MAX", "1"), ("MALLOC_MMAP_MAX_", "0"), ("MALLOC_TRIM_THRESHOLD_", "68719476736"), ("MALLOC_TOP_PAD_", "268435456"),
     ];
 
     private static void Run(bool keepFreedMemory, int runs, bool unfold)

@@ -186,6 +186,26 @@ public sealed partial class DdfGenerator
             }
         }
 
+        /// <summary>
+        /// Declares <c>ahead</c>: the offset of the row the next call (row <paramref name="row"/> + 1) adds to the window, in
+        /// the plane named by <paramref name="plane"/>; <see cref="WritePrefetches"/> fetches it a step ahead.
+        /// </summary>
+        private static void WriteAheadRow(SourceWriter w, string offset, string plane, string row)
+        {
+            w.WriteLine($"// The {plane} row that row {row} + 1 adds to the window: prefetched a step ahead, with the next output row.");
+            w.WriteLine($"long ahead = (long){offset};");
+        }
+
+        /// <summary>
+        /// Prefetches, at column <paramref name="column"/> + 2 vectors (the next step's cache line), each of
+        /// <paramref name="rows"/>: the hardware prefetchers do not run far enough ahead of these rows (docs/performance.md).
+        /// </summary>
+        private static void WritePrefetches(SourceWriter w, string column, params string[] rows)
+        {
+            foreach (var row in rows)
+                w.WriteLine($"{Runtime}.CachePrefetch.Read({row} + {column} + 2 * vw);");
+        }
+
         private static string Offset(int value) => value switch { 0 => "", > 0 => $" + {value}", _ => $" - {-value}" };
 
         /// <summary>The offset of tap t in a tap-major array whose taps are <paramref name="stride"/> apart: "", " + tap", " + 2 * tap".</summary>
@@ -216,9 +236,10 @@ public sealed partial class DdfGenerator
                 w.WriteLine($"T* x{ky} = xPlane + (long)iy{ky} * a.Geometry.Width - Spec.Padding;");
             }
             WriteChannelTaps(w, spec, vector: true);
+            WriteAheadRow(w, $"(oy{Offset(1 + (spec.KernelSize - 1) * spec.Dilation - spec.Padding)}) * a.Geometry.Width - Spec.Padding", "input", "oy");
             w.WriteLine($$"""
                 {{generic}}.ForwardColumns(a, xPlane, cf, sf, y, oy, 0, lo);
-                // Two vectors a step; the last step shifts back to end at hi, so there is no scalar tail.
+                // Two vectors a step (a cache line); the last step shifts back to end at hi, so there is no scalar tail.
                 for (int next = lo; ; next += 2 * vw)
                 {
                     int o0 = global::System.Math.Min(next, hi - 2 * vw), o1 = o0 + vw;
@@ -226,6 +247,7 @@ public sealed partial class DdfGenerator
                     var q = {{Numerics}}.Vector<T>.Zero;
                 """);
             w.Indentation++;
+            WritePrefetches(w, "o0", "xPlane + ahead", "y + a.Geometry.OutWidth");
             WriteTapRows(w, spec, (ky, kx, t) => new[] { ("p", "o0"), ("q", "o1") }.Select(v =>
                 $"{v.Item1} = Tap({v.Item1}, Load(x{ky} + {v.Item2}{Offset(kx * spec.Dilation)}), {ChannelTap(spec, "c", t)}, " +
                 $"{(spec.HasSpatial ? $"Load(sf{TapOffset(t)} + {v.Item2})" : "default")});"));
@@ -280,10 +302,11 @@ public sealed partial class DdfGenerator
                     w.WriteLine(line.Append(';').ToString());
                 }
             }
+            WriteAheadRow(w, $"(oy{Offset(1 + (spec.KernelSize - 1) * spec.Dilation - spec.Padding)}) * a.Geometry.Width - Spec.Padding", "input", "oy");
             w.WriteLine($$"""
                 {{generic}}.ForwardColumns(a, xa, cfa, sf, ya, oy, 0, lo);
                 {{generic}}.ForwardColumns(a, xb, cfb, sf, yb, oy, 0, lo);
-                // Two vectors of each channel a step; the last step shifts back to end at hi.
+                // Two vectors of each channel a step (a cache line); the last step shifts back to end at hi.
                 for (int next = lo; ; next += 2 * vw)
                 {
                     int o = global::System.Math.Min(next, hi - 2 * vw), o1 = o + vw;
@@ -294,6 +317,7 @@ public sealed partial class DdfGenerator
                     {{Numerics}}.Vector<T> s, s1;
                 """);
             w.Indentation++;
+            WritePrefetches(w, "o", "xa + ahead", "xb + ahead", "ya + a.Geometry.OutWidth", "yb + a.Geometry.OutWidth");
             WriteTapRows(w, spec, (ky, kx, t) =>
             {
                 string at = $"r{ky} + o{Offset(kx * spec.Dilation)}", at1 = $"r{ky} + o1{Offset(kx * spec.Dilation)}";
@@ -410,10 +434,11 @@ public sealed partial class DdfGenerator
                     w.WriteLine(line.Append(';').ToString());
                 }
             }
+            WriteAheadRow(w, $"(y{Offset(1 + spec.Padding)}) * width + Spec.Padding", "upstream-gradient", "y");
             w.WriteLine($$"""
                 {{generic}}.InputGradientColumns(a, ga, cfa, sf, dxa, y, 0, lo);
                 {{generic}}.InputGradientColumns(a, gb, cfb, sf, dxb, y, 0, lo);
-                // Two vectors of each channel a step; the last step shifts back to end at hi.
+                // Two vectors of each channel a step (a cache line); the last step shifts back to end at hi.
                 for (int next = lo; ; next += 2 * vw)
                 {
                     int o = global::System.Math.Min(next, hi - 2 * vw), o1 = o + vw;
@@ -424,6 +449,7 @@ public sealed partial class DdfGenerator
                     {{Numerics}}.Vector<T> s, s1;
                 """);
             w.Indentation++;
+            WritePrefetches(w, "o", "ga + ahead", "gb + ahead", "dxa + width", "dxb + width");
             WriteTapRows(w, spec, (ky, kx, t) =>
             {
                 string at = $"r{ky} + o{Offset(-kx * spec.Dilation)}", at1 = $"r{ky} + o1{Offset(-kx * spec.Dilation)}";
@@ -477,8 +503,10 @@ public sealed partial class DdfGenerator
                 w.WriteLine($"long r{ky} = (long)oy{ky} * width + Spec.Padding;");
             }
             WriteChannelTaps(w, spec, vector: true);
+            WriteAheadRow(w, $"(y{Offset(1 + spec.Padding)}) * width + Spec.Padding", "upstream-gradient", "y");
             w.WriteLine($$"""
                 {{generic}}.InputGradientColumns(a, gPlane, cf, sf, dx, y, 0, lo);
+                // Two vectors a step (a cache line); the last step shifts back to end at hi.
                 for (int next = lo; ; next += 2 * vw)
                 {
                     int o0 = global::System.Math.Min(next, hi - 2 * vw), o1 = o0 + vw;
@@ -486,6 +514,7 @@ public sealed partial class DdfGenerator
                     var q = {{Numerics}}.Vector<T>.Zero;
                 """);
             w.Indentation++;
+            WritePrefetches(w, "o0", "gPlane + ahead", "dx + width");
             WriteTapRows(w, spec, (ky, kx, t) => new[] { ("p", "o0"), ("q", "o1") }.Select(v =>
             {
                 string at = $"r{ky} + {v.Item2}{Offset(-kx * spec.Dilation)}";

@@ -128,6 +128,9 @@ public readonly unsafe partial struct GenericRows<T, TW>
         int k = g.KernelSize, d = g.Dilation, pad = g.Pad, vw = Vector<T>.Count;
         long outPlane = g.OutPlane;
         Vector<T> a0 = default, a1 = default, a2 = default, a3 = default;
+        // The upstream-gradient row that input row y + 1 adds to the window, and the next input-gradient row.
+        PrefetchGroup(gPlane + (long)(y + 1 + pad) * g.OutWidth + ix0 + pad + Unroll * vw);
+        PrefetchGroup(dxRow + g.Width + ix0 + Unroll * vw);
         for (int ky = 0; ky < k; ky++)
         {
             int oy = y + pad - ky * d;
@@ -238,6 +241,10 @@ public readonly unsafe partial struct GenericRows<T, TW>
         T* g0 = a.OutputRow(b, c, oy), g1 = g0 + outPlane;
         T* cf0 = a.ChannelTaps(b, c), cf1 = cf0 + g.Taps;
         T* p0 = channelPartials == null ? null : channelPartials + (long)c * g.Taps, p1 = p0 + g.Taps;
+        // The first tap's column loop prefetches what the next row (oy + 1) adds: its upstream-gradient rows and
+        // the input rows its last tap row reads.
+        T* aheadX = x0 + (long)((oy + 1) * s - pad + (k - 1) * d) * width, aheadG = g0 + outWidth;
+        bool lead = true;
         for (int ky = 0; ky < k; ky++)
         {
             int iy = oy * s - pad + ky * d;
@@ -262,6 +269,16 @@ public readonly unsafe partial struct GenericRows<T, TW>
                     // Two vectors a step with separate dcf accumulators, so the reductions' FMA latency is hidden.
                     for (; ox <= hi - 2 * vw; ox += 2 * vw)
                     {
+                        if (lead)
+                        {
+                            CachePrefetch.Read(aheadX + ox + 2 * vw);
+                            CachePrefetch.Read(aheadG + ox + 2 * vw);
+                            if (two)
+                            {
+                                CachePrefetch.Read(aheadX + g.InPlane + ox + 2 * vw);
+                                CachePrefetch.Read(aheadG + outPlane + ox + 2 * vw);
+                            }
+                        }
                         var gx0 = Vector.Load(g0 + ox) * Vector.Load(xt0 + ox);
                         var hx0 = Vector.Load(g0 + ox + vw) * Vector.Load(xt0 + ox + vw);
                         var gx1 = two ? Vector.Load(g1 + ox) * Vector.Load(xt1 + ox) : default;
@@ -330,6 +347,7 @@ public readonly unsafe partial struct GenericRows<T, TW>
                     if (two)
                         p1[t] += sum1;
                 }
+                lead = false;
             }
         }
     }

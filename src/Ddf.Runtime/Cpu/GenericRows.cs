@@ -66,6 +66,11 @@ public readonly unsafe partial struct GenericRows<T, TW> : IDdfCpuRows<T>
         int k = g.KernelSize, d = g.Dilation, pad = g.Pad, vw = Vector<T>.Count;
         long outPlane = g.OutPlane;
         Vector<T> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+        long ahead = AheadRow(g, oy) + ox0 + Unroll * vw, nextOut = g.OutWidth + ox0 + Unroll * vw;
+        PrefetchGroup(xa + ahead);
+        PrefetchGroup(xb + ahead);
+        PrefetchGroup(ya + nextOut);
+        PrefetchGroup(yb + nextOut);
         for (int ky = 0; ky < k; ky++)
         {
             int iy = oy - pad + ky * d;
@@ -136,6 +141,8 @@ public readonly unsafe partial struct GenericRows<T, TW> : IDdfCpuRows<T>
         int k = g.KernelSize, d = g.Dilation, pad = g.Pad, vw = Vector<T>.Count;
         long outPlane = g.OutPlane;
         Vector<T> a0 = default, a1 = default, a2 = default, a3 = default;
+        PrefetchGroup(xPlane + AheadRow(g, oy) + ox0 + Unroll * vw);
+        PrefetchGroup(yRow + g.OutWidth + ox0 + Unroll * vw);
         for (int ky = 0; ky < k; ky++)
         {
             int iy = oy - pad + ky * d;
@@ -158,6 +165,20 @@ public readonly unsafe partial struct GenericRows<T, TW> : IDdfCpuRows<T>
         a1.Store(y + vw);
         a2.Store(y + 2 * vw);
         a3.Store(y + 3 * vw);
+    }
+
+    /// <summary>The offset in an input plane of the row that output row <paramref name="oy"/> + 1 adds to the window (stride 1).</summary>
+    private static long AheadRow(in DdfGeometry g, int oy) => (long)(oy + 1 - g.Pad + (g.KernelSize - 1) * g.Dilation) * g.Width - g.Pad;
+
+    /// <summary>
+    /// Prefetches the cache lines of the next group (<see cref="Unroll"/> vectors, two lines of floats) of a row the next
+    /// call reads or writes, a group ahead of their use (<see cref="CachePrefetch"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchGroup(T* start)
+    {
+        CachePrefetch.Read(start);
+        CachePrefetch.Read(start + Unroll * Vector<T>.Count / 2);
     }
 
     /// <summary>Output columns [ox0, ox0 + one vector) of one row, all taps inside the image row.</summary>

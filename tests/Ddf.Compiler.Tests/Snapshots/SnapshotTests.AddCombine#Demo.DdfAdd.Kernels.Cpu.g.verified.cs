@@ -64,9 +64,11 @@ namespace Demo
                     long r2 = (long)iy2 * a.Geometry.Width - Spec.Padding;
                     global::System.Numerics.Vector<T> ca0 = new(cfa[0]), ca1 = new(cfa[1]), ca2 = new(cfa[2]), ca3 = new(cfa[3]), ca4 = new(cfa[4]), ca5 = new(cfa[5]), ca6 = new(cfa[6]), ca7 = new(cfa[7]), ca8 = new(cfa[8]);
                     global::System.Numerics.Vector<T> cb0 = new(cfb[0]), cb1 = new(cfb[1]), cb2 = new(cfb[2]), cb3 = new(cfb[3]), cb4 = new(cfb[4]), cb5 = new(cfb[5]), cb6 = new(cfb[6]), cb7 = new(cfb[7]), cb8 = new(cfb[8]);
+                    // The input row that row oy + 1 adds to the window: prefetched a step ahead, with the next output row.
+                    long ahead = (long)(oy + 2) * a.Geometry.Width - Spec.Padding;
                     global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.AddWeight<T>>.ForwardColumns(a, xa, cfa, sf, ya, oy, 0, lo);
                     global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.AddWeight<T>>.ForwardColumns(a, xb, cfb, sf, yb, oy, 0, lo);
-                    // Two vectors of each channel a step; the last step shifts back to end at hi.
+                    // Two vectors of each channel a step (a cache line); the last step shifts back to end at hi.
                     for (int next = lo; ; next += 2 * vw)
                     {
                         int o = global::System.Math.Min(next, hi - 2 * vw), o1 = o + vw;
@@ -75,6 +77,10 @@ namespace Demo
                         var u = global::System.Numerics.Vector<T>.Zero;
                         var v = global::System.Numerics.Vector<T>.Zero;
                         global::System.Numerics.Vector<T> s, s1;
+                        global::Ddf.Runtime.CachePrefetch.Read(xa + ahead + o + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(xb + ahead + o + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(ya + a.Geometry.OutWidth + o + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(yb + a.Geometry.OutWidth + o + 2 * vw);
                         if (in0)
                         {
                             s = Load(sf + o);
@@ -172,13 +178,17 @@ namespace Demo
                     bool in2 = (uint)iy2 < (uint)a.Geometry.Height;
                     T* x2 = xPlane + (long)iy2 * a.Geometry.Width - Spec.Padding;
                     global::System.Numerics.Vector<T> c0 = new(cf[0]), c1 = new(cf[1]), c2 = new(cf[2]), c3 = new(cf[3]), c4 = new(cf[4]), c5 = new(cf[5]), c6 = new(cf[6]), c7 = new(cf[7]), c8 = new(cf[8]);
+                    // The input row that row oy + 1 adds to the window: prefetched a step ahead, with the next output row.
+                    long ahead = (long)(oy + 2) * a.Geometry.Width - Spec.Padding;
                     global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.AddWeight<T>>.ForwardColumns(a, xPlane, cf, sf, y, oy, 0, lo);
-                    // Two vectors a step; the last step shifts back to end at hi, so there is no scalar tail.
+                    // Two vectors a step (a cache line); the last step shifts back to end at hi, so there is no scalar tail.
                     for (int next = lo; ; next += 2 * vw)
                     {
                         int o0 = global::System.Math.Min(next, hi - 2 * vw), o1 = o0 + vw;
                         var p = global::System.Numerics.Vector<T>.Zero;
                         var q = global::System.Numerics.Vector<T>.Zero;
+                        global::Ddf.Runtime.CachePrefetch.Read(xPlane + ahead + o0 + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(y + a.Geometry.OutWidth + o0 + 2 * vw);
                         if (in0)
                         {
                             p = Tap(p, Load(x0 + o0), c0, Load(sf + o0));
@@ -241,9 +251,11 @@ namespace Demo
                     long r2 = (long)oy2 * width + Spec.Padding;
                     global::System.Numerics.Vector<T> ca0 = new(cfa[0]), ca1 = new(cfa[1]), ca2 = new(cfa[2]), ca3 = new(cfa[3]), ca4 = new(cfa[4]), ca5 = new(cfa[5]), ca6 = new(cfa[6]), ca7 = new(cfa[7]), ca8 = new(cfa[8]);
                     global::System.Numerics.Vector<T> cb0 = new(cfb[0]), cb1 = new(cfb[1]), cb2 = new(cfb[2]), cb3 = new(cfb[3]), cb4 = new(cfb[4]), cb5 = new(cfb[5]), cb6 = new(cfb[6]), cb7 = new(cfb[7]), cb8 = new(cfb[8]);
+                    // The upstream-gradient row that row y + 1 adds to the window: prefetched a step ahead, with the next output row.
+                    long ahead = (long)(y + 2) * width + Spec.Padding;
                     global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.AddWeight<T>>.InputGradientColumns(a, ga, cfa, sf, dxa, y, 0, lo);
                     global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.AddWeight<T>>.InputGradientColumns(a, gb, cfb, sf, dxb, y, 0, lo);
-                    // Two vectors of each channel a step; the last step shifts back to end at hi.
+                    // Two vectors of each channel a step (a cache line); the last step shifts back to end at hi.
                     for (int next = lo; ; next += 2 * vw)
                     {
                         int o = global::System.Math.Min(next, hi - 2 * vw), o1 = o + vw;
@@ -252,6 +264,10 @@ namespace Demo
                         var u = global::System.Numerics.Vector<T>.Zero;
                         var v = global::System.Numerics.Vector<T>.Zero;
                         global::System.Numerics.Vector<T> s, s1;
+                        global::Ddf.Runtime.CachePrefetch.Read(ga + ahead + o + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(gb + ahead + o + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(dxa + width + o + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(dxb + width + o + 2 * vw);
                         if (in0)
                         {
                             s = Load(sf + r0 + o);
@@ -350,12 +366,17 @@ namespace Demo
                     bool in2 = (uint)oy2 < (uint)a.Geometry.OutHeight;
                     long r2 = (long)oy2 * width + Spec.Padding;
                     global::System.Numerics.Vector<T> c0 = new(cf[0]), c1 = new(cf[1]), c2 = new(cf[2]), c3 = new(cf[3]), c4 = new(cf[4]), c5 = new(cf[5]), c6 = new(cf[6]), c7 = new(cf[7]), c8 = new(cf[8]);
+                    // The upstream-gradient row that row y + 1 adds to the window: prefetched a step ahead, with the next output row.
+                    long ahead = (long)(y + 2) * width + Spec.Padding;
                     global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.AddWeight<T>>.InputGradientColumns(a, gPlane, cf, sf, dx, y, 0, lo);
+                    // Two vectors a step (a cache line); the last step shifts back to end at hi.
                     for (int next = lo; ; next += 2 * vw)
                     {
                         int o0 = global::System.Math.Min(next, hi - 2 * vw), o1 = o0 + vw;
                         var p = global::System.Numerics.Vector<T>.Zero;
                         var q = global::System.Numerics.Vector<T>.Zero;
+                        global::Ddf.Runtime.CachePrefetch.Read(gPlane + ahead + o0 + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(dx + width + o0 + 2 * vw);
                         if (in0)
                         {
                             p = Tap(p, Load(gPlane + r0 + o0), c0, Load(sf + r0 + o0));

@@ -68,13 +68,17 @@ namespace Demo
                     bool in2 = (uint)iy2 < (uint)a.Geometry.Height;
                     T* x2 = xPlane + (long)iy2 * a.Geometry.Width - Spec.Padding;
                     global::System.Numerics.Vector<T> c0 = new(cf[0]), c1 = new(cf[1]), c2 = new(cf[2]), c3 = new(cf[3]), c4 = new(cf[4]), c5 = new(cf[5]), c6 = new(cf[6]), c7 = new(cf[7]), c8 = new(cf[8]);
+                    // The input row that row oy + 1 adds to the window: prefetched a step ahead, with the next output row.
+                    long ahead = (long)(oy + 2) * a.Geometry.Width - Spec.Padding;
                     global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.ChannelWeight<T>>.ForwardColumns(a, xPlane, cf, sf, y, oy, 0, lo);
-                    // Two vectors a step; the last step shifts back to end at hi, so there is no scalar tail.
+                    // Two vectors a step (a cache line); the last step shifts back to end at hi, so there is no scalar tail.
                     for (int next = lo; ; next += 2 * vw)
                     {
                         int o0 = global::System.Math.Min(next, hi - 2 * vw), o1 = o0 + vw;
                         var p = global::System.Numerics.Vector<T>.Zero;
                         var q = global::System.Numerics.Vector<T>.Zero;
+                        global::Ddf.Runtime.CachePrefetch.Read(xPlane + ahead + o0 + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(y + a.Geometry.OutWidth + o0 + 2 * vw);
                         if (in0)
                         {
                             p = Tap(p, Load(x0 + o0), c0, default);
@@ -142,12 +146,17 @@ namespace Demo
                     bool in2 = (uint)oy2 < (uint)a.Geometry.OutHeight;
                     long r2 = (long)oy2 * width + Spec.Padding;
                     global::System.Numerics.Vector<T> c0 = new(cf[0]), c1 = new(cf[1]), c2 = new(cf[2]), c3 = new(cf[3]), c4 = new(cf[4]), c5 = new(cf[5]), c6 = new(cf[6]), c7 = new(cf[7]), c8 = new(cf[8]);
+                    // The upstream-gradient row that row y + 1 adds to the window: prefetched a step ahead, with the next output row.
+                    long ahead = (long)(y + 2) * width + Spec.Padding;
                     global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.ChannelWeight<T>>.InputGradientColumns(a, gPlane, cf, sf, dx, y, 0, lo);
+                    // Two vectors a step (a cache line); the last step shifts back to end at hi.
                     for (int next = lo; ; next += 2 * vw)
                     {
                         int o0 = global::System.Math.Min(next, hi - 2 * vw), o1 = o0 + vw;
                         var p = global::System.Numerics.Vector<T>.Zero;
                         var q = global::System.Numerics.Vector<T>.Zero;
+                        global::Ddf.Runtime.CachePrefetch.Read(gPlane + ahead + o0 + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(dx + width + o0 + 2 * vw);
                         if (in0)
                         {
                             p = Tap(p, Load(gPlane + r0 + o0), c0, default);

@@ -62,9 +62,11 @@ namespace Demo
                     int iy2 = oy + 1;
                     bool in2 = (uint)iy2 < (uint)a.Geometry.Height;
                     long r2 = (long)iy2 * a.Geometry.Width - Spec.Padding;
+                    // The input row that row oy + 1 adds to the window: prefetched a step ahead, with the next output row.
+                    long ahead = (long)(oy + 2) * a.Geometry.Width - Spec.Padding;
                     global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.SpatialWeight<T>>.ForwardColumns(a, xa, cfa, sf, ya, oy, 0, lo);
                     global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.SpatialWeight<T>>.ForwardColumns(a, xb, cfb, sf, yb, oy, 0, lo);
-                    // Two vectors of each channel a step; the last step shifts back to end at hi.
+                    // Two vectors of each channel a step (a cache line); the last step shifts back to end at hi.
                     for (int next = lo; ; next += 2 * vw)
                     {
                         int o = global::System.Math.Min(next, hi - 2 * vw), o1 = o + vw;
@@ -73,6 +75,10 @@ namespace Demo
                         var u = global::System.Numerics.Vector<T>.Zero;
                         var v = global::System.Numerics.Vector<T>.Zero;
                         global::System.Numerics.Vector<T> s, s1;
+                        global::Ddf.Runtime.CachePrefetch.Read(xa + ahead + o + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(xb + ahead + o + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(ya + a.Geometry.OutWidth + o + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(yb + a.Geometry.OutWidth + o + 2 * vw);
                         if (in0)
                         {
                             s = Load(sf + o);
@@ -169,13 +175,17 @@ namespace Demo
                     int iy2 = oy + 1;
                     bool in2 = (uint)iy2 < (uint)a.Geometry.Height;
                     T* x2 = xPlane + (long)iy2 * a.Geometry.Width - Spec.Padding;
+                    // The input row that row oy + 1 adds to the window: prefetched a step ahead, with the next output row.
+                    long ahead = (long)(oy + 2) * a.Geometry.Width - Spec.Padding;
                     global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.SpatialWeight<T>>.ForwardColumns(a, xPlane, cf, sf, y, oy, 0, lo);
-                    // Two vectors a step; the last step shifts back to end at hi, so there is no scalar tail.
+                    // Two vectors a step (a cache line); the last step shifts back to end at hi, so there is no scalar tail.
                     for (int next = lo; ; next += 2 * vw)
                     {
                         int o0 = global::System.Math.Min(next, hi - 2 * vw), o1 = o0 + vw;
                         var p = global::System.Numerics.Vector<T>.Zero;
                         var q = global::System.Numerics.Vector<T>.Zero;
+                        global::Ddf.Runtime.CachePrefetch.Read(xPlane + ahead + o0 + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(y + a.Geometry.OutWidth + o0 + 2 * vw);
                         if (in0)
                         {
                             p = Tap(p, Load(x0 + o0), default, Load(sf + o0));
@@ -236,9 +246,11 @@ namespace Demo
                     int oy2 = y - 1;
                     bool in2 = (uint)oy2 < (uint)a.Geometry.OutHeight;
                     long r2 = (long)oy2 * width + Spec.Padding;
+                    // The upstream-gradient row that row y + 1 adds to the window: prefetched a step ahead, with the next output row.
+                    long ahead = (long)(y + 2) * width + Spec.Padding;
                     global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.SpatialWeight<T>>.InputGradientColumns(a, ga, cfa, sf, dxa, y, 0, lo);
                     global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.SpatialWeight<T>>.InputGradientColumns(a, gb, cfb, sf, dxb, y, 0, lo);
-                    // Two vectors of each channel a step; the last step shifts back to end at hi.
+                    // Two vectors of each channel a step (a cache line); the last step shifts back to end at hi.
                     for (int next = lo; ; next += 2 * vw)
                     {
                         int o = global::System.Math.Min(next, hi - 2 * vw), o1 = o + vw;
@@ -247,6 +259,10 @@ namespace Demo
                         var u = global::System.Numerics.Vector<T>.Zero;
                         var v = global::System.Numerics.Vector<T>.Zero;
                         global::System.Numerics.Vector<T> s, s1;
+                        global::Ddf.Runtime.CachePrefetch.Read(ga + ahead + o + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(gb + ahead + o + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(dxa + width + o + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(dxb + width + o + 2 * vw);
                         if (in0)
                         {
                             s = Load(sf + r0 + o);
@@ -344,12 +360,17 @@ namespace Demo
                     int oy2 = y - 1;
                     bool in2 = (uint)oy2 < (uint)a.Geometry.OutHeight;
                     long r2 = (long)oy2 * width + Spec.Padding;
+                    // The upstream-gradient row that row y + 1 adds to the window: prefetched a step ahead, with the next output row.
+                    long ahead = (long)(y + 2) * width + Spec.Padding;
                     global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.SpatialWeight<T>>.InputGradientColumns(a, gPlane, cf, sf, dx, y, 0, lo);
+                    // Two vectors a step (a cache line); the last step shifts back to end at hi.
                     for (int next = lo; ; next += 2 * vw)
                     {
                         int o0 = global::System.Math.Min(next, hi - 2 * vw), o1 = o0 + vw;
                         var p = global::System.Numerics.Vector<T>.Zero;
                         var q = global::System.Numerics.Vector<T>.Zero;
+                        global::Ddf.Runtime.CachePrefetch.Read(gPlane + ahead + o0 + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(dx + width + o0 + 2 * vw);
                         if (in0)
                         {
                             p = Tap(p, Load(gPlane + r0 + o0), default, Load(sf + r0 + o0));

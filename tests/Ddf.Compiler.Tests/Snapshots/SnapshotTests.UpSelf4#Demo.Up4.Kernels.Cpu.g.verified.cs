@@ -70,9 +70,11 @@ namespace Demo
                     long r4 = (long)iy4 * a.Geometry.Width - Spec.Padding;
                     global::System.Numerics.Vector<T> ca0 = new(cfa[0]), ca1 = new(cfa[1]), ca2 = new(cfa[2]), ca3 = new(cfa[3]), ca4 = new(cfa[4]), ca5 = new(cfa[5]), ca6 = new(cfa[6]), ca7 = new(cfa[7]), ca8 = new(cfa[8]), ca9 = new(cfa[9]), ca10 = new(cfa[10]), ca11 = new(cfa[11]), ca12 = new(cfa[12]), ca13 = new(cfa[13]), ca14 = new(cfa[14]), ca15 = new(cfa[15]), ca16 = new(cfa[16]), ca17 = new(cfa[17]), ca18 = new(cfa[18]), ca19 = new(cfa[19]), ca20 = new(cfa[20]), ca21 = new(cfa[21]), ca22 = new(cfa[22]), ca23 = new(cfa[23]), ca24 = new(cfa[24]);
                     global::System.Numerics.Vector<T> cb0 = new(cfb[0]), cb1 = new(cfb[1]), cb2 = new(cfb[2]), cb3 = new(cfb[3]), cb4 = new(cfb[4]), cb5 = new(cfb[5]), cb6 = new(cfb[6]), cb7 = new(cfb[7]), cb8 = new(cfb[8]), cb9 = new(cfb[9]), cb10 = new(cfb[10]), cb11 = new(cfb[11]), cb12 = new(cfb[12]), cb13 = new(cfb[13]), cb14 = new(cfb[14]), cb15 = new(cfb[15]), cb16 = new(cfb[16]), cb17 = new(cfb[17]), cb18 = new(cfb[18]), cb19 = new(cfb[19]), cb20 = new(cfb[20]), cb21 = new(cfb[21]), cb22 = new(cfb[22]), cb23 = new(cfb[23]), cb24 = new(cfb[24]);
+                    // The input row that row oy + 1 adds to the window: prefetched a step ahead, with the next output row.
+                    long ahead = (long)(oy + 3) * a.Geometry.Width - Spec.Padding;
                     global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.ForwardColumns(a, xa, cfa, sf, ya, oy, 0, lo);
                     global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.ForwardColumns(a, xb, cfb, sf, yb, oy, 0, lo);
-                    // Two vectors of each channel a step; the last step shifts back to end at hi.
+                    // Two vectors of each channel a step (a cache line); the last step shifts back to end at hi.
                     for (int next = lo; ; next += 2 * vw)
                     {
                         int o = global::System.Math.Min(next, hi - 2 * vw), o1 = o + vw;
@@ -81,6 +83,10 @@ namespace Demo
                         var u = global::System.Numerics.Vector<T>.Zero;
                         var v = global::System.Numerics.Vector<T>.Zero;
                         global::System.Numerics.Vector<T> s, s1;
+                        global::Ddf.Runtime.CachePrefetch.Read(xa + ahead + o + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(xb + ahead + o + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(ya + a.Geometry.OutWidth + o + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(yb + a.Geometry.OutWidth + o + 2 * vw);
                         if (in0)
                         {
                             s = Load(sf + o);
@@ -286,13 +292,17 @@ namespace Demo
                     bool in4 = (uint)iy4 < (uint)a.Geometry.Height;
                     T* x4 = xPlane + (long)iy4 * a.Geometry.Width - Spec.Padding;
                     global::System.Numerics.Vector<T> c0 = new(cf[0]), c1 = new(cf[1]), c2 = new(cf[2]), c3 = new(cf[3]), c4 = new(cf[4]), c5 = new(cf[5]), c6 = new(cf[6]), c7 = new(cf[7]), c8 = new(cf[8]), c9 = new(cf[9]), c10 = new(cf[10]), c11 = new(cf[11]), c12 = new(cf[12]), c13 = new(cf[13]), c14 = new(cf[14]), c15 = new(cf[15]), c16 = new(cf[16]), c17 = new(cf[17]), c18 = new(cf[18]), c19 = new(cf[19]), c20 = new(cf[20]), c21 = new(cf[21]), c22 = new(cf[22]), c23 = new(cf[23]), c24 = new(cf[24]);
+                    // The input row that row oy + 1 adds to the window: prefetched a step ahead, with the next output row.
+                    long ahead = (long)(oy + 3) * a.Geometry.Width - Spec.Padding;
                     global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.ForwardColumns(a, xPlane, cf, sf, y, oy, 0, lo);
-                    // Two vectors a step; the last step shifts back to end at hi, so there is no scalar tail.
+                    // Two vectors a step (a cache line); the last step shifts back to end at hi, so there is no scalar tail.
                     for (int next = lo; ; next += 2 * vw)
                     {
                         int o0 = global::System.Math.Min(next, hi - 2 * vw), o1 = o0 + vw;
                         var p = global::System.Numerics.Vector<T>.Zero;
                         var q = global::System.Numerics.Vector<T>.Zero;
+                        global::Ddf.Runtime.CachePrefetch.Read(xPlane + ahead + o0 + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(y + a.Geometry.OutWidth + o0 + 2 * vw);
                         if (in0)
                         {
                             p = Tap(p, Load(x0 + o0), c0, Load(sf + o0));
@@ -399,9 +409,11 @@ namespace Demo
                     long r4 = (long)oy4 * width + Spec.Padding;
                     global::System.Numerics.Vector<T> ca0 = new(cfa[0]), ca1 = new(cfa[1]), ca2 = new(cfa[2]), ca3 = new(cfa[3]), ca4 = new(cfa[4]), ca5 = new(cfa[5]), ca6 = new(cfa[6]), ca7 = new(cfa[7]), ca8 = new(cfa[8]), ca9 = new(cfa[9]), ca10 = new(cfa[10]), ca11 = new(cfa[11]), ca12 = new(cfa[12]), ca13 = new(cfa[13]), ca14 = new(cfa[14]), ca15 = new(cfa[15]), ca16 = new(cfa[16]), ca17 = new(cfa[17]), ca18 = new(cfa[18]), ca19 = new(cfa[19]), ca20 = new(cfa[20]), ca21 = new(cfa[21]), ca22 = new(cfa[22]), ca23 = new(cfa[23]), ca24 = new(cfa[24]);
                     global::System.Numerics.Vector<T> cb0 = new(cfb[0]), cb1 = new(cfb[1]), cb2 = new(cfb[2]), cb3 = new(cfb[3]), cb4 = new(cfb[4]), cb5 = new(cfb[5]), cb6 = new(cfb[6]), cb7 = new(cfb[7]), cb8 = new(cfb[8]), cb9 = new(cfb[9]), cb10 = new(cfb[10]), cb11 = new(cfb[11]), cb12 = new(cfb[12]), cb13 = new(cfb[13]), cb14 = new(cfb[14]), cb15 = new(cfb[15]), cb16 = new(cfb[16]), cb17 = new(cfb[17]), cb18 = new(cfb[18]), cb19 = new(cfb[19]), cb20 = new(cfb[20]), cb21 = new(cfb[21]), cb22 = new(cfb[22]), cb23 = new(cfb[23]), cb24 = new(cfb[24]);
+                    // The upstream-gradient row that row y + 1 adds to the window: prefetched a step ahead, with the next output row.
+                    long ahead = (long)(y + 3) * width + Spec.Padding;
                     global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.InputGradientColumns(a, ga, cfa, sf, dxa, y, 0, lo);
                     global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.InputGradientColumns(a, gb, cfb, sf, dxb, y, 0, lo);
-                    // Two vectors of each channel a step; the last step shifts back to end at hi.
+                    // Two vectors of each channel a step (a cache line); the last step shifts back to end at hi.
                     for (int next = lo; ; next += 2 * vw)
                     {
                         int o = global::System.Math.Min(next, hi - 2 * vw), o1 = o + vw;
@@ -410,6 +422,10 @@ namespace Demo
                         var u = global::System.Numerics.Vector<T>.Zero;
                         var v = global::System.Numerics.Vector<T>.Zero;
                         global::System.Numerics.Vector<T> s, s1;
+                        global::Ddf.Runtime.CachePrefetch.Read(ga + ahead + o + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(gb + ahead + o + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(dxa + width + o + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(dxb + width + o + 2 * vw);
                         if (in0)
                         {
                             s = Load(sf + r0 + o);
@@ -616,12 +632,17 @@ namespace Demo
                     bool in4 = (uint)oy4 < (uint)a.Geometry.OutHeight;
                     long r4 = (long)oy4 * width + Spec.Padding;
                     global::System.Numerics.Vector<T> c0 = new(cf[0]), c1 = new(cf[1]), c2 = new(cf[2]), c3 = new(cf[3]), c4 = new(cf[4]), c5 = new(cf[5]), c6 = new(cf[6]), c7 = new(cf[7]), c8 = new(cf[8]), c9 = new(cf[9]), c10 = new(cf[10]), c11 = new(cf[11]), c12 = new(cf[12]), c13 = new(cf[13]), c14 = new(cf[14]), c15 = new(cf[15]), c16 = new(cf[16]), c17 = new(cf[17]), c18 = new(cf[18]), c19 = new(cf[19]), c20 = new(cf[20]), c21 = new(cf[21]), c22 = new(cf[22]), c23 = new(cf[23]), c24 = new(cf[24]);
+                    // The upstream-gradient row that row y + 1 adds to the window: prefetched a step ahead, with the next output row.
+                    long ahead = (long)(y + 3) * width + Spec.Padding;
                     global::Ddf.Runtime.GenericRows<T, global::Ddf.Runtime.MulWeight<T>>.InputGradientColumns(a, gPlane, cf, sf, dx, y, 0, lo);
+                    // Two vectors a step (a cache line); the last step shifts back to end at hi.
                     for (int next = lo; ; next += 2 * vw)
                     {
                         int o0 = global::System.Math.Min(next, hi - 2 * vw), o1 = o0 + vw;
                         var p = global::System.Numerics.Vector<T>.Zero;
                         var q = global::System.Numerics.Vector<T>.Zero;
+                        global::Ddf.Runtime.CachePrefetch.Read(gPlane + ahead + o0 + 2 * vw);
+                        global::Ddf.Runtime.CachePrefetch.Read(dx + width + o0 + 2 * vw);
                         if (in0)
                         {
                             p = Tap(p, Load(gPlane + r0 + o0), c0, Load(sf + r0 + o0));

@@ -8,16 +8,13 @@ namespace Ddf.Runtime;
 /// blocks with fresh mmap pages and returns them on free, so every large tensor a step allocates pays
 /// its page faults again (about 250 ms for 123 MB on these machines, against 4 ms to copy the same
 /// bytes). Keeping freed memory in the heap removes that cost, at the price of a process that does not
-/// shrink back. Equivalent to MALLOC_ARENA_MAX=1 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736
-/// MALLOC_TOP_PAD_=268435456: one arena, because glibc's per-thread arenas cannot hold blocks over 64 MB and
-/// serve them from fresh mmap pages whatever the other settings (measured: 8x slower ops on a worker thread).
+/// shrink back. Equivalent to MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_TOP_PAD_=268435456.
 /// </summary>
 public static class NativeMemoryTuning
 {
     private const int M_TRIM_THRESHOLD = -1;
     private const int M_TOP_PAD = -2;
     private const int M_MMAP_MAX = -4;
-    private const int M_ARENA_MAX = -8;
 
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int Mallopt(int param, int value);
@@ -33,8 +30,7 @@ public static class NativeMemoryTuning
         try
         {
             // mallopt returns 1 on success.
-            return Mallopt(M_ARENA_MAX, 1) == 1
-                & Mallopt(M_MMAP_MAX, 0) == 1
+            return Mallopt(M_MMAP_MAX, 0) == 1
                 & Mallopt(M_TRIM_THRESHOLD, int.MaxValue) == 1
                 & Mallopt(M_TOP_PAD, 256 << 20) == 1;
         }

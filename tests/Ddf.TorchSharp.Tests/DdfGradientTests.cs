@@ -86,6 +86,19 @@ public class DdfGradientTests
     }
 
     [Theory]
+    [InlineData(3, 1, KernelCombine.Mul)]
+    [InlineData(5, 2, KernelCombine.Add)]
+    public void Channel_filter_gradient_alone_matches_the_reference(int k, int dilation, KernelCombine combine)
+    {
+        // Only the channel filter requires grad: the kernels sum each channel pair's rows straight into the output
+        // (no per-row-tile partials); rows wide enough for the vector path and its masked last vector.
+        var (actual, expected) = Gradients(DdfCases.Make(2, 5, 11, 45, k, dilation, 1, combine, true, true), ScalarType.Float64, [false, true, false]);
+        Assert.Null(actual[0]);
+        Assert.Null(actual[2]);
+        AssertClose.Tensors(expected[1]!, actual[1]!, 1e-11, 1e-11);
+    }
+
+    [Theory]
     [InlineData(2, 3, 5, 4, 3, 1, 1, KernelCombine.Mul, true, true)]
     [InlineData(1, 2, 5, 7, 3, 2, 2, KernelCombine.Add, true, true)]
     [InlineData(2, 2, 4, 5, 1, 1, 1, KernelCombine.Mul, true, true)]

@@ -60,8 +60,17 @@ public static unsafe class DdfCpuScheduler
             var loop = new InputGradientTiles<T, TRows>(args, CpuParallelism.Blocks(g.Height, RowBlock), CpuParallelism.Blocks(g.Channels, ChannelBlock));
             CpuParallelism.For(g.Batch * loop.RowBlocks * loop.ChannelBlocks, ref loop);
         }
-        if (filters)
+        if (args.GradSpatialFilter == null && args.GradInput == null && gradChannelFilter != null)
+        {
+            // dcf alone: per-row-tile partial sums would outgrow this small output, so each tile owns a channel pair of
+            // one batch element and adds its rows in order straight into dcf (a fixed order, so still deterministic).
+            var loop = new ChannelFilterGradientTiles<T, TRows>(args, gradChannelFilter, CpuParallelism.Blocks(g.Channels, 2));
+            CpuParallelism.For(g.Batch * loop.Pairs, ref loop);
+        }
+        else if (filters)
+        {
             FilterGradients<T, TRows>(args, gradChannelFilter, fuse);
+        }
     }
 
     /// <summary>
@@ -170,6 +179,25 @@ public static unsafe class DdfCpuScheduler
                 for (int y = y0; inputGradient && y < y1; y++)
                     TRows.InputGradient(a, b, c, pair, y);
             }
+        }
+    }
+
+    /// <summary>dcf without the other gradients: tile (batch, channel pair) over all output rows, summed in row order.</summary>
+    private readonly struct ChannelFilterGradientTiles<T, TRows>(DdfCpuArgs<T> a, T* dcf, int pairs) : ITileLoop
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TRows : IDdfCpuRows<T>
+    {
+        public int Pairs => pairs;
+
+        public void Run(int tile)
+        {
+            var g = a.Geometry;
+            int b = tile / pairs, c = tile % pairs * 2;
+            bool pair = c + 1 < g.Channels;
+            T* batch = dcf + (long)b * g.Channels * g.Taps;
+            new Span<T>(batch + (long)c * g.Taps, (pair ? 2 : 1) * g.Taps).Clear();
+            for (int oy = 0; oy < g.OutHeight; oy++)
+                TRows.FilterGradients(a, b, c, pair, oy, batch);
         }
     }
 

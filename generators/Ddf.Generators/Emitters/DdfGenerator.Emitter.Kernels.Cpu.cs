@@ -155,14 +155,17 @@ public sealed partial class DdfGenerator
         /// <summary>The hoisted vector of channel-filter tap t (local <paramref name="local"/>{t}), or default without a channel branch.</summary>
         private static string ChannelTap(DdfSpec spec, string local, int t) => spec.HasChannel ? $"{local}{t}" : "default";
 
-        /// <summary>Declares <c>c0 ... c{k*k-1}</c>: the channel-filter taps broadcast (or scalar) when the spec has a channel branch.</summary>
-        private static void WriteChannelTaps(SourceWriter w, DdfSpec spec, bool vector)
+        /// <summary>
+        /// Declares <c>c{channel}0 ... c{channel}{k*k-1}</c> from the pointer <c>cf{channel}</c>: the channel-filter taps
+        /// broadcast (or scalar) when the spec has a channel branch. Channel pairs name their channels "a" and "b".
+        /// </summary>
+        private static void WriteChannelTaps(SourceWriter w, DdfSpec spec, bool vector, string channel = "")
         {
             if (!spec.HasChannel)
                 return;
             var line = new StringBuilder(vector ? $"{Numerics}.Vector<T> " : "T ");
             for (int t = 0; t < spec.Taps; t++)
-                line.Append(t == 0 ? "" : ", ").Append(vector ? $"c{t} = new(cf[{t}])" : $"c{t} = cf[{t}]");
+                line.Append(t == 0 ? "" : ", ").Append(vector ? $"c{channel}{t} = new(cf{channel}[{t}])" : $"c{channel}{t} = cf{channel}[{t}]");
             w.WriteLine(line.Append(';').ToString());
         }
 
@@ -292,16 +295,8 @@ public sealed partial class DdfGenerator
                 w.WriteLine($"bool in{ky} = (uint)iy{ky} < (uint)a.Geometry.Height;");
                 w.WriteLine($"long r{ky} = (long)iy{ky} * a.Geometry.Width - Spec.Padding;");
             }
-            if (spec.HasChannel)
-            {
-                foreach (var channel in new[] { "a", "b" })
-                {
-                    var line = new StringBuilder($"{Numerics}.Vector<T> ");
-                    for (int t = 0; t < spec.Taps; t++)
-                        line.Append(t == 0 ? "" : ", ").Append($"c{channel}{t} = new(cf{channel}[{t}])");
-                    w.WriteLine(line.Append(';').ToString());
-                }
-            }
+            WriteChannelTaps(w, spec, vector: true, channel: "a");
+            WriteChannelTaps(w, spec, vector: true, channel: "b");
             WriteAheadRow(w, $"(oy{Offset(1 + (spec.KernelSize - 1) * spec.Dilation - spec.Padding)}) * a.Geometry.Width - Spec.Padding", "input", "oy");
             w.WriteLine($$"""
                 {{generic}}.ForwardColumns(a, xa, cfa, sf, ya, oy, 0, lo);
@@ -424,16 +419,8 @@ public sealed partial class DdfGenerator
                 w.WriteLine($"bool in{ky} = (uint)oy{ky} < (uint)a.Geometry.OutHeight;");
                 w.WriteLine($"long r{ky} = (long)oy{ky} * width + Spec.Padding;");
             }
-            if (spec.HasChannel)
-            {
-                foreach (var channel in new[] { "a", "b" })
-                {
-                    var line = new StringBuilder($"{Numerics}.Vector<T> ");
-                    for (int t = 0; t < spec.Taps; t++)
-                        line.Append(t == 0 ? "" : ", ").Append($"c{channel}{t} = new(cf{channel}[{t}])");
-                    w.WriteLine(line.Append(';').ToString());
-                }
-            }
+            WriteChannelTaps(w, spec, vector: true, channel: "a");
+            WriteChannelTaps(w, spec, vector: true, channel: "b");
             WriteAheadRow(w, $"(y{Offset(1 + spec.Padding)}) * width + Spec.Padding", "upstream-gradient", "y");
             w.WriteLine($$"""
                 {{generic}}.InputGradientColumns(a, ga, cfa, sf, dxa, y, 0, lo);

@@ -120,14 +120,7 @@ public static class BenchRunner
                 times => Console.Error.WriteLine($"  {name}: runs (ms) {string.Join(" ", Array.ConvertAll(times, t => t.ToString("F0", Invariant)))}"));
             rows.Add((name, ms));
         }
-        // Forward+backward = the gradients of every input, taken with autograd.grad: backward() into leaf tensors
-        // would copy a custom function's gradients (TorchSharp keeps a reference to them), which one row shows.
-        void ForwardBackward(Func<Tensor[], Tensor> f, params Tensor[] inputs)
-        {
-            using var scope = NewDisposeScope();
-            var leaves = Array.ConvertAll(inputs, t => t.detach().requires_grad_(true));
-            autograd.grad([f(leaves)], leaves, [gradOutput]);
-        }
+        void ForwardBackward(Func<Tensor[], Tensor> f, params Tensor[] inputs) => AllGradients.Take(f, gradOutput, inputs);
 
         Console.Error.WriteLine($"timing ({(keepFreedMemory ? "glibc keeping freed memory" : "default glibc malloc")}, {runs} runs each)...");
         Time("copy into preallocated tensor (floor)", () => floorTarget.copy_(x), runs);
@@ -182,12 +175,7 @@ public static class BenchRunner
             double forward, both;
             using (no_grad())
                 forward = Measure.MedianMilliseconds(() => ops.ddf(sx, scf, ssf, k, d, s).Dispose(), 3, 5);
-            both = Measure.MedianMilliseconds(() =>
-            {
-                using var scope = NewDisposeScope();
-                var leaves = Array.ConvertAll(new[] { sx, scf, ssf }, t => t.detach().requires_grad_(true));
-                autograd.grad([ops.ddf(leaves[0], leaves[1], leaves[2], k, d, s)], leaves, [sgo]);
-            }, 3, 5);
+            both = Measure.MedianMilliseconds(() => AllGradients.Take(t => ops.ddf(t[0], t[1], t[2], k, d, s), sgo, sx, scf, ssf), 3, 5);
             specs.Add((name, forward, both));
             Console.Error.WriteLine(string.Create(Invariant, $"  {name}: forward {forward:F1} ms, forward+backward {both:F1} ms"));
         }

@@ -10,9 +10,8 @@ namespace Ddf.Bench;
 
 /// <summary>
 /// BenchmarkDotNet view of the headline rows at the paper's Table 2 size (2x256x200x300, k = 3, float32, all cores):
-/// ratios to the copy floor and managed bytes allocated per call (MemoryDiagnoser). Forward+backward rows take the
-/// gradients of every input with autograd.grad, which (unlike backward() into leaf tensors) does not copy a custom
-/// function's gradients. Runs in-process: a separate benchmark build would miss the libstdc++ fix (README).
+/// ratios to the copy floor and managed bytes allocated per call (MemoryDiagnoser). Forward+backward rows are
+/// <see cref="AllGradients"/>. Runs in-process: a separate benchmark build would miss the libstdc++ fix (README).
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(Settings))]
@@ -70,7 +69,7 @@ public class Table2Benchmarks
     }
 
     [Benchmark(Description = "Ddf.ops.ddf forward+backward")]
-    public void ForwardBackward() => Gradients(t => ops.ddf(t[0], t[1], t[2], K), x, cf, sf);
+    public void ForwardBackward() => AllGradients.Take(t => ops.ddf(t[0], t[1], t[2], K), gradOutput, x, cf, sf);
 
     [Benchmark(Description = "TorchSharp depthwise conv2d forward")]
     public void DepthwiseForward()
@@ -80,7 +79,7 @@ public class Table2Benchmarks
     }
 
     [Benchmark(Description = "TorchSharp depthwise conv2d forward+backward")]
-    public void DepthwiseForwardBackward() => Gradients(t => nn.functional.conv2d(t[0], t[1], padding: [1, 1], groups: C), x, depthwise);
+    public void DepthwiseForwardBackward() => AllGradients.Take(t => nn.functional.conv2d(t[0], t[1], padding: [1, 1], groups: C), gradOutput, x, depthwise);
 
     [Benchmark(Description = "generated Ddf3x3 layer forward")]
     public void LayerForward()
@@ -94,12 +93,5 @@ public class Table2Benchmarks
     {
         using var _ = no_grad();
         conv.forward(x).Dispose();
-    }
-
-    private void Gradients(Func<Tensor[], Tensor> f, params Tensor[] inputs)
-    {
-        using var scope = NewDisposeScope();
-        var leaves = inputs.Select(t => t.detach().requires_grad_(true)).ToArray();
-        autograd.grad([f(leaves)], leaves, [gradOutput]);
     }
 }

@@ -9,7 +9,7 @@ namespace Ddf.IntegrationTests;
 /// <summary>
 /// The generated (tiled, unrolled) and generic GPU kernels, run on ILGPU's CPU accelerator, against the managed
 /// CPU kernels of the same spec: forward and all three gradients to 1e-5 in float32, at small odd and
-/// non-square sizes, with several channel blocks and channel groups.
+/// non-square sizes, with several channel blocks and channel-gradient parts, and with infinite values at borders.
 /// </summary>
 public sealed class GpuKernelTests(GpuKernelHarness harness) : IClassFixture<GpuKernelHarness>
 {
@@ -59,12 +59,30 @@ public sealed class GpuKernelTests(GpuKernelHarness harness) : IClassFixture<Gpu
     }
 
     [Fact]
-    public void Channel_gradient_warp_sums_flush_in_windows_within_a_channel_group()
+    public void Channel_gradient_partial_sums_of_uneven_parts_and_channel_blocks_add_up()
     {
-        // k = 7 keeps the warp sums of 8 channels at a time; 80 channels in 8 groups put 10 in each, so every
-        // group adds a full window and a partial one.
-        var (cpu, gpu, k, dilation, stride) = Layers["k7"];
-        Compare(cpu, gpu, new DdfGeometry(1, 80, 5, 6, k, dilation, stride), gpu.Branches, seed: 3);
+        // 6 channels in blocks of 4 (the second block half past the last channel) and the 41 x 67 plane in 10 parts of 275
+        // pixels (the last one 272): stage two adds the parts' partials of every (channel, tap).
+        var (cpu, gpu, k, dilation, stride) = Layers["k3"];
+        Compare(cpu, gpu, new DdfGeometry(1, 6, 41, 67, k, dilation, stride), gpu.Branches, seed: 3);
+    }
+
+    [Theory]
+    [InlineData("k5 dilation 2 add")]
+    [InlineData("k3 spatial only dilation 2 stride 2")]
+    [InlineData("k5 channel only stride 2")]
+    public void Infinite_values_reach_exactly_the_results_whose_taps_read_them(string layer)
+    {
+        // The kernels clamp every address into the plane and select zero for taps in the padding: an infinity at a
+        // border pixel, which clamped padding taps of its neighbours also address, must reach only the results whose
+        // real taps read it (Inf * 0 would turn the others into NaN).
+        var (cpu, gpu, k, dilation, stride) = Layers[layer];
+        var g = new DdfGeometry(2, 3, 9, 11, k, dilation, stride);
+        var data = KernelComparison.RandomData<float>(g, gpu.Branches, seed: 9);
+        data.Input[4] = float.PositiveInfinity; // (0, 0, 0, 4): top row
+        data.Input[(1 * 3 + 1) * 99 + 5 * 11] = float.NegativeInfinity; // (1, 1, 5, 0): left column
+        data.GradOutput[^1] = float.PositiveInfinity; // last upstream pixel: bottom-right corner
+        Compare(cpu, gpu, g, data);
     }
 
     public static TheoryData<int, int, int, FilterBranches, KernelCombine> GenericCases()
@@ -103,9 +121,11 @@ public sealed class GpuKernelTests(GpuKernelHarness harness) : IClassFixture<Gpu
         Assert.Equal(first.GradSpatialFilter, second.GradSpatialFilter);
     }
 
-    private void Compare(DdfCpuKernelSet cpu, DdfGpuKernelSet gpu, DdfGeometry g, FilterBranches branches, int seed)
+    private void Compare(DdfCpuKernelSet cpu, DdfGpuKernelSet gpu, DdfGeometry g, FilterBranches branches, int seed) =>
+        Compare(cpu, gpu, g, KernelComparison.RandomData<float>(g, branches, seed));
+
+    private void Compare(DdfCpuKernelSet cpu, DdfGpuKernelSet gpu, DdfGeometry g, DdfData<float> data)
     {
-        var data = KernelComparison.RandomData<float>(g, branches, seed);
         var expected = KernelComparison.RunCpu(cpu, g, data);
         var actual = KernelComparison.RunGpu(harness.Accelerator, gpu, g, data);
         string at = $"{g}";

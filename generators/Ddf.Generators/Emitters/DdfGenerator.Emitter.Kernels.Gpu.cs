@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using Ddf.Generators.Helpers;
@@ -11,15 +12,23 @@ public sealed partial class DdfGenerator
     internal static partial class Emitter
     {
         private const string Ilgpu = "global::ILGPU";
+        private const string Tiling = "global::Ddf.Runtime.DdfGpuTiling";
         private const string GpuConstraint = "where T : unmanaged, global::System.Numerics.INumber<T>";
 
         /// <summary>The largest kernel size whose GPU kernels are emitted with unrolled taps (k*k values per thread live in registers).</summary>
         private const int UnrolledGpuKernelSize = 7;
 
+        /// <summary>Window loads per channel iteration a thread issues together: channels are unrolled up to 4 within it.</summary>
+        private const int GpuLoadBudget = 48;
+
+        /// <summary>Accumulators whose warp sums run interleaved (bounds the registers of the shuffle chains).</summary>
+        private const int WarpSumChunk = 12;
+
         /// <summary>
-        /// ILGPU kernels with the spec's constants baked in and its taps unrolled: explicitly grouped blocks of
-        /// 32 x 8 pixels, the input (or upstream-gradient) tile with its halo staged in shared memory between
-        /// paired barriers, per-pixel taps in registers, and deterministic two-stage filter-gradient reductions.
+        /// ILGPU kernels with the spec's constants baked in and its taps unrolled. They read the input (or upstream
+        /// gradient) straight from global memory: measured on an H200 with ILGPU 1.5.3, that beat staging tiles in shared
+        /// memory (docs/performance.md, GPU run 12), because the L1 cache already serves the neighbours' overlapping
+        /// windows and staging cost barriers and index arithmetic.
         /// </summary>
         private static void WriteGpuKernels(SourceWriter w, DdfSpec spec)
         {
@@ -41,20 +50,26 @@ public sealed partial class DdfGenerator
                 return;
             }
 
-            int k = spec.KernelSize, d = spec.Dilation, s = spec.Stride, rows = GpuRowsPerThread(spec);
+            int k = spec.KernelSize, d = spec.Dilation, s = spec.Stride;
+            var forward = GpuWindow.Forward(spec, GpuPixels(spec));
+            var transposed = GpuWindow.Transposed(spec, spec.Stride == 1 ? GpuPixels(spec) : 1);
+            string Kernels(string type) =>
+                $"new(Forward<{type}>, InputGradient<{type}>, {(spec.HasSpatial ? $"SpatialGradient<{type}>" : "null")}, {(spec.HasChannel ? $"ChannelGradient<{type}>" : "null")})";
             w.WriteLine($$"""
                 /// <summary>
                 /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = {{k}}, dilation {{d}}, stride {{s}}, {{spec.Branches}}, {{CombineName(spec)}}:
-                /// blocks of 32 x 8 threads stage their input tile and halo in shared memory, keep each pixel's taps in registers
-                /// across channels, and reduce filter gradients in two fixed-order stages (no atomics).
+                /// each thread keeps its pixels' taps in registers across channels and reads the input from global memory with
+                /// clamped addresses and zero selects (no branches); the channel-filter gradient is reduced in two fixed-order
+                /// stages (no atomics), so every result is bitwise reproducible.
                 /// </summary>
                 {{GeneratedCode}}
                 internal static class GpuKernels
                 {
                     /// <summary>These kernels for float32 and float64, as Ddf.Runtime.DdfGpu runs them.</summary>
                     public static readonly {{Runtime}}.DdfGpuKernelSet Set = new({{k}}, {{d}}, {{s}}, {{branches}}, {{combine}}, {{Runtime}}.DdfGpuLayout.Tiled,
-                        new(Forward<float>, InputGradient<float>, FilterGradients<float>),
-                        new(Forward<double>, InputGradient<double>, FilterGradients<double>), FilterRows);
+                        {{Kernels("float")}},
+                        {{Kernels("double")}},
+                        pixelsPerThread: Pixels, inputPixelsPerThread: InputPixels, gradientChannels: GradientChannels);
 
                     private const int K = {{k}};
                     private const int Dilation = {{d}};
@@ -62,415 +77,502 @@ public sealed partial class DdfGenerator
                     private const int Pad = {{spec.Padding}};
                     private const int Taps = {{spec.Taps}};
 
-                    private const int TileWidth = {{Runtime}}.DdfGpuTiling.Width;
-                    private const int TileHeight = {{Runtime}}.DdfGpuTiling.Height;
-                    private const int ChannelsPerBlock = {{Runtime}}.DdfGpuTiling.ChannelsPerBlock;
+                    private const int TileWidth = {{Tiling}}.Width;
+                    private const int TileHeight = {{Tiling}}.Height;
+                    private const int ChannelsPerBlock = {{Tiling}}.ChannelsPerBlock;
 
-                    // Input rows and columns read by one tile of outputs.
-                    private const int InputTileHeight = (TileHeight - 1) * Stride + (K - 1) * Dilation + 1;
-                    private const int InputTileWidth = (TileWidth - 1) * Stride + (K - 1) * Dilation + 1;
-                    private const int InputTile = InputTileHeight * InputTileWidth;
+                    // Adjacent pixels of a row per thread: their windows overlap, so each channel's loads serve all of them
+                    // (two pixels per thread measured 1.3x faster than one for k = 3; k = 7 keeps one to bound registers).
+                    private const int Pixels = {{forward.Pixels}};
+                    private const int InputPixels = {{transposed.Pixels}};
 
-                    // Upstream-gradient rows and columns read by one tile of inputs (the transposed taps).
-                    private const int GradTileHeight = (TileHeight - 1 + (K - 1) * Dilation) / Stride + {{(s == 1 ? 1 : 2)}};
-                    private const int GradTileWidth = (TileWidth - 1 + (K - 1) * Dilation) / Stride + {{(s == 1 ? 1 : 2)}};
-                    private const int GradTile = GradTileHeight * GradTileWidth;
+                    // Channels per loop iteration: their {{forward.Loads}} (input gradient: {{transposed.Loads}}) window loads each are issued together.
+                    private const int Unroll = {{GpuUnroll(forward)}};
+                    private const int InputUnroll = {{GpuUnroll(transposed)}};
 
-                    // The filter-gradient kernel gives each thread FilterRows pixel rows: their products share the channel-filter
-                    // loads and one warp sum per tap (measured faster there; one row is faster for forward and input gradient).
-                    private const int FilterRows = {{rows}};
-                    private const int FilterTileHeight = TileHeight * FilterRows;
-                    private const int FilterInputTileHeight = (FilterTileHeight - 1) * Stride + (K - 1) * Dilation + 1;
-                    private const int FilterInputTile = FilterInputTileHeight * InputTileWidth;
-
-                    // Channels staged between one pair of barriers (1 to 4, within the runtime's shared-memory budget), so
-                    // every thread has several loads in flight.
-                    private const int InputBudget = {{Runtime}}.DdfGpuTiling.StagedElements / InputTile;
-                    private const int StagedChannels = InputBudget >= 4 ? 4 : InputBudget > 1 ? InputBudget : 1;
-                    private const int GradBudget = {{Runtime}}.DdfGpuTiling.StagedElements / GradTile;
-                    private const int StagedGradChannels = GradBudget >= 4 ? 4 : GradBudget > 1 ? GradBudget : 1;
-                    private const int FilterBudget = {{Runtime}}.DdfGpuTiling.StagedElements / FilterInputTile;
-                    private const int StagedFilterChannels = FilterBudget >= 4 ? 4 : FilterBudget > 1 ? FilterBudget : 1;
-
-                    // Channels whose warp sums wait in shared memory before the block adds them (one barrier per window,
-                    // not per staged batch): a multiple of StagedFilterChannels within the same element budget.
-                    private const int WindowBudget = {{Runtime}}.DdfGpuTiling.StagedElements / (Taps * {{Runtime}}.DdfGpuTiling.Warps);
-                    private const int WindowChannels = WindowBudget >= StagedFilterChannels ? WindowBudget / StagedFilterChannels * StagedFilterChannels : StagedFilterChannels;
+                    // Channels one channel-gradient block sums: each spatial-filter load serves all of them.
+                    private const int GradientChannels = {{GpuGradientChannels(spec)}};
 
                 """);
             w.Indentation++;
-            WriteGpuForward(w, spec);
+            WriteGpuForward(w, spec, forward);
             w.WriteLine();
-            WriteGpuInputGradient(w, spec);
-            w.WriteLine();
-            WriteGpuFilterGradients(w, spec, rows);
+            WriteGpuInputGradient(w, spec, transposed);
+            if (spec.HasSpatial)
+            {
+                w.WriteLine();
+                WriteGpuSpatialGradient(w, spec, forward);
+            }
+            if (spec.HasChannel)
+            {
+                w.WriteLine();
+                WriteGpuChannelGradient(w, spec);
+            }
             w.Indentation--;
             w.WriteLine("}");
         }
 
-        /// <summary>Taps whose warp sums run interleaved (bounds the registers of the chains for k = 5 and 7).</summary>
-        private const int WarpSumChunk = 12;
+        /// <summary>Adjacent output pixels per thread in the forward and spatial-gradient kernels: 2 up to k = 5, else 1 (registers).</summary>
+        private static int GpuPixels(DdfSpec spec) => spec.Taps <= 25 ? 2 : 1;
+
+        /// <summary>Channels per iteration: as many (up to 4) as keep the window loads within <see cref="GpuLoadBudget"/>.</summary>
+        private static int GpuUnroll(GpuWindow window) => Math.Max(1, Math.Min(4, GpuLoadBudget / window.Loads));
+
+        /// <summary>Channels per channel-gradient block: 4 for k = 3, 2 for k = 5, 1 for k = 7 (their accumulators live in registers).</summary>
+        private static int GpuGradientChannels(DdfSpec spec) => Math.Max(1, Math.Min(4, 64 / spec.Taps));
 
         /// <summary>
-        /// Filter-gradient pixel rows per thread, as measured fastest on an H200 (docs/performance.md): 4 for k = 3 at
-        /// stride 1, 2 for k = 3 at larger strides (a taller strided tile stages fewer channels) and for k = 5, else 1.
+        /// What one thread reads of a plane per channel: K rows and the distinct columns its pixels' taps hit, as offsets
+        /// from the thread's base coordinates; <see cref="ColumnOf"/>[p, v] is the column pixel p's tap column v reads.
+        /// Offsets equal to <see cref="Centre"/> are always inside the plane (the pixel's own row or column).
         /// </summary>
-        private static int GpuRowsPerThread(DdfSpec spec) => spec.Taps <= 9 ? (spec.Stride == 1 ? 4 : 2) : spec.Taps <= 25 ? 2 : 1;
+        private sealed class GpuWindow
+        {
+            private GpuWindow(int pixels, int[] rows, int[] columns, int[,] columnOf, int centre, bool transposed)
+            {
+                Pixels = pixels;
+                Rows = rows;
+                Columns = columns;
+                ColumnOf = columnOf;
+                Centre = centre;
+                IsTransposed = transposed;
+            }
+
+            public int Pixels { get; }
+
+            public int[] Rows { get; }
+
+            public int[] Columns { get; }
+
+            public int[,] ColumnOf { get; }
+
+            public int Centre { get; }
+
+            /// <summary>True for the input gradient's window (offsets in the upstream gradient, read by the transposed taps).</summary>
+            public bool IsTransposed { get; }
+
+            /// <summary>Loads per channel.</summary>
+            public int Loads => Rows.Length * Columns.Length;
+
+            /// <summary>Forward taps of <paramref name="pixels"/> output pixels: input rows u * d and columns p * s + v * d from (oy * s - pad, ox * s - pad).</summary>
+            public static GpuWindow Forward(DdfSpec spec, int pixels) =>
+                Create(spec, pixels, (p, v) => p * spec.Stride + v * spec.Dilation, spec.Padding, transposed: false);
+
+            /// <summary>
+            /// Transposed taps of <paramref name="pixels"/> input pixels: tap (u, v) of pixel p reads upstream row (y + pad - u * d) / s and column
+            /// (x + p + pad - v * d) / s, where the stride divides them (with a stride, one pixel per thread).
+            /// </summary>
+            public static GpuWindow Transposed(DdfSpec spec, int pixels) =>
+                Create(spec, pixels, (p, v) => p - v * spec.Dilation, -spec.Padding, transposed: true);
+
+            private static GpuWindow Create(DdfSpec spec, int pixels, Func<int, int, int> column, int centre, bool transposed)
+            {
+                int k = spec.KernelSize;
+                var rows = Enumerable.Range(0, k).Select(u => (transposed ? -u : u) * spec.Dilation).ToArray();
+                var columns = Enumerable.Range(0, pixels).SelectMany(p => Enumerable.Range(0, k).Select(v => column(p, v))).Distinct().OrderBy(o => o).ToArray();
+                var columnOf = new int[pixels, k];
+                for (int p = 0; p < pixels; p++)
+                    for (int v = 0; v < k; v++)
+                        columnOf[p, v] = Array.IndexOf(columns, column(p, v));
+                return new GpuWindow(pixels, rows, columns, columnOf, centre, transposed);
+            }
+        }
 
         private static string GpuView => $"{Ilgpu}.ArrayView<T>";
 
         /// <summary>
-        /// The lines every tiled kernel over output pixels starts with: block origin, this thread's first pixel, which of
-        /// its rows are inside the output (<c>active{r}</c>), sizes, and its offset in a staged input tile. The forward
-        /// has one row per thread; the filter-gradient kernel <paramref name="filterRows"/> (its FilterRows).
+        /// The start of a kernel over pixels of a plane, <paramref name="pixels"/> adjacent ones per thread: this thread's first
+        /// pixel (<paramref name="x"/>, <paramref name="y"/>), an early return past the plane, <c>pixel</c> (its index) and
+        /// for the others <c>has{p}</c> (inside the row) and <c>pixel{p}</c> (its index, or pixel's where outside, so loads stay valid).
         /// </summary>
-        private static void WriteOutputTile(SourceWriter w, int filterRows = 0)
+        private static void WritePixelsOfThread(SourceWriter w, int pixels, string x, string y, string width, string height)
         {
-            int rows = Math.Max(1, filterRows);
-            string tileHeight = filterRows > 0 ? "FilterTileHeight" : "TileHeight", perThread = filterRows > 0 ? " * FilterRows" : "";
+            string span = pixels == 1 ? "TileWidth" : "(TileWidth * Pixels)", across = pixels == 1 ? "Group.IdxX" : "Group.IdxX * Pixels";
             w.WriteLine($$"""
-                var g = launch.Geometry;
-                int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
-                int tilesAcross = (outW + TileWidth - 1) / TileWidth;
-                int ox0 = {{Ilgpu}}.Grid.IdxX % tilesAcross * TileWidth, oy0 = {{Ilgpu}}.Grid.IdxX / tilesAcross * {{tileHeight}};
-                int ox = ox0 + {{Ilgpu}}.Group.IdxX, oy = oy0 + {{Ilgpu}}.Group.IdxY{{perThread}}, b = {{Ilgpu}}.Grid.IdxZ;
-                long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW, pixel = (long)oy * outW + ox;
-                int origin = {{Ilgpu}}.Group.IdxY{{perThread}} * Stride * InputTileWidth + {{Ilgpu}}.Group.IdxX * Stride;
+                int tilesAcross = ({{width}} + {{span}} - 1) / {{span}};
+                int {{x}} = {{Ilgpu}}.Grid.IdxX % tilesAcross * {{span}} + {{Ilgpu}}.{{across}}, {{y}} = {{Ilgpu}}.Grid.IdxX / tilesAcross * TileHeight + {{Ilgpu}}.Group.IdxY;
+                if ({{x}} >= {{width}} || {{y}} >= {{height}})
+                    return;
+                int b = {{Ilgpu}}.Grid.IdxZ, bc = b * g.Channels, pixel = {{y}} * {{width}} + {{x}};
                 """);
-            WriteActiveRows(w, rows, "ox < outW", "oy", "outH");
+            if (pixels == 1)
+                return;
+            w.WriteLine("// The thread's other pixels may lie past the row's end: they are computed from clamped reads and not stored.");
+            for (int p = 1; p < pixels; p++)
+                w.WriteLine($"bool has{p} = {x} + {p} < {width};");
+            for (int p = 1; p < pixels; p++)
+                w.WriteLine($"int pixel{p} = has{p} ? pixel + {p} : pixel;");
         }
 
-        /// <summary>Declares <c>active0 ... active{rows-1}</c>: whether row r of this thread is inside the plane.</summary>
-        private static void WriteActiveRows(SourceWriter w, int rows, string column, string row, string height)
+        /// <summary>The index of pixel p of the thread: <c>pixel</c>, <c>pixel1</c>, ...</summary>
+        private static string PixelName(int p) => p == 0 ? "pixel" : $"pixel{p}";
+
+        /// <summary>
+        /// Declares the window's rows (<c>row{u}</c>, already scaled to a plane offset) and columns (<c>col{j}</c>), clamped into
+        /// the plane so that every load is valid, and whether each is inside (<c>hy{u}</c>, <c>hx{j}</c>; none for the centre,
+        /// which always is). Forward windows start from <c>iy</c>, <c>ix</c> in an input plane of g.Height x g.Width;
+        /// transposed ones from <c>jy</c>, <c>jx</c> in an upstream-gradient plane of outH x outW.
+        /// </summary>
+        private static void WriteWindow(SourceWriter w, DdfSpec spec, GpuWindow window)
         {
-            var line = new StringBuilder("bool ");
-            for (int r = 0; r < rows; r++)
-                line.Append(r == 0 ? "" : ", ").Append($"active{r} = {column} && {row}{Offset(r)} < {height}");
-            w.WriteLine(line.Append(';').ToString());
+            bool t = window.IsTransposed;
+            string height = t ? "outH" : "g.Height", width = t ? "outW" : "g.Width";
+            w.WriteLine(t
+                ? "// Upstream-gradient rows and columns the transposed taps read: clamped into the plane (every load valid), hy/hx: a tap hits them."
+                : "// Input rows and columns the taps read: clamped into the plane (every load valid), hy/hx: inside the plane (else the tap reads zero).");
+            for (int u = 0; u < window.Rows.Length; u++)
+                WriteWindowLine(w, spec, window, "row", "hy", u, $"{(t ? "jy" : "iy")}{Offset(window.Rows[u])}", window.Rows[u] == window.Centre, height, $" * {width}");
+            for (int j = 0; j < window.Columns.Length; j++)
+                WriteWindowLine(w, spec, window, "col", "hx", j, $"{(t ? "jx" : "ix")}{Offset(window.Columns[j])}", window.Columns[j] == window.Centre, width, "");
         }
 
-        /// <summary>Declares <c>s{r}_{t}</c>: the spatial taps of this thread's pixels, zero outside the output or unless <paramref name="condition"/>.</summary>
-        private static void WriteSpatialRegisters(SourceWriter w, DdfSpec spec, int rows, string condition = "")
+        private static void WriteWindowLine(SourceWriter w, DdfSpec spec, GpuWindow window, string name, string hit, int index, string coordinate, bool centre, string size, string scale)
         {
-            w.WriteLine("long sf = (long)b * Taps * outPlane + pixel;");
-            for (int r = 0; r < rows; r++)
+            string at = coordinate.Contains(' ') ? $"({coordinate})" : coordinate;
+            if (window.IsTransposed && spec.Stride > 1)
             {
-                for (int t = 0; t < spec.Taps; t++)
-                {
-                    string at = $"sf{TapOffset(t, "outPlane")}{(r == 0 ? "" : r == 1 ? " + outW" : $" + {r} * outW")}";
-                    w.WriteLine($"T s{r}_{t} = active{r}{condition} ? spatialFilter[{at}] : T.Zero;");
-                }
+                // With a stride the tap hits an upstream pixel only where the stride divides the coordinate.
+                string n = $"n{name}{index}", q = $"q{name}{index}";
+                w.WriteLine($"int {n} = {coordinate}, {q} = {Tiling}.FloorDiv({n}, Stride);");
+                w.WriteLine($"bool {hit}{index} = {q} * Stride == {n} && (uint){q} < (uint){size};");
+                w.WriteLine($"int {name}{index} = {Tiling}.Clamp({q}, {size}){scale};");
+            }
+            else if (centre)
+                w.WriteLine($"int {name}{index} = {(scale.Length > 0 ? at : coordinate)}{scale};");
+            else
+            {
+                w.WriteLine($"int {name}{index} = {Tiling}.Clamp({coordinate}, {size}){scale};");
+                w.WriteLine($"bool {hit}{index} = (uint){at} < (uint){size};");
             }
         }
 
-        /// <summary>Index of tap t for row r of this thread in the staged input tile (<c>at</c> is this thread's place).</summary>
-        private static string InputTapOffset(DdfSpec spec, int t, int r)
+        /// <summary>Whether window element (u, j) needs a zero select, as a condition ("" when it is always inside).</summary>
+        private static string WindowCondition(DdfSpec spec, GpuWindow window, int u, int j)
         {
-            int rowsDown = r * spec.Stride + t / spec.KernelSize * spec.Dilation, cols = t % spec.KernelSize * spec.Dilation;
-            string row = rowsDown == 0 ? "" : rowsDown == 1 ? " + InputTileWidth" : $" + {rowsDown} * InputTileWidth";
-            return $"at{row}{(cols == 0 ? "" : $" + {cols}")}";
+            bool strided = window.IsTransposed && spec.Stride > 1;
+            var parts = new List<string>(2);
+            if (strided || window.Rows[u] != window.Centre)
+                parts.Add($"hy{u}");
+            if (strided || window.Columns[j] != window.Centre)
+                parts.Add($"hx{j}");
+            return string.Join(" && ", parts);
         }
 
-        /// <summary>Loads channel-filter tap t of the current plane into <c>c</c> when the weights need it.</summary>
-        private static void WriteChannelTap(SourceWriter w, DdfSpec spec, int t)
+        /// <summary>A load of <paramref name="view"/>[<paramref name="index"/>], zero unless <paramref name="condition"/> ("" loads plainly).</summary>
+        private static string GpuLoad(string view, string index, string condition) =>
+            condition.Length == 0 ? $"{view}[{index}]" : $"{Tiling}.Masked({view}, {index}, {condition})";
+
+        /// <summary>
+        /// Declares <c>v{i}_{u}_{j}</c>: the window of channel i (whose plane starts at <c>at{i}</c>) in <paramref name="view"/>, zero
+        /// outside the plane unless <paramref name="masked"/> is false (the caller then drops those taps' terms itself).
+        /// </summary>
+        private static void WriteWindowLoads(SourceWriter w, DdfSpec spec, GpuWindow window, string view, int channels, bool masked = true)
         {
-            if (spec.HasChannel)
-                w.WriteLine(t == 0 ? "c = channelFilter[cf];" : $"c = channelFilter[cf + {t}];");
+            for (int i = 0; i < channels; i++)
+                for (int u = 0; u < window.Rows.Length; u++)
+                    for (int j = 0; j < window.Columns.Length; j++)
+                        w.WriteLine($"T v{i}_{u}_{j} = {GpuLoad(view, $"at{i} + row{u} + col{j}", masked ? WindowCondition(spec, window, u, j) : "")};");
         }
 
-        /// <summary>The combined weight of a tap from spatial register <paramref name="spatial"/> and channel tap <c>c</c>.</summary>
-        private static string TapWeight(DdfSpec spec, string spatial, string channel = "c") => spec.Branches switch
+        /// <summary>The condition (or "") under which pixel p's tap t reads inside the plane.</summary>
+        private static string TapCondition(DdfSpec spec, GpuWindow window, int p, int t) =>
+            WindowCondition(spec, window, t / spec.KernelSize, window.ColumnOf[p, t % spec.KernelSize]);
+
+        /// <summary><paramref name="value"/> where <paramref name="condition"/> holds, else zero ("" keeps it).</summary>
+        private static string Selected(string condition, string value) => condition.Length == 0 ? value : $"{condition} ? {value} : T.Zero";
+
+        /// <summary>The window value pixel p's tap t reads in channel i.</summary>
+        private static string WindowValue(DdfSpec spec, GpuWindow window, int i, int p, int t) =>
+            $"v{i}_{t / spec.KernelSize}_{window.ColumnOf[p, t % spec.KernelSize]}";
+
+        /// <summary>Declares <c>k{i}_{t}</c>: the channel-filter taps of channel i (plane <c>plane{i}</c>), one line per tap row.</summary>
+        private static void WriteChannelTaps(SourceWriter w, DdfSpec spec, int channels)
+        {
+            for (int i = 0; i < channels; i++)
+                for (int u = 0; u < spec.KernelSize; u++)
+                    w.WriteLine("T " + string.Join(", ", Enumerable.Range(u * spec.KernelSize, spec.KernelSize).Select(t =>
+                        $"k{i}_{t} = channelFilter[plane{i} * Taps{(t == 0 ? "" : $" + {t}")}]")) + ";");
+        }
+
+        /// <summary>The combined weight of a tap from spatial register <paramref name="spatial"/> and channel tap <paramref name="channel"/>.</summary>
+        private static string TapWeight(DdfSpec spec, string spatial, string channel) => spec.Branches switch
         {
             BranchesMode.Spatial => spatial,
             BranchesMode.Channel => channel,
             _ => spec.Combine == CombineMode.Add ? $"({spatial} + {channel})" : $"({spatial} * {channel})",
         };
 
-        /// <summary>Declares one T local per row: <c>{name}0 = T.Zero, ...</c>.</summary>
-        private static string RowLocals(string name, int rows, Func<int, string>? initial = null)
+        /// <summary>
+        /// The channel loop of the forward, input-gradient and spatial-gradient kernels over [cBegin, cEnd):
+        /// <paramref name="unroll"/> channels per iteration, then one at a time; <paramref name="body"/> writes the body for n
+        /// channels, with <c>plane{i}</c> (b * C + channel) and <c>at{i}</c> (its first element in <paramref name="plane"/>) set.
+        /// </summary>
+        private static void WriteChannelLoop(SourceWriter w, int unroll, string plane, Action<int> body)
         {
-            var line = new StringBuilder("T ");
-            for (int r = 0; r < rows; r++)
-                line.Append(r == 0 ? "" : ", ").Append($"{name}{r} = {(initial is null ? "T.Zero" : initial(r))}");
-            return line.Append(';').ToString();
+            w.WriteLine("int c = cBegin;");
+            foreach (int n in unroll > 1 ? new[] { unroll, 1 } : new[] { 1 })
+            {
+                using (w.OpenBlock(n > 1 ? $"for (; c + {n} <= cEnd; c += {n})" : "for (; c < cEnd; c++)"))
+                {
+                    w.WriteLine("int " + string.Join(", ", Enumerable.Range(0, n).Select(i => $"plane{i} = bc + c{Offset(i)}")) + ";");
+                    w.WriteLine("int " + string.Join(", ", Enumerable.Range(0, n).Select(i => $"at{i} = plane{i} * {plane}")) + ";");
+                    body(n);
+                }
+            }
         }
 
-        private static void WriteGpuForward(SourceWriter w, DdfSpec spec)
+        /// <summary>Stores <paramref name="value"/> at <paramref name="index"/> of pixel p (pixels after the first only where they exist).</summary>
+        private static void WritePixelStore(SourceWriter w, int p, string target, string value) =>
+            w.WriteLine(p == 0 ? $"{target} = {value};" : $"if (has{p})\n    {target} = {value};");
+
+        private static void WriteGpuForward(SourceWriter w, DdfSpec spec, GpuWindow window)
         {
             w.WriteLine($$"""
                 /// <summary>
-                /// Forward: one thread per output pixel of a TileWidth x TileHeight tile, for ChannelsPerBlock channels.
-                /// Grid: (tiles of (Ho, Wo), channel blocks, batch).
+                /// Forward: each thread computes Pixels adjacent output pixels of a row for ChannelsPerBlock channels, Unroll channels per
+                /// iteration. Grid: (tiles of (Ho, Wo), channel blocks, batch).
                 /// </summary>
                 public static void Forward<T>({{GpuView}} input, {{GpuView}} channelFilter, {{GpuView}} spatialFilter, {{GpuView}} output, {{Runtime}}.DdfGpuLaunch launch)
                     {{GpuConstraint}}
                 {
-                    var tile = {{Ilgpu}}.SharedMemory.Allocate<T>(StagedChannels * InputTile);
+                    var g = launch.Geometry;
+                    int outH = g.OutHeight, outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
                 """);
             w.Indentation++;
-            WriteOutputTile(w);
+            WritePixelsOfThread(w, window.Pixels, "ox", "oy", "outW", "outH");
+            w.WriteLine("int iy = oy * Stride - Pad, ix = ox * Stride - Pad;");
+            WriteWindow(w, spec, window);
             if (spec.HasSpatial)
+                WriteSpatialTaps(w, spec, window.Pixels);
+            w.WriteLine($"int cBegin = {Ilgpu}.Grid.IdxY * ChannelsPerBlock, cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;");
+            WriteChannelLoop(w, GpuUnroll(window), "inPlane", n =>
             {
-                w.WriteLine("// This thread's spatial taps, kept in registers for all the block's channels.");
-                WriteSpatialRegisters(w, spec, rows: 1);
-            }
-            WriteStagedChannelLoop(w, "ChannelsPerBlock", "StagedChannels", "InputTile",
-                $"{Runtime}.DdfGpuTiling.Stage(tile, input, first * inPlane, staged, oy0 * Stride - Pad, ox0 * Stride - Pad, InputTileHeight, InputTileWidth, g.Height, g.Width);");
-            w.Indentation += 2;
-            w.WriteLine("T sum = T.Zero;");
-            if (spec.HasChannel)
-                w.WriteLine("T c;");
-            for (int t = 0; t < spec.Taps; t++)
-            {
-                WriteChannelTap(w, spec, t);
-                w.WriteLine($"sum += tile[{InputTapOffset(spec, t, 0)}] * {TapWeight(spec, $"s0_{t}")};");
-            }
-            w.WriteLine("output[plane * outPlane + pixel] = sum;");
-            CloseStagedChannelLoop(w);
+                WriteWindowLoads(w, spec, window, "input", n);
+                if (spec.HasChannel)
+                    WriteChannelTaps(w, spec, n);
+                for (int i = 0; i < n; i++)
+                {
+                    for (int p = 0; p < window.Pixels; p++)
+                    {
+                        string y = $"y{i}_{p}";
+                        for (int t = 0; t < spec.Taps; t++)
+                        {
+                            string term = $"{WindowValue(spec, window, i, p, t)} * {TapWeight(spec, $"s{p}_{t}", $"k{i}_{t}")}";
+                            w.WriteLine(t == 0 ? $"T {y} = {term};" : $"{y} += {term};");
+                        }
+                        WritePixelStore(w, p, $"output[plane{i} * outPlane + {PixelName(p)}]", y);
+                    }
+                }
+            });
             w.Indentation--;
             w.WriteLine("}");
         }
 
         /// <summary>
-        /// The channel loop of the tiled kernels: per batch of <paramref name="batch"/> channels, a barrier, the staging
-        /// call <paramref name="stage"/> (which reads <c>first</c> and <c>staged</c>), a barrier, then (threads with an
-        /// active first row, unless <paramref name="activeOnly"/> is false) a loop over the staged channels with
-        /// <c>plane</c>, <c>cf</c> (the channel's first filter tap) and <c>at</c> (this thread's <paramref name="origin"/> in
-        /// the channel's tile) set. The caller writes the per-channel body and closes with <see cref="CloseStagedChannelLoop"/>.
+        /// Declares <c>s{p}_{t}</c>: the spatial taps of this thread's output pixels, in registers for all its channels (and
+        /// first <c>sf</c>, the batch element's spatial filter, unless <paramref name="declareBase"/> is false).
         /// </summary>
-        private static void WriteStagedChannelLoop(SourceWriter w, string perBlock, string batch, string tileSize, string stage, string origin = "origin ", bool activeOnly = true, string beforeLoop = "")
+        private static void WriteSpatialTaps(SourceWriter w, DdfSpec spec, int pixels, bool declareBase = true)
         {
-            w.WriteLine($$"""
-                int cBegin = {{Ilgpu}}.Grid.IdxY * {{perBlock}};
-                int cEnd = cBegin + {{perBlock}} < g.Channels ? cBegin + {{perBlock}} : g.Channels;{{(beforeLoop.Length > 0 ? "\n" + beforeLoop : "")}}
-                for (int c0 = cBegin; c0 < cEnd; c0 += {{batch}})
-                {
-                    int staged = cEnd - c0 < {{batch}} ? cEnd - c0 : {{batch}};
-                    long first = (long)b * g.Channels + c0;
-                    {{Ilgpu}}.Group.Barrier();
-                    {{stage}}
-                    {{Ilgpu}}.Group.Barrier();{{(activeOnly ? "\n    if (!active0)\n        continue;" : "")}}
-                    for (int j = 0; j < staged; j++)
-                    {
-                        long plane = first + j, cf = plane * Taps;
-                        int at = {{(origin.Length > 0 ? origin + "+ " : "")}}j * {{tileSize}};
-                """);
+            if (declareBase)
+                w.WriteLine("int sf = b * Taps * outPlane;");
+            for (int p = 0; p < pixels; p++)
+                for (int u = 0; u < spec.KernelSize; u++)
+                    w.WriteLine("T " + string.Join(", ", Enumerable.Range(u * spec.KernelSize, spec.KernelSize).Select(t =>
+                        $"s{p}_{t} = spatialFilter[sf{TapOffset(t, "outPlane")} + {PixelName(p)}]")) + ";");
         }
 
-        /// <summary>Closes the loops of <see cref="WriteStagedChannelLoop"/>, writing <paramref name="afterBatch"/> after each batch of channels.</summary>
-        private static void CloseStagedChannelLoop(SourceWriter w, string afterBatch = "")
-        {
-            w.Indentation -= 1;
-            w.WriteLine("}");
-            if (afterBatch.Length > 0)
-                w.WriteLine(afterBatch);
-            w.Indentation -= 1;
-            w.WriteLine("}");
-        }
-
-        private static void WriteGpuInputGradient(SourceWriter w, DdfSpec spec)
+        private static void WriteGpuInputGradient(SourceWriter w, DdfSpec spec, GpuWindow window)
         {
             int k = spec.KernelSize;
-            bool strided = spec.Stride > 1;
             w.WriteLine($$"""
                 /// <summary>
-                /// Input gradient by the transposed taps: one thread per input pixel of a tile, for ChannelsPerBlock channels; the
-                /// upstream-gradient tile those pixels read is staged in shared memory.
-                /// Grid: (tiles of (H, W), channel blocks, batch).
+                /// Input gradient by the transposed taps: each thread computes InputPixels adjacent input pixels of a row for
+                /// ChannelsPerBlock channels, InputUnroll channels per iteration, with the spatial taps of the upstream pixels it
+                /// reads in registers. Grid: (tiles of (H, W), channel blocks, batch).
                 /// </summary>
                 public static void InputGradient<T>({{GpuView}} gradOutput, {{GpuView}} channelFilter, {{GpuView}} spatialFilter, {{GpuView}} gradInput, {{Runtime}}.DdfGpuLaunch launch)
                     {{GpuConstraint}}
                 {
-                    var tile = {{Ilgpu}}.SharedMemory.Allocate<T>(StagedGradChannels * GradTile);
                     var g = launch.Geometry;
-                    int outH = (g.Height - 1) / Stride + 1, outW = (g.Width - 1) / Stride + 1;
-                    int tilesAcross = (g.Width + TileWidth - 1) / TileWidth;
-                    int x0 = {{Ilgpu}}.Grid.IdxX % tilesAcross * TileWidth, y0 = {{Ilgpu}}.Grid.IdxX / tilesAcross * TileHeight;
-                    int x = x0 + {{Ilgpu}}.Group.IdxX, y = y0 + {{Ilgpu}}.Group.IdxY, b = {{Ilgpu}}.Grid.IdxZ;
-                    long inPlane = (long)g.Height * g.Width, outPlane = (long)outH * outW;
-                    int oyLo = {{Runtime}}.DdfGpuTiling.FloorDiv(y0 + Pad - (K - 1) * Dilation, Stride);
-                    int oxLo = {{Runtime}}.DdfGpuTiling.FloorDiv(x0 + Pad - (K - 1) * Dilation, Stride);
+                    int outH = g.OutHeight, outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
                 """);
             w.Indentation++;
-            WriteActiveRows(w, 1, "x < g.Width", "y", "g.Height");
-            w.WriteLine("// Output row (column) that tap row u (column v) reads, whether the stride hits one, and its tile offset.");
-            for (int u = 0; u < k; u++)
-                WriteTransposedTap(w, spec, $"y{Offset(spec.Padding - u * spec.Dilation)}", $"oy{u}", $"hy{u}", $"ry{u}", "outH", "oyLo", " * GradTileWidth");
-            for (int v = 0; v < k; v++)
-                WriteTransposedTap(w, spec, $"x{Offset(spec.Padding - v * spec.Dilation)}", $"ox{v}", $"hx{v}", $"rx{v}", "outW", "oxLo", "");
+            WritePixelsOfThread(w, window.Pixels, "x", "y", "g.Width", "g.Height");
+            w.WriteLine("int jy = y + Pad, jx = x + Pad;");
+            WriteWindow(w, spec, window);
             if (spec.HasSpatial)
             {
-                w.WriteLine("// Spatial taps at the output pixels this pixel feeds (zero where the taps miss), in registers for all channels.");
-                w.WriteLine("long sf = (long)b * Taps * outPlane;");
-                for (int t = 0; t < spec.Taps; t++)
-                    w.WriteLine($"T s{t} = active0 && hy{t / k} && hx{t % k} ? spatialFilter[sf{TapOffset(t, "outPlane")} + (long)oy{t / k} * outW + ox{t % k}] : T.Zero;");
+                w.WriteLine("// Spatial taps at the upstream pixels each tap reads (zero where it misses), in registers for all channels.");
+                w.WriteLine("int sf = b * Taps * outPlane;");
+                for (int p = 0; p < window.Pixels; p++)
+                {
+                    for (int t = 0; t < spec.Taps; t++)
+                    {
+                        int u = t / k, j = window.ColumnOf[p, t % k];
+                        w.WriteLine($"T s{p}_{t} = {GpuLoad("spatialFilter", $"sf{TapOffset(t, "outPlane")} + row{u} + col{j}", WindowCondition(spec, window, u, j))};");
+                    }
+                }
             }
-            // With stride 1 the zero-filled tile already zeroes taps that miss the output; with a stride, taps whose
-            // offset the stride skips still point into the tile, so channel-filter terms not multiplied by a
-            // (zeroed) spatial tap get a 0/1 mask.
-            bool masked = strided && spec.HasChannel && !(spec.HasSpatial && spec.Combine == CombineMode.Mul);
-            if (masked)
+            w.WriteLine($"int cBegin = {Ilgpu}.Grid.IdxY * ChannelsPerBlock, cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;");
+            WriteChannelLoop(w, GpuUnroll(window), "outPlane", n =>
             {
-                w.WriteLine("// 1 where tap t reads an output pixel, 0 where the stride skips it.");
-                for (int t = 0; t < spec.Taps; t++)
-                    w.WriteLine($"T m{t} = hy{t / k} && hx{t % k} ? T.One : T.Zero;");
-            }
-            WriteStagedChannelLoop(w, "ChannelsPerBlock", "StagedGradChannels", "GradTile",
-                $"{Runtime}.DdfGpuTiling.Stage(tile, gradOutput, first * outPlane, staged, oyLo, oxLo, GradTileHeight, GradTileWidth, outH, outW);",
-                origin: "");
-            w.Indentation += 2;
-            w.WriteLine("T sum = T.Zero;");
-            if (spec.HasChannel)
-                w.WriteLine("T c;");
-            for (int t = 0; t < spec.Taps; t++)
-            {
-                WriteChannelTap(w, spec, t);
-                string weight = TapWeight(spec, $"s{t}", masked ? $"m{t} * c" : "c");
-                if (spec.Branches == BranchesMode.Channel && masked)
-                    weight = $"({weight})";
-                w.WriteLine($"sum += tile[at + ry{t / k} + rx{t % k}] * {weight};");
-            }
-            w.WriteLine("gradInput[plane * inPlane + (long)y * g.Width + x] = sum;");
-            CloseStagedChannelLoop(w);
+                WriteWindowLoads(w, spec, window, "gradOutput", n);
+                if (spec.HasChannel)
+                    WriteChannelTaps(w, spec, n);
+                for (int i = 0; i < n; i++)
+                {
+                    for (int p = 0; p < window.Pixels; p++)
+                    {
+                        string sum = $"d{i}_{p}";
+                        for (int t = 0; t < spec.Taps; t++)
+                        {
+                            string term = $"{WindowValue(spec, window, i, p, t)} * {TapWeight(spec, $"s{p}_{t}", $"k{i}_{t}")}";
+                            w.WriteLine(t == 0 ? $"T {sum} = {term};" : $"{sum} += {term};");
+                        }
+                        WritePixelStore(w, p, $"gradInput[plane{i} * inPlane + {PixelName(p)}]", sum);
+                    }
+                }
+            });
             w.Indentation--;
             w.WriteLine("}");
         }
 
-        /// <summary>
-        /// For the input coordinate expression <paramref name="numerator"/> (pixel + padding - tap offset): the output
-        /// coordinate, whether it exists (the stride hits it and it is inside), and its offset in the staged tile.
-        /// </summary>
-        private static void WriteTransposedTap(SourceWriter w, DdfSpec spec, string numerator, string o, string hit, string offset, string size, string low, string scale)
+        private static void WriteGpuSpatialGradient(SourceWriter w, DdfSpec spec, GpuWindow window)
         {
-            if (spec.Stride > 1)
-            {
-                w.WriteLine($"int {o} = {Runtime}.DdfGpuTiling.FloorDiv({numerator}, Stride);");
-                w.WriteLine($"bool {hit} = {o} * Stride == {numerator} && (uint){o} < (uint){size};");
-            }
-            else
-            {
-                w.WriteLine($"int {o} = {numerator};");
-                w.WriteLine($"bool {hit} = (uint){o} < (uint){size};");
-            }
-            w.WriteLine($"int {offset} = ({o} - {low}){scale};");
-        }
-
-        private static void WriteGpuFilterGradients(SourceWriter w, DdfSpec spec, int rows)
-        {
-            bool mul = spec.HasChannel && spec.HasSpatial && spec.Combine == CombineMode.Mul;
+            bool mul = spec.HasChannel && spec.Combine == CombineMode.Mul;
             w.WriteLine($$"""
                 /// <summary>
-                /// Stage one of both filter gradients, fused: each thread takes FilterRows output pixels of a column of a tile, for one
-                /// channel group (launch.ChannelsPerGroup channels, staged StagedFilterChannels at a time). Per channel, each tap's
-                /// product of upstream gradient and input feeds the spatial-filter gradient (a register sum over the group's
-                /// channels, written per group) and the channel-filter gradient (a fixed-order block sum over the tile's pixels,
-                /// written per tile, after each window of WindowChannels channels). Grid: (tiles of (Ho, Wo), groups, batch).
+                /// Spatial-filter gradient: each thread sums, for Pixels adjacent output pixels, every tap's product of upstream
+                /// gradient and input{{(mul ? " (times the channel tap)" : "")}} over all channels in order, Unroll channels per iteration, and
+                /// writes the result (no partial sums, no cross-thread reduction). Grid: (tiles of (Ho, Wo), 1, batch).
                 /// </summary>
-                public static void FilterGradients<T>({{GpuView}} input, {{GpuView}} gradOutput, {{GpuView}} channelFilter, {{GpuView}} spatialFilter,
-                    {{GpuView}} spatialPartials, {{GpuView}} channelPartials, {{Runtime}}.DdfGpuLaunch launch)
+                public static void SpatialGradient<T>({{GpuView}} input, {{GpuView}} gradOutput, {{GpuView}} channelFilter, {{GpuView}} spatialFilter,
+                    {{GpuView}} gradSpatialFilter, {{Runtime}}.DdfGpuLaunch launch)
                     {{GpuConstraint}}
                 {
-                    var tile = {{Ilgpu}}.SharedMemory.Allocate<T>(StagedFilterChannels * FilterInputTile);
+                    var g = launch.Geometry;
+                    int outH = g.OutHeight, outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
                 """);
             w.Indentation++;
-            if (spec.HasChannel)
-                w.WriteLine($"var warpSums = {Ilgpu}.SharedMemory.Allocate<T>(WindowChannels * Taps * {Runtime}.DdfGpuTiling.Warps);");
-            WriteOutputTile(w, filterRows: rows);
-            if (spec.HasChannel)
-                w.WriteLine("bool wantChannel = launch.WantChannelGradient != 0;");
-            if (mul)
+            WritePixelsOfThread(w, window.Pixels, "ox", "oy", "outW", "outH");
+            w.WriteLine("int iy = oy * Stride - Pad, ix = ox * Stride - Pad;");
+            WriteWindow(w, spec, window);
+            for (int p = 0; p < window.Pixels; p++)
+                for (int u = 0; u < spec.KernelSize; u++)
+                    w.WriteLine("T " + string.Join(", ", Enumerable.Range(u * spec.KernelSize, spec.KernelSize).Select(t => $"a{p}_{t} = T.Zero")) + ";");
+            w.WriteLine("int cBegin = 0, cEnd = g.Channels;");
+            // Taps in the padding read clamped (real) values; their sums are replaced by zero at the end, so that not even
+            // an infinite value there reaches the result.
+            WriteChannelLoop(w, GpuUnroll(window), "inPlane", n =>
             {
-                w.WriteLine("// This thread's spatial taps (the channel gradient's weights), in registers for all the group's channels.");
-                WriteSpatialRegisters(w, spec, rows, " && wantChannel");
-            }
-            if (spec.HasSpatial)
+                WriteWindowLoads(w, spec, window, "input", n, masked: false);
+                if (mul)
+                    WriteChannelTaps(w, spec, n);
+                for (int i = 0; i < n; i++)
+                    w.WriteLine("T " + string.Join(", ", Enumerable.Range(0, window.Pixels).Select(p => $"go{i}_{p} = gradOutput[plane{i} * outPlane + {PixelName(p)}]")) + ";");
+                for (int i = 0; i < n; i++)
+                    for (int p = 0; p < window.Pixels; p++)
+                        for (int t = 0; t < spec.Taps; t++)
+                            w.WriteLine($"a{p}_{t} += go{i}_{p} * {WindowValue(spec, window, i, p, t)}{(mul ? $" * k{i}_{t}" : "")};");
+            });
+            w.WriteLine("int sf = b * Taps * outPlane;");
+            for (int p = 0; p < window.Pixels; p++)
             {
-                w.WriteLine("// Spatial-filter gradient of each tap at this thread's pixels, summed over the group's channels.");
-                for (int r = 0; r < rows; r++)
+                var stores = new StringBuilder();
+                for (int t = 0; t < spec.Taps; t++)
+                    stores.Append(t == 0 ? "" : "\n").Append($"gradSpatialFilter[sf{TapOffset(t, "outPlane")} + {PixelName(p)}] = {Selected(TapCondition(spec, window, p, t), $"a{p}_{t}")};");
+                if (p == 0)
+                    w.WriteLine(stores.ToString());
+                else
                 {
-                    var sums = new StringBuilder("T ");
+                    using (w.OpenBlock($"if (has{p})"))
+                        w.WriteLine(stores.ToString());
+                }
+            }
+            w.Indentation--;
+            w.WriteLine("}");
+        }
+
+        /// <summary>The start of warp-sum slot <paramref name="slot"/>'s index: "", "Warps + ", "{slot} * Warps + ".</summary>
+        private static string WarpSumSlot(int slot) => slot switch { 0 => "", 1 => $"{Tiling}.Warps + ", _ => $"{slot} * {Tiling}.Warps + " };
+
+        private static void WriteGpuChannelGradient(SourceWriter w, DdfSpec spec)
+        {
+            bool mul = spec.HasSpatial && spec.Combine == CombineMode.Mul;
+            var window = GpuWindow.Forward(spec, 1);
+            int channels = GpuGradientChannels(spec);
+            w.WriteLine($$"""
+                /// <summary>
+                /// Stage one of the channel-filter gradient: a block sums, for GradientChannels channels, every tap's product of
+                /// upstream gradient and input{{(mul ? " (times the spatial tap)" : "")}} over one of launch.Parts equal parts of the output plane: each thread
+                /// over the part's pixels it strides through, then warp-shuffle trees and the warps added in order. Writes
+                /// channelPartials[((b * C + c) * Taps + tap) * Parts + part]. Grid: (parts, channel blocks, batch).
+                /// </summary>
+                public static void ChannelGradient<T>({{GpuView}} input, {{GpuView}} gradOutput, {{GpuView}} channelFilter, {{GpuView}} spatialFilter,
+                    {{GpuView}} channelPartials, {{Runtime}}.DdfGpuLaunch launch)
+                    {{GpuConstraint}}
+                {
+                    var warpSums = {{Ilgpu}}.SharedMemory.Allocate<T>(GradientChannels * Taps * {{Tiling}}.Warps);
+                    var g = launch.Geometry;
+                    int outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
+                    int b = {{Ilgpu}}.Grid.IdxZ, bc = b * g.Channels, c0 = {{Ilgpu}}.Grid.IdxY * GradientChannels, part = {{Ilgpu}}.Grid.IdxX;
+                    int thread = {{Ilgpu}}.Group.IdxY * TileWidth + {{Ilgpu}}.Group.IdxX;
+                    int chunk = (outPlane + launch.Parts - 1) / launch.Parts, qBegin = part * chunk, qEnd = qBegin + chunk < outPlane ? qBegin + chunk : outPlane;
+                """);
+            w.Indentation++;
+            if (channels > 1)
+            {
+                w.WriteLine("// Channels past the last read the last one (valid addresses); their sums are not written.");
+                w.WriteLine("int last = g.Channels - 1;");
+            }
+            w.WriteLine("int " + string.Join(", ", Enumerable.Range(0, channels).Select(i => i == 0 ? "plane0 = bc + c0" : $"plane{i} = bc + (c0 + {i} < last ? c0 + {i} : last)")) + ";");
+            w.WriteLine("int " + string.Join(", ", Enumerable.Range(0, channels).Select(i => $"at{i} = plane{i} * inPlane, out{i} = plane{i} * outPlane")) + ";");
+            if (mul)
+                w.WriteLine("int sf = b * Taps * outPlane;");
+            for (int i = 0; i < channels; i++)
+                for (int u = 0; u < spec.KernelSize; u++)
+                    w.WriteLine("T " + string.Join(", ", Enumerable.Range(u * spec.KernelSize, spec.KernelSize).Select(t => $"a{i}_{t} = T.Zero")) + ";");
+            using (w.OpenBlock($"for (int pixel = qBegin + thread; pixel < qEnd; pixel += {Tiling}.Threads)"))
+            {
+                w.WriteLine("int oy = pixel / outW, ox = pixel - oy * outW;");
+                w.WriteLine("int iy = oy * Stride - Pad, ix = ox * Stride - Pad;");
+                WriteWindow(w, spec, window);
+                if (mul)
+                    WriteSpatialTaps(w, spec, 1, declareBase: false);
+                // Taps in the padding read clamped (real) values and add zero instead of their product.
+                WriteWindowLoads(w, spec, window, "input", channels, masked: false);
+                w.WriteLine("T " + string.Join(", ", Enumerable.Range(0, channels).Select(i => $"go{i} = gradOutput[out{i} + pixel]")) + ";");
+                for (int i = 0; i < channels; i++)
                     for (int t = 0; t < spec.Taps; t++)
-                        sums.Append(t == 0 ? "" : ", ").Append($"a{r}_{t} = T.Zero");
-                    w.WriteLine(sums.Append(';').ToString());
-                }
+                        w.WriteLine($"a{i}_{t} += {Selected(TapCondition(spec, window, 0, t), $"go{i} * {WindowValue(spec, window, i, 0, t)}{(mul ? $" * s0_{t}" : "")}")};");
             }
-            // Every thread takes part (inactive ones with a zero gradient): the warp sums need whole warps.
-            WriteStagedChannelLoop(w, "launch.ChannelsPerGroup", "StagedFilterChannels", "FilterInputTile",
-                $"{Runtime}.DdfGpuTiling.Stage(tile, input, first * inPlane, staged, oy0 * Stride - Pad, ox0 * Stride - Pad, FilterInputTileHeight, InputTileWidth, g.Height, g.Width);",
-                activeOnly: false, beforeLoop: spec.HasChannel ? "int window = cBegin;" : "");
-            w.Indentation += 2;
-            if (spec.HasChannel)
-                w.WriteLine("int windowed = c0 - window + j;");
-            w.WriteLine(RowLocals("go", rows, r => $"active{r} ? gradOutput[plane * outPlane + pixel{(r == 0 ? "" : r == 1 ? " + outW" : $" + {r} * outW")}] : T.Zero"));
-            w.WriteLine(RowLocals("p", rows));
-            if (mul)
-                w.WriteLine("T c;");
-            // Taps in chunks: each chunk's channel-gradient products are summed over the warp by interleaved shuffle trees
-            // (independent chains, no branch between them), then lane 0 stores the chunk's warp sums.
-            for (int t0 = 0; t0 < spec.Taps; t0 += WarpSumChunk)
+            // Interleaved shuffle trees over chunks of accumulators (independent chains, no branch between them), then
+            // lane 0 stores each chunk's warp sums.
+            var sums = Enumerable.Range(0, channels).SelectMany(i => Enumerable.Range(0, spec.Taps).Select(t => (I: i, T: t))).ToArray();
+            for (int first = 0; first < sums.Length; first += WarpSumChunk)
             {
-                int t1 = Math.Min(spec.Taps, t0 + WarpSumChunk);
-                for (int t = t0; t < t1; t++)
+                var chunk = sums.Skip(first).Take(WarpSumChunk).ToArray();
+                using (w.OpenBlock($"for (int offset = {Ilgpu}.Warp.WarpSize / 2; offset > 0; offset /= 2)"))
                 {
-                    if (mul)
-                        WriteChannelTap(w, spec, t);
-                    for (int r = 0; r < rows; r++)
-                    {
-                        w.WriteLine($"p{r} = go{r} * tile[{InputTapOffset(spec, t, r)}];");
-                        if (spec.HasSpatial)
-                            w.WriteLine(mul ? $"a{r}_{t} += p{r} * c;" : $"a{r}_{t} += p{r};");
-                    }
-                    if (spec.HasChannel)
-                        w.WriteLine($"T q{t} = {string.Join(" + ", Enumerable.Range(0, rows).Select(r => mul ? $"p{r} * s{r}_{t}" : $"p{r}"))};");
+                    foreach (var (i, t) in chunk)
+                        w.WriteLine($"a{i}_{t} += {Ilgpu}.Warp.ShuffleDown(a{i}_{t}, offset);");
                 }
-                if (!spec.HasChannel)
-                    continue;
-                w.WriteLine($"for (int offset = {Ilgpu}.Warp.WarpSize / 2; offset > 0; offset /= 2)");
-                using (w.OpenBlock(""))
+                using (w.OpenBlock($"if ({Ilgpu}.Warp.LaneIdx == 0)"))
                 {
-                    for (int t = t0; t < t1; t++)
-                        w.WriteLine($"q{t} += {Ilgpu}.Warp.ShuffleDown(q{t}, offset);");
-                }
-                w.WriteLine($"if ({Ilgpu}.Warp.LaneIdx == 0)");
-                using (w.OpenBlock(""))
-                {
-                    for (int t = t0; t < t1; t++)
-                        w.WriteLine($"warpSums[(windowed * Taps + {t}) * {Runtime}.DdfGpuTiling.Warps + {Ilgpu}.Warp.WarpIdx] = q{t};");
+                    foreach (var (i, t) in chunk)
+                        w.WriteLine($"warpSums[{WarpSumSlot(i * spec.Taps + t)}{Ilgpu}.Warp.WarpIdx] = a{i}_{t};");
                 }
             }
-            CloseStagedChannelLoop(w, !spec.HasChannel ? "" : $$"""
-                if (c0 + staged - window == WindowChannels || c0 + staged == cEnd)
+            w.WriteLine($$"""
+                {{Ilgpu}}.Group.Barrier();
+                // The block's sums, warps added in order: one partial per (channel, tap) and part.
+                for (int slot = thread; slot < GradientChannels * Taps; slot += {{Tiling}}.Threads)
                 {
-                    // The block's sums of the window's channels, warps added in order: one partial per (channel, tap) and tile.
-                    {{Ilgpu}}.Group.Barrier();
-                    if (wantChannel)
-                    {
-                        for (int slot = {{Ilgpu}}.Group.IdxY * TileWidth + {{Ilgpu}}.Group.IdxX; slot < (c0 + staged - window) * Taps; slot += {{Runtime}}.DdfGpuTiling.Threads)
-                            channelPartials[(((long)b * g.Channels + window) * Taps + slot) * launch.Tiles + {{Ilgpu}}.Grid.IdxX] = {{Runtime}}.DdfGpuTiling.BlockSum(warpSums, slot);
-                    }
-                    window = c0 + staged;
+                    if (c0 + slot / Taps < g.Channels)
+                        channelPartials[((bc + c0) * Taps + slot) * launch.Parts + part] = {{Tiling}}.BlockSum(warpSums, slot);
                 }
                 """);
-            if (spec.HasSpatial)
-            {
-                w.WriteLine($$"""
-                    if (launch.WantSpatialGradient != 0)
-                    {
-                        long partial = ((long)b * launch.ChannelGroups + {{Ilgpu}}.Grid.IdxY) * Taps * outPlane + pixel;
-                    """);
-                w.Indentation++;
-                for (int r = 0; r < rows; r++)
-                {
-                    w.WriteLine($"if (active{r})");
-                    using (w.OpenBlock(""))
-                    {
-                        for (int t = 0; t < spec.Taps; t++)
-                            w.WriteLine($"spatialPartials[partial{TapOffset(t, "outPlane")}{(r == 0 ? "" : r == 1 ? " + outW" : $" + {r} * outW")}] = a{r}_{t};");
-                    }
-                }
-                w.Indentation--;
-                w.WriteLine("}");
-            }
             w.Indentation--;
             w.WriteLine("}");
         }

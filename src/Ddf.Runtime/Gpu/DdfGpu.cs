@@ -8,18 +8,16 @@ namespace Ddf.Runtime;
 
 /// <summary>
 /// Runs DDF kernel sets (<see cref="DdfGpuKernelSet"/>) on any ILGPU accelerator: the caller's, on the
-/// caller's stream. Arguments are checked on the host; kernels are loaded once per accelerator; both
-/// gradient reductions run in two stages with a fixed order, so results are bitwise reproducible.
+/// caller's stream. Arguments are checked on the host; kernels are loaded once per accelerator; every sum
+/// runs in a fixed order (the spatial-filter gradient within one thread, the channel-filter gradient in two
+/// stages), with no atomics, so results are bitwise reproducible.
 /// Thread-safe. Views are flat NCHW: input (B, C, H, W), channel filter (B, C, k, k), spatial filter
 /// (B, k*k, Ho, Wo), output (B, C, Ho, Wo); an empty view is an absent filter or an unwanted gradient.
 /// </summary>
 public static class DdfGpu
 {
-    /// <summary>Blocks the spatial-filter gradient aims for before it splits channels into more partial groups.</summary>
+    /// <summary>Blocks the tiled channel-filter gradient aims for when it splits the output plane into parts.</summary>
     private const int TargetBlocks = 2048;
-
-    /// <summary>At most this many channel groups (each one a spatial-gradient-sized scratch buffer).</summary>
-    private const int MaxChannelGroups = 8;
 
     private static readonly ConditionalWeakTable<AcceleratorStream, GpuScratch> Scratch = new();
 
@@ -32,11 +30,10 @@ public static class DdfGpu
         Check(output, nameof(output), (long)geometry.Batch * geometry.Channels * geometry.OutPlane, "(B, C, Ho, Wo)");
         if (output.Length == 0)
             return;
-        var launch = Launch(kernels, geometry, 1, 1, 0, false, false);
         var config = kernels.Layout == DdfGpuLayout.Tiled
-            ? Tiled(DdfGpuTiling.Tiles(geometry.OutHeight, geometry.OutWidth), Blocks(geometry.Channels, DdfGpuTiling.ChannelsPerBlock), geometry.Batch)
+            ? Tiled(DdfGpuTiling.Tiles(geometry.OutHeight, geometry.OutWidth, kernels.PixelsPerThread), Blocks(geometry.Channels, DdfGpuTiling.ChannelsPerBlock), geometry.Batch)
             : Flat(output.Length);
-        loaded.Forward(stream, config, input, channelFilter, spatialFilter, output, launch);
+        loaded.Forward(stream, config, input, channelFilter, spatialFilter, output, Launch(kernels, geometry, parts: 1));
     }
 
     /// <summary>
@@ -70,36 +67,31 @@ public static class DdfGpu
         if (wantInput)
         {
             var config = tiled
-                ? Tiled(DdfGpuTiling.Tiles(g.Height, g.Width), Blocks(g.Channels, DdfGpuTiling.ChannelsPerBlock), g.Batch)
+                ? Tiled(DdfGpuTiling.Tiles(g.Height, g.Width, kernels.InputPixelsPerThread), Blocks(g.Channels, DdfGpuTiling.ChannelsPerBlock), g.Batch)
                 : Flat(gradInput.Length);
-            loaded.InputGradient(stream, config, gradOutput, channelFilter, spatialFilter, gradInput, Launch(kernels, g, 1, 1, 0, false, false));
+            loaded.InputGradient(stream, config, gradOutput, channelFilter, spatialFilter, gradInput, Launch(kernels, g, parts: 1));
         }
-        if (!wantChannel && !wantSpatial)
+        if (wantSpatial)
+        {
+            // Each element summed over all channels by one thread: final, no second stage.
+            var config = tiled ? Tiled(DdfGpuTiling.Tiles(g.OutHeight, g.OutWidth, kernels.PixelsPerThread), 1, g.Batch) : Flat(gradSpatialFilter.Length);
+            loaded.SpatialGradient!(stream, config, input, gradOutput, channelFilter, spatialFilter, gradSpatialFilter, Launch(kernels, g, parts: 1));
+        }
+        if (!wantChannel)
             return;
 
-        // Stage one writes partial sums: the spatial gradient per channel group, the channel gradient per
-        // pixel tile (or output row); stage two adds them in order.
-        int tiles = tiled ? DdfGpuTiling.Tiles(g.OutHeight, g.OutWidth, kernels.FilterGradientRows) : g.OutHeight;
-        int groups = tiled ? Math.Clamp(Blocks(TargetBlocks, tiles * g.Batch), 1, Math.Min(MaxChannelGroups, g.Channels)) : 1;
-        int perGroup = Blocks(g.Channels, groups);
-        groups = Blocks(g.Channels, perGroup);
-        long spatialPartials = wantSpatial && groups > 1 ? (long)g.Batch * groups * g.Taps * g.OutPlane : 0;
-        long channelPartials = wantChannel ? (long)g.Batch * g.Channels * g.Taps * tiles : 0;
+        // Stage one writes partial sums per part of the output plane (tiled: blocks of channels x parts, enough blocks
+        // to fill the GPU, at least one pixel per thread; generic: one per output row); stage two adds them in order.
+        int channelBlocks = Blocks(g.Channels, kernels.GradientChannels) * g.Batch;
+        int parts = tiled ? (int)Math.Clamp(Blocks(TargetBlocks, channelBlocks), 1, Math.Max(1, g.OutPlane / DdfGpuTiling.Threads)) : g.OutHeight;
+        long partials = (long)g.Batch * g.Channels * g.Taps * parts;
         var scratch = Scratch.GetValue(stream, s => new GpuScratch(s.Accelerator));
         lock (scratch)
         {
-            var buffer = scratch.Rent<T>(spatialPartials + channelPartials);
-            var spatialStage = spatialPartials > 0 ? buffer.SubView(0, spatialPartials) : gradSpatialFilter;
-            var channelStage = channelPartials > 0 ? buffer.SubView(spatialPartials, channelPartials) : default;
-            var launch = Launch(kernels, g, groups, perGroup, tiles, wantChannel, wantSpatial);
-            var config = tiled
-                ? Tiled(tiles, groups, g.Batch)
-                : Flat(Math.Max(wantSpatial ? spatialStage.Length : 0, channelPartials));
-            loaded.FilterGradients(stream, config, input, gradOutput, channelFilter, spatialFilter, spatialStage, channelStage, launch);
-            if (spatialPartials > 0)
-                loaded.SumGroups(stream, Flat(gradSpatialFilter.Length), spatialStage, gradSpatialFilter, groups, g.Taps * (int)g.OutPlane);
-            if (wantChannel)
-                loaded.SumGroups(stream, Flat(gradChannelFilter.Length), channelStage, gradChannelFilter, tiles, 1);
+            var channelStage = scratch.Rent<T>(partials);
+            var config = tiled ? Tiled(parts, Blocks(g.Channels, kernels.GradientChannels), g.Batch) : Flat(partials);
+            loaded.ChannelGradient!(stream, config, input, gradOutput, channelFilter, spatialFilter, channelStage, Launch(kernels, g, parts));
+            loaded.SumGroups(stream, Flat(gradChannelFilter.Length), channelStage, gradChannelFilter, parts, 1);
         }
     }
 
@@ -141,8 +133,8 @@ public static class DdfGpu
             throw new ArgumentException($"{name} has {view.Length} elements; it needs {expected} {shape}.", name);
     }
 
-    private static DdfGpuLaunch Launch(DdfGpuKernelSet kernels, DdfGeometry g, int groups, int perGroup, int tiles, bool wantChannel, bool wantSpatial) =>
-        new(g, kernels.HasChannelFilter, kernels.HasSpatialFilter, kernels.Combine, groups, perGroup, tiles, wantChannel, wantSpatial);
+    private static DdfGpuLaunch Launch(DdfGpuKernelSet kernels, DdfGeometry g, int parts) =>
+        new(g, kernels.HasChannelFilter, kernels.HasSpatialFilter, kernels.Combine, parts);
 
     private static int Blocks(long count, int size) => (int)((count + size - 1) / size);
 

@@ -13,25 +13,30 @@ public enum DdfGpuLayout
     Flat,
 
     /// <summary>
-    /// Blocks of <see cref="DdfGpuTiling.Width"/> x <see cref="DdfGpuTiling.Height"/> pixels with the input tile
-    /// staged in shared memory (the generated kernels).
+    /// Blocks of <see cref="DdfGpuTiling.Width"/> x <see cref="DdfGpuTiling.Height"/> threads, each taking
+    /// <see cref="DdfGpuKernelSet.PixelsPerThread"/> adjacent pixels of a row (the generated kernels).
     /// </summary>
     Tiled,
 }
 
-/// <summary>The three kernels of one spec for one element type.</summary>
+/// <summary>The kernels of one spec for one element type.</summary>
 /// <param name="Forward">(input, channel filter, spatial filter, output, launch): writes the output.</param>
 /// <param name="InputGradient">
 /// (upstream gradient, channel filter, spatial filter, input gradient, launch): the input gradient by the transposed taps.
 /// </param>
-/// <param name="FilterGradients">
-/// (input, upstream gradient, channel filter, spatial filter, spatial-gradient partials, channel-gradient partials,
-/// launch): stage one of both filter gradients.
+/// <param name="SpatialGradient">
+/// (input, upstream gradient, channel filter, spatial filter, spatial-filter gradient, launch): writes the spatial-filter
+/// gradient, each element summed over the channels by one thread; null without a spatial branch.
+/// </param>
+/// <param name="ChannelGradient">
+/// (input, upstream gradient, channel filter, spatial filter, channel-gradient partials, launch): stage one of the
+/// channel-filter gradient, <see cref="DdfGpuLaunch.Parts"/> partial sums per element; null without a channel branch.
 /// </param>
 public sealed record DdfGpuKernels<T>(
     Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch> Forward,
     Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch> InputGradient,
-    Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch> FilterGradients)
+    Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>? SpatialGradient,
+    Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>? ChannelGradient)
     where T : unmanaged;
 
 /// <summary>
@@ -45,14 +50,17 @@ public sealed class DdfGpuKernelSet
     private readonly ConditionalWeakTable<Accelerator, object> loadedDouble = new();
 
     /// <summary>
-    /// A set of kernels specialised to one spec (<paramref name="kernelSize"/> 0 accepts any geometry); a tiled
-    /// filter-gradient kernel computes <paramref name="filterGradientRows"/> pixel rows per thread.
+    /// A set of kernels specialised to one spec (<paramref name="kernelSize"/> 0 accepts any geometry). Tiled kernels:
+    /// forward and spatial-gradient threads take <paramref name="pixelsPerThread"/> adjacent output pixels, input-gradient
+    /// threads <paramref name="inputPixelsPerThread"/> input pixels, and a channel-gradient block
+    /// <paramref name="gradientChannels"/> channels.
     /// </summary>
     public DdfGpuKernelSet(int kernelSize, int dilation, int stride, FilterBranches branches, KernelCombine combine, DdfGpuLayout layout,
-        DdfGpuKernels<float> single, DdfGpuKernels<double> @double, int filterGradientRows = 1)
+        DdfGpuKernels<float> single, DdfGpuKernels<double> @double, int pixelsPerThread = 1, int inputPixelsPerThread = 1, int gradientChannels = 1)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(filterGradientRows, 1);
-        FilterGradientRows = filterGradientRows;
+        ArgumentOutOfRangeException.ThrowIfLessThan(pixelsPerThread, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(inputPixelsPerThread, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(gradientChannels, 1);
         KernelSize = kernelSize;
         Dilation = dilation;
         Stride = stride;
@@ -61,6 +69,9 @@ public sealed class DdfGpuKernelSet
         Layout = layout;
         Single = single ?? throw new ArgumentNullException(nameof(single));
         Double = @double ?? throw new ArgumentNullException(nameof(@double));
+        PixelsPerThread = pixelsPerThread;
+        InputPixelsPerThread = inputPixelsPerThread;
+        GradientChannels = gradientChannels;
     }
 
     /// <summary>Kernel size the kernels are specialised to; 0 for the generic kernels.</summary>
@@ -81,11 +92,14 @@ public sealed class DdfGpuKernelSet
     /// <summary>How the kernels are launched.</summary>
     public DdfGpuLayout Layout { get; }
 
-    /// <summary>
-    /// Tiled filter-gradient kernel: pixel rows each thread computes (its blocks cover Width x Height * FilterGradientRows
-    /// pixels; forward and input-gradient blocks cover Width x Height).
-    /// </summary>
-    public int FilterGradientRows { get; }
+    /// <summary>Tiled forward and spatial-gradient kernels: adjacent output pixels of a row each thread computes.</summary>
+    public int PixelsPerThread { get; }
+
+    /// <summary>Tiled input-gradient kernel: adjacent input pixels of a row each thread computes.</summary>
+    public int InputPixelsPerThread { get; }
+
+    /// <summary>Tiled channel-gradient kernel: channels one block sums (each spatial-filter load serves all of them).</summary>
+    public int GradientChannels { get; }
 
     /// <summary>float32 kernels.</summary>
     public DdfGpuKernels<float> Single { get; }
@@ -110,8 +124,8 @@ public sealed class DdfGpuKernelSet
 
     private static DdfGpuKernelSet OfGeneric(FilterBranches branches, KernelCombine combine) =>
         new(0, 1, 1, branches, combine, DdfGpuLayout.Flat,
-            new(GenericGpuKernels.Forward, GenericGpuKernels.InputGradient, GenericGpuKernels.FilterGradients),
-            new(GenericGpuKernels.Forward, GenericGpuKernels.InputGradient, GenericGpuKernels.FilterGradients));
+            new(GenericGpuKernels.Forward, GenericGpuKernels.InputGradient, GenericGpuKernels.SpatialGradient, GenericGpuKernels.ChannelGradient),
+            new(GenericGpuKernels.Forward, GenericGpuKernels.InputGradient, GenericGpuKernels.SpatialGradient, GenericGpuKernels.ChannelGradient));
 
     /// <summary>True when these kernels serve <paramref name="g"/>.</summary>
     internal bool Serves(DdfGeometry g) =>

@@ -4,25 +4,20 @@ namespace Ddf.Runtime;
 
 /// <summary>
 /// The one value argument of every DDF GPU kernel: the geometry, which filters are present and how they
-/// combine (read by the generic kernels; specialised kernels have them baked in), and how the filter
-/// gradients are split into partial sums.
+/// combine (read by the generic kernels; specialised kernels have them baked in), and into how many partial
+/// sums the channel-filter gradient is split.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
 public readonly struct DdfGpuLaunch
 {
     /// <summary>Creates the launch arguments.</summary>
-    public DdfGpuLaunch(DdfGeometry geometry, bool hasChannelFilter, bool hasSpatialFilter, KernelCombine combine,
-        int channelGroups, int channelsPerGroup, int tiles, bool wantChannelGradient, bool wantSpatialGradient)
+    public DdfGpuLaunch(DdfGeometry geometry, bool hasChannelFilter, bool hasSpatialFilter, KernelCombine combine, int parts)
     {
         Geometry = geometry;
         HasChannelFilter = hasChannelFilter ? 1 : 0;
         HasSpatialFilter = hasSpatialFilter ? 1 : 0;
         Add = combine == KernelCombine.Add ? 1 : 0;
-        ChannelGroups = channelGroups;
-        ChannelsPerGroup = channelsPerGroup;
-        Tiles = tiles;
-        WantChannelGradient = wantChannelGradient ? 1 : 0;
-        WantSpatialGradient = wantSpatialGradient ? 1 : 0;
+        Parts = parts;
     }
 
     /// <summary>Sizes of the operation.</summary>
@@ -37,18 +32,9 @@ public readonly struct DdfGpuLaunch
     /// <summary>1 when both filters add (KernelCombine.Add), 0 when they multiply.</summary>
     public int Add { get; }
 
-    /// <summary>Channel groups the spatial-filter gradient is summed in (stage one); 1 writes it directly.</summary>
-    public int ChannelGroups { get; }
-
-    /// <summary>Channels per group.</summary>
-    public int ChannelsPerGroup { get; }
-
-    /// <summary>Partial sums per channel-filter gradient entry (one per pixel tile or output row).</summary>
-    public int Tiles { get; }
-
-    /// <summary>1 when the channel-filter gradient is wanted.</summary>
-    public int WantChannelGradient { get; }
-
-    /// <summary>1 when the spatial-filter gradient is wanted.</summary>
-    public int WantSpatialGradient { get; }
+    /// <summary>
+    /// Partial sums per channel-filter gradient entry (stage one writes them, stage two adds them in order): parts of
+    /// the output plane for the tiled kernels, output rows for the generic ones.
+    /// </summary>
+    public int Parts { get; }
 }

@@ -82,65 +82,73 @@ internal static class GenericGpuKernels
         gradInput[index] = sum;
     }
 
-    /// <summary>
-    /// Threads below B*k*k*Ho*Wo write one spatial-filter gradient (b, tap, oy, ox), summed over channels;
-    /// threads below B*C*k*k*Ho write the channel-filter gradient partial of one output row (b, c, tap, oy),
-    /// which <see cref="GpuPartialSums.SumGroups{T}"/> adds over the rows.
-    /// </summary>
-    public static void FilterGradients<T>(ArrayView<T> input, ArrayView<T> gradOutput, ArrayView<T> channelFilter, ArrayView<T> spatialFilter,
-        ArrayView<T> spatialPartials, ArrayView<T> channelPartials, DdfGpuLaunch launch)
+    /// <summary>One thread per spatial-filter gradient element (b, tap, oy, ox), summed over the channels in order.</summary>
+    public static void SpatialGradient<T>(ArrayView<T> input, ArrayView<T> gradOutput, ArrayView<T> channelFilter, ArrayView<T> spatialFilter,
+        ArrayView<T> gradSpatialFilter, DdfGpuLaunch launch)
         where T : unmanaged, INumber<T>
     {
         long index = Grid.GlobalIndex.X;
+        if (index >= gradSpatialFilter.Length)
+            return;
         var g = launch.Geometry;
         int outW = g.OutWidth, outH = g.OutHeight, k = g.KernelSize;
-        bool mul = launch.Add == 0;
-        if (launch.WantSpatialGradient != 0 && index < spatialPartials.Length)
+        bool mul = launch.Add == 0 && launch.HasChannelFilter != 0;
+        int ox = (int)(index % outW);
+        long rest = index / outW;
+        int oy = (int)(rest % outH);
+        rest /= outH;
+        int tap = (int)(rest % g.Taps);
+        int b = (int)(rest / g.Taps);
+        int y = oy * g.Stride - g.Pad + tap / k * g.Dilation;
+        int x = ox * g.Stride - g.Pad + tap % k * g.Dilation;
+        T sum = T.Zero;
+        if ((uint)y < (uint)g.Height && (uint)x < (uint)g.Width)
         {
-            int ox = (int)(index % outW);
-            long rest = index / outW;
-            int oy = (int)(rest % outH);
-            rest /= outH;
-            int tap = (int)(rest % g.Taps);
-            int b = (int)(rest / g.Taps);
-            int y = oy * g.Stride - g.Pad + tap / k * g.Dilation;
-            int x = ox * g.Stride - g.Pad + tap % k * g.Dilation;
-            T sum = T.Zero;
-            if ((uint)y < (uint)g.Height && (uint)x < (uint)g.Width)
+            long pixel = (long)oy * outW + ox, at = (long)y * g.Width + x;
+            for (int c = 0; c < g.Channels; c++)
             {
-                long pixel = (long)oy * outW + ox, at = (long)y * g.Width + x;
-                for (int c = 0; c < g.Channels; c++)
-                {
-                    long plane = (long)b * g.Channels + c;
-                    T product = gradOutput[plane * g.OutPlane + pixel] * input[plane * g.InPlane + at];
-                    sum += mul && launch.HasChannelFilter != 0 ? product * channelFilter[plane * g.Taps + tap] : product;
-                }
+                long plane = (long)b * g.Channels + c;
+                T product = gradOutput[plane * g.OutPlane + pixel] * input[plane * g.InPlane + at];
+                sum += mul ? product * channelFilter[plane * g.Taps + tap] : product;
             }
-            spatialPartials[index] = sum;
         }
-        if (launch.WantChannelGradient != 0 && index < channelPartials.Length)
+        gradSpatialFilter[index] = sum;
+    }
+
+    /// <summary>
+    /// One thread per channel-filter gradient partial (b, c, tap, oy): the sum over output row oy, which
+    /// <see cref="GpuPartialSums.SumGroups{T}"/> adds over the rows (launch.Parts = Ho).
+    /// </summary>
+    public static void ChannelGradient<T>(ArrayView<T> input, ArrayView<T> gradOutput, ArrayView<T> channelFilter, ArrayView<T> spatialFilter,
+        ArrayView<T> channelPartials, DdfGpuLaunch launch)
+        where T : unmanaged, INumber<T>
+    {
+        long index = Grid.GlobalIndex.X;
+        if (index >= channelPartials.Length)
+            return;
+        var g = launch.Geometry;
+        int outW = g.OutWidth, outH = g.OutHeight, k = g.KernelSize;
+        bool mul = launch.Add == 0 && launch.HasSpatialFilter != 0;
+        int oy = (int)(index % outH);
+        long rest = index / outH;
+        int tap = (int)(rest % g.Taps);
+        long plane = rest / g.Taps;
+        int b = (int)(plane / g.Channels);
+        int y = oy * g.Stride - g.Pad + tap / k * g.Dilation;
+        T sum = T.Zero;
+        if ((uint)y < (uint)g.Height)
         {
-            int oy = (int)(index % outH);
-            long rest = index / outH;
-            int tap = (int)(rest % g.Taps);
-            long plane = rest / g.Taps;
-            int b = (int)(plane / g.Channels);
-            int y = oy * g.Stride - g.Pad + tap / k * g.Dilation;
-            T sum = T.Zero;
-            if ((uint)y < (uint)g.Height)
+            long sfRow = ((long)b * g.Taps + tap) * g.OutPlane + (long)oy * outW;
+            for (int ox = 0; ox < outW; ox++)
             {
-                long sfRow = ((long)b * g.Taps + tap) * g.OutPlane + (long)oy * outW;
-                for (int ox = 0; ox < outW; ox++)
-                {
-                    int x = ox * g.Stride - g.Pad + tap % k * g.Dilation;
-                    if ((uint)x >= (uint)g.Width)
-                        continue;
-                    T product = gradOutput[plane * g.OutPlane + (long)oy * outW + ox] * input[plane * g.InPlane + (long)y * g.Width + x];
-                    sum += mul && launch.HasSpatialFilter != 0 ? product * spatialFilter[sfRow + ox] : product;
-                }
+                int x = ox * g.Stride - g.Pad + tap % k * g.Dilation;
+                if ((uint)x >= (uint)g.Width)
+                    continue;
+                T product = gradOutput[plane * g.OutPlane + (long)oy * outW + ox] * input[plane * g.InPlane + (long)y * g.Width + x];
+                sum += mul ? product * spatialFilter[sfRow + ox] : product;
             }
-            channelPartials[index] = sum;
         }
+        channelPartials[index] = sum;
     }
 
     /// <summary>The combined weight of one tap at one pixel for the launch's branches and combine mode.</summary>

@@ -255,12 +255,12 @@ public sealed partial class DdfGenerator
                 parts.Add($"hy{u}");
             if (strided || window.Columns[j] != window.Centre)
                 parts.Add($"hx{j}");
-            return string.Join(" && ", parts);
+            return string.Join(" & ", parts); // "&": no short-circuit branch
         }
 
         /// <summary>A load of <paramref name="view"/>[<paramref name="index"/>], zero unless <paramref name="condition"/> ("" loads plainly).</summary>
         private static string GpuLoad(string view, string index, string condition) =>
-            condition.Length == 0 ? $"{view}[{index}]" : $"{Tiling}.Masked({view}, {index}, {condition})";
+            Selected(condition, $"{view}[{index}]");
 
         /// <summary>
         /// Declares <c>v{i}_{u}_{j}</c>: the window of channel i (whose plane starts at <c>at{i}</c>) in <paramref name="view"/>, zero
@@ -279,7 +279,7 @@ public sealed partial class DdfGenerator
             WindowCondition(spec, window, t / spec.KernelSize, window.ColumnOf[p, t % spec.KernelSize]);
 
         /// <summary><paramref name="value"/> where <paramref name="condition"/> holds, else zero ("" keeps it).</summary>
-        private static string Selected(string condition, string value) => condition.Length == 0 ? value : $"{condition} ? {value} : T.Zero";
+        private static string Selected(string condition, string value) => condition.Length == 0 ? value : $"{Tiling}.ZeroUnless({condition}, {value})";
 
         /// <summary>The window value pixel p's tap t reads in channel i.</summary>
         private static string WindowValue(DdfSpec spec, GpuWindow window, int i, int p, int t) =>

@@ -46,21 +46,17 @@ public static class DdfGpuTiling
         return q * divisor > numerator ? q - 1 : q;
     }
 
-    /// <summary>Device side: <paramref name="value"/> clamped into [0, size - 1], so an address built from it is always valid.</summary>
+    /// <summary>Device side: <paramref name="value"/> clamped into [0, size - 1], so an address built from it is always valid (min and max, no branch).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Clamp(int value, int size) => value < 0 ? 0 : value >= size ? size - 1 : value;
+    public static int Clamp(int value, int size) => System.Math.Min(System.Math.Max(value, 0), size - 1);
 
     /// <summary>
-    /// Device side: <c>source[index]</c> where <paramref name="inside"/>, else zero. The load is unconditional (the
-    /// caller clamps the index into the buffer) and a select drops it, so no branch splits a warp and an infinite
-    /// value at the clamped address never leaks into a padded tap (Inf * 0 would be NaN).
+    /// Device side: <paramref name="value"/> where <paramref name="inside"/>, else zero, as a select: the caller computes the
+    /// value unconditionally (a load from a clamped, always valid address, or a product of such loads), so no branch splits
+    /// a warp, and an infinite value read for a tap in the padding never reaches a result (Inf * 0 would be NaN).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Masked<T>(ArrayView<T> source, int index, bool inside) where T : unmanaged, INumber<T>
-    {
-        T value = source[index];
-        return inside ? value : T.Zero;
-    }
+    public static T ZeroUnless<T>(bool inside, T value) where T : unmanaged, INumber<T> => inside ? value : T.Zero;
 
     /// <summary>
     /// Device side: the block total of one slot of warp sums stored at <c>warpSums[slot * Warps + warp]</c>, warps added

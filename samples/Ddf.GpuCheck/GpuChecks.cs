@@ -119,8 +119,14 @@ internal static class GpuChecks
                 DdfGpu.Backward<float>(stream, kernels, x.View, cf.View, sf.View, y.View, dx.View, default, default, geometry));
             double filterGradients = Time(stream, () =>
                 DdfGpu.Backward<float>(stream, kernels, x.View, cf.View, sf.View, y.View, default, dcf.View, dsf.View, geometry));
+            double spatialGradient = Time(stream, () =>
+                DdfGpu.Backward<float>(stream, kernels, x.View, cf.View, sf.View, y.View, default, default, dsf.View, geometry));
+            double channelGradient = Time(stream, () =>
+                DdfGpu.Backward<float>(stream, kernels, x.View, cf.View, sf.View, y.View, default, dcf.View, default, geometry));
             report.Line($"| {name}: backward, input gradient only | {inputGradient:0.000} | {inputGradient / floor:0.0} |");
             report.Line($"| {name}: backward, filter gradients only | {filterGradients:0.000} | {filterGradients / floor:0.0} |");
+            report.Line($"| {name}: backward, spatial-filter gradient only | {spatialGradient:0.000} | {spatialGradient / floor:0.0} |");
+            report.Line($"| {name}: backward, channel-filter gradient only (both stages) | {channelGradient:0.000} | {channelGradient / floor:0.0} |");
         }
         report.Line();
     }

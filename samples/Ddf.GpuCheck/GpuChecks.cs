@@ -16,9 +16,9 @@ internal static class GpuChecks
     private const double DoubleTolerance = 1e-10;
 
     /// <summary>A spec under test: its CPU and GPU kernels and geometry settings.</summary>
-    private sealed record Spec(string Name, DdfCpuKernelSet Cpu, DdfGpuKernelSet Gpu, int K, int Dilation, int Stride, FilterBranches Branches);
+    internal sealed record Spec(string Name, DdfCpuKernelSet Cpu, DdfGpuKernelSet Gpu, int K, int Dilation, int Stride, FilterBranches Branches);
 
-    private static readonly Spec[] Specs =
+    internal static readonly Spec[] Specs =
     [
         new("k3 (Table 2)", K3.CpuKernels.Set, K3.GpuKernels.Set, 3, 1, 1, FilterBranches.Both),
         new("k3 stride 2", K3Stride2.CpuKernels.Set, K3Stride2.GpuKernels.Set, 3, 1, 2, FilterBranches.Both),

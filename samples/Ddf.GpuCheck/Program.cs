@@ -13,17 +13,24 @@ using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
 
-// Usage: Ddf.GpuCheck <report-folder> [--cpu]
+// Usage: Ddf.GpuCheck <report-folder> [--cpu | --ptx]
 //   Checks the generated (and generic) GPU kernels against the CPU kernels on random shapes, times them at the
 //   paper's Table 2 size next to a device-to-device copy, checks them on memory allocated outside ILGPU, and
-//   writes <report-folder>/report.md. --cpu runs the correctness part on ILGPU's CPU accelerator (small shapes).
+//   writes <report-folder>/report.md. --cpu runs the correctness part on ILGPU's CPU accelerator (small shapes);
+//   --ptx only compiles the generated kernels to PTX and counts their instructions (no device needed).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 if (args.Length < 1 || args[0].StartsWith('-'))
 {
-    Console.Error.WriteLine("usage: Ddf.GpuCheck <report-folder> [--cpu]");
+    Console.Error.WriteLine("usage: Ddf.GpuCheck <report-folder> [--cpu | --ptx]");
     return 2;
 }
 var report = new Report(args[0]);
+if (args.Contains("--ptx"))
+{
+    PtxStatistics.Write(report, args[0]);
+    report.Save();
+    return 0;
+}
 bool onCpu = args.Contains("--cpu");
 using var context = Context.Create(builder => _ = onCpu ? builder.CPU(CPUDeviceKind.Nvidia) : builder.Cuda());
 var devices = context.Devices.Where(d => onCpu ? d.AcceleratorType == AcceleratorType.CPU : d.AcceleratorType == AcceleratorType.Cuda).ToArray();

@@ -344,28 +344,38 @@ public sealed partial class DdfGenerator
             WriteWindow(w, spec, window);
             if (spec.HasSpatial)
                 WriteSpatialTaps(w, spec, window.Pixels);
+            WriteWeightedSums(w, spec, window, "input", "inPlane", "output", "outPlane", "y");
+            w.Indentation--;
+            w.WriteLine("}");
+        }
+
+        /// <summary>
+        /// The channel loop of the forward and the input gradient over the block's channels: per channel and pixel, the
+        /// window of <paramref name="source"/> (planes <paramref name="sourcePlane"/> apart) dotted with the combined weights
+        /// <c>s{p}_{t}</c> and <c>k{i}_{t}</c>, in tap order, into <c>{sum}{i}_{p}</c>, stored in <paramref name="target"/>.
+        /// </summary>
+        private static void WriteWeightedSums(SourceWriter w, DdfSpec spec, GpuWindow window, string source, string sourcePlane, string target, string targetPlane, string sum)
+        {
             w.WriteLine($"int cBegin = {Ilgpu}.Grid.IdxY * ChannelsPerBlock, cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;");
-            WriteChannelLoop(w, GpuUnroll(window), "inPlane", n =>
+            WriteChannelLoop(w, GpuUnroll(window), sourcePlane, n =>
             {
-                WriteWindowLoads(w, spec, window, "input", n);
+                WriteWindowLoads(w, spec, window, source, n);
                 if (spec.HasChannel)
                     WriteChannelTaps(w, spec, n);
                 for (int i = 0; i < n; i++)
                 {
                     for (int p = 0; p < window.Pixels; p++)
                     {
-                        string y = $"y{i}_{p}";
+                        string name = $"{sum}{i}_{p}";
                         for (int t = 0; t < spec.Taps; t++)
                         {
                             string term = $"{WindowValue(spec, window, i, p, t)} * {TapWeight(spec, $"s{p}_{t}", $"k{i}_{t}")}";
-                            w.WriteLine(t == 0 ? $"T {y} = {term};" : $"{y} += {term};");
+                            w.WriteLine(t == 0 ? $"T {name} = {term};" : $"{name} += {term};");
                         }
-                        WritePixelStore(w, p, $"output[plane{i} * outPlane + {PixelName(p)}]", y);
+                        WritePixelStore(w, p, $"{target}[plane{i} * {targetPlane} + {PixelName(p)}]", name);
                     }
                 }
             });
-            w.Indentation--;
-            w.WriteLine("}");
         }
 
         /// <summary>
@@ -414,26 +424,7 @@ public sealed partial class DdfGenerator
                     }
                 }
             }
-            w.WriteLine($"int cBegin = {Ilgpu}.Grid.IdxY * ChannelsPerBlock, cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;");
-            WriteChannelLoop(w, GpuUnroll(window), "outPlane", n =>
-            {
-                WriteWindowLoads(w, spec, window, "gradOutput", n);
-                if (spec.HasChannel)
-                    WriteChannelTaps(w, spec, n);
-                for (int i = 0; i < n; i++)
-                {
-                    for (int p = 0; p < window.Pixels; p++)
-                    {
-                        string sum = $"d{i}_{p}";
-                        for (int t = 0; t < spec.Taps; t++)
-                        {
-                            string term = $"{WindowValue(spec, window, i, p, t)} * {TapWeight(spec, $"s{p}_{t}", $"k{i}_{t}")}";
-                            w.WriteLine(t == 0 ? $"T {sum} = {term};" : $"{sum} += {term};");
-                        }
-                        WritePixelStore(w, p, $"gradInput[plane{i} * inPlane + {PixelName(p)}]", sum);
-                    }
-                }
-            });
+            WriteWeightedSums(w, spec, window, "gradOutput", "outPlane", "gradInput", "inPlane", "d");
             w.Indentation--;
             w.WriteLine("}");
         }

@@ -121,6 +121,16 @@ public sealed class GpuKernelTests(GpuKernelHarness harness) : IClassFixture<Gpu
         Assert.Equal(first.GradSpatialFilter, second.GradSpatialFilter);
     }
 
+    [Fact]
+    public void A_kernel_set_without_the_gradient_kernel_of_a_branch_it_has_is_refused()
+    {
+        var generated = DefaultDdf.GpuKernels.Set;
+        var error = Assert.Throws<ArgumentException>(() => new DdfGpuKernelSet(3, 1, 1, FilterBranches.Both, KernelCombine.Mul, DdfGpuLayout.Tiled,
+            generated.Single with { SpatialGradient = null }, generated.Double));
+        Assert.Equal("single", error.ParamName);
+        Assert.Contains("SpatialGradient", error.Message);
+    }
+
     private void Compare(DdfCpuKernelSet cpu, DdfGpuKernelSet gpu, DdfGeometry g, FilterBranches branches, int seed) =>
         Compare(cpu, gpu, g, KernelComparison.RandomData<float>(g, branches, seed));
 

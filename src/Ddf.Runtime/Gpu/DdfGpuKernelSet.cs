@@ -69,6 +69,10 @@ public sealed class DdfGpuKernelSet
         Layout = layout;
         Single = single ?? throw new ArgumentNullException(nameof(single));
         Double = @double ?? throw new ArgumentNullException(nameof(@double));
+        if (HasSpatialFilter && (single.SpatialGradient is null || @double.SpatialGradient is null))
+            throw new ArgumentException($"Kernels with a spatial branch ({branches}) need a SpatialGradient kernel.", single.SpatialGradient is null ? nameof(single) : nameof(@double));
+        if (HasChannelFilter && (single.ChannelGradient is null || @double.ChannelGradient is null))
+            throw new ArgumentException($"Kernels with a channel branch ({branches}) need a ChannelGradient kernel.", single.ChannelGradient is null ? nameof(single) : nameof(@double));
         PixelsPerThread = pixelsPerThread;
         InputPixelsPerThread = inputPixelsPerThread;
         GradientChannels = gradientChannels;

@@ -304,15 +304,17 @@ public sealed partial class DdfGenerator
 
         /// <summary>
         /// The channel loop of the forward, input-gradient and spatial-gradient kernels over [cBegin, cEnd):
-        /// <paramref name="unroll"/> channels per iteration, then one at a time; <paramref name="body"/> writes the body for n
+        /// Unroll (InputUnroll for a transposed <paramref name="window"/>) channels per iteration, then one at a time; <paramref name="body"/> writes the body for n
         /// channels, with <c>plane{i}</c> (b * C + channel) and <c>at{i}</c> (its first element in <paramref name="plane"/>) set.
         /// </summary>
-        private static void WriteChannelLoop(SourceWriter w, int unroll, string plane, Action<int> body)
+        private static void WriteChannelLoop(SourceWriter w, GpuWindow window, string plane, Action<int> body)
         {
+            int unroll = GpuUnroll(window);
+            string name = window.IsTransposed ? "InputUnroll" : "Unroll";
             w.WriteLine("int c = cBegin;");
             foreach (int n in unroll > 1 ? new[] { unroll, 1 } : new[] { 1 })
             {
-                using (w.OpenBlock(n > 1 ? $"for (; c + {n} <= cEnd; c += {n})" : "for (; c < cEnd; c++)"))
+                using (w.OpenBlock(n > 1 ? $"for (; c + {name} <= cEnd; c += {name})" : "for (; c < cEnd; c++)"))
                 {
                     w.WriteLine("int " + string.Join(", ", Enumerable.Range(0, n).Select(i => $"plane{i} = bc + c{Offset(i)}")) + ";");
                     w.WriteLine("int " + string.Join(", ", Enumerable.Range(0, n).Select(i => $"at{i} = plane{i} * {plane}")) + ";");
@@ -357,7 +359,7 @@ public sealed partial class DdfGenerator
         private static void WriteWeightedSums(SourceWriter w, DdfSpec spec, GpuWindow window, string source, string sourcePlane, string target, string targetPlane, string sum)
         {
             w.WriteLine($"int cBegin = {Ilgpu}.Grid.IdxY * ChannelsPerBlock, cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;");
-            WriteChannelLoop(w, GpuUnroll(window), sourcePlane, n =>
+            WriteChannelLoop(w, window, sourcePlane, n =>
             {
                 WriteWindowLoads(w, spec, window, source, n);
                 if (spec.HasChannel)
@@ -455,7 +457,7 @@ public sealed partial class DdfGenerator
             w.WriteLine("int cBegin = 0, cEnd = g.Channels;");
             // Taps in the padding read clamped (real) values; their sums are replaced by zero at the end, so that not even
             // an infinite value there reaches the result.
-            WriteChannelLoop(w, GpuUnroll(window), "inPlane", n =>
+            WriteChannelLoop(w, window, "inPlane", n =>
             {
                 WriteWindowLoads(w, spec, window, "input", n, masked: false);
                 if (mul)

@@ -76,7 +76,7 @@ namespace Demo
                 bool hx3 = (uint)(ix + 3) < (uint)g.Width;
                 int cBegin = global::ILGPU.Grid.IdxY * ChannelsPerBlock, cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;
                 int c = cBegin;
-                for (; c + 4 <= cEnd; c += 4)
+                for (; c + Unroll <= cEnd; c += Unroll)
                 {
                     int plane0 = bc + c, plane1 = bc + c + 1, plane2 = bc + c + 2, plane3 = bc + c + 3;
                     int at0 = plane0 * inPlane, at1 = plane1 * inPlane, at2 = plane2 * inPlane, at3 = plane3 * inPlane;
@@ -302,7 +302,7 @@ namespace Demo
                 bool hx3 = (uint)(jx + 1) < (uint)outW;
                 int cBegin = global::ILGPU.Grid.IdxY * ChannelsPerBlock, cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;
                 int c = cBegin;
-                for (; c + 4 <= cEnd; c += 4)
+                for (; c + InputUnroll <= cEnd; c += InputUnroll)
                 {
                     int plane0 = bc + c, plane1 = bc + c + 1, plane2 = bc + c + 2, plane3 = bc + c + 3;
                     int at0 = plane0 * outPlane, at1 = plane1 * outPlane, at2 = plane2 * outPlane, at3 = plane3 * outPlane;

@@ -78,7 +78,7 @@ namespace Demo
                 bool hx4 = (uint)(ix + 4) < (uint)g.Width;
                 int cBegin = global::ILGPU.Grid.IdxY * ChannelsPerBlock, cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;
                 int c = cBegin;
-                for (; c + 3 <= cEnd; c += 3)
+                for (; c + Unroll <= cEnd; c += Unroll)
                 {
                     int plane0 = bc + c, plane1 = bc + c + 1, plane2 = bc + c + 2;
                     int at0 = plane0 * inPlane, at1 = plane1 * inPlane, at2 = plane2 * inPlane;
@@ -283,7 +283,7 @@ namespace Demo
                 int col2 = global::Ddf.Runtime.DdfGpuTiling.Clamp(qcol2, outW);
                 int cBegin = global::ILGPU.Grid.IdxY * ChannelsPerBlock, cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;
                 int c = cBegin;
-                for (; c + 4 <= cEnd; c += 4)
+                for (; c + InputUnroll <= cEnd; c += InputUnroll)
                 {
                     int plane0 = bc + c, plane1 = bc + c + 1, plane2 = bc + c + 2, plane3 = bc + c + 3;
                     int at0 = plane0 * outPlane, at1 = plane1 * outPlane, at2 = plane2 * outPlane, at3 = plane3 * outPlane;

@@ -83,7 +83,7 @@ namespace Demo
                 T s1_6 = spatialFilter[sf + 6 * outPlane + pixel1], s1_7 = spatialFilter[sf + 7 * outPlane + pixel1], s1_8 = spatialFilter[sf + 8 * outPlane + pixel1];
                 int cBegin = global::ILGPU.Grid.IdxY * ChannelsPerBlock, cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;
                 int c = cBegin;
-                for (; c + 4 <= cEnd; c += 4)
+                for (; c + Unroll <= cEnd; c += Unroll)
                 {
                     int plane0 = bc + c, plane1 = bc + c + 1, plane2 = bc + c + 2, plane3 = bc + c + 3;
                     int at0 = plane0 * inPlane, at1 = plane1 * inPlane, at2 = plane2 * inPlane, at3 = plane3 * inPlane;
@@ -329,7 +329,7 @@ namespace Demo
                 T s1_8 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, spatialFilter[sf + 8 * outPlane + row2 + col1]);
                 int cBegin = global::ILGPU.Grid.IdxY * ChannelsPerBlock, cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;
                 int c = cBegin;
-                for (; c + 4 <= cEnd; c += 4)
+                for (; c + InputUnroll <= cEnd; c += InputUnroll)
                 {
                     int plane0 = bc + c, plane1 = bc + c + 1, plane2 = bc + c + 2, plane3 = bc + c + 3;
                     int at0 = plane0 * outPlane, at1 = plane1 * outPlane, at2 = plane2 * outPlane, at3 = plane3 * outPlane;
@@ -562,7 +562,7 @@ namespace Demo
                 T a1_6 = T.Zero, a1_7 = T.Zero, a1_8 = T.Zero;
                 int cBegin = 0, cEnd = g.Channels;
                 int c = cBegin;
-                for (; c + 4 <= cEnd; c += 4)
+                for (; c + Unroll <= cEnd; c += Unroll)
                 {
                     int plane0 = bc + c, plane1 = bc + c + 1, plane2 = bc + c + 2, plane3 = bc + c + 3;
                     int at0 = plane0 * inPlane, at1 = plane1 * inPlane, at2 = plane2 * inPlane, at3 = plane3 * inPlane;

@@ -39,7 +39,7 @@ internal static class PtxStatistics
             {
                 if (method is null)
                     continue;
-                var compiled = (PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), KernelSpecialization.Empty);
+                var compiled = (PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), spec.Gpu.Specialization);
                 string ptx = compiled.PTXAssembly;
                 File.WriteAllText(Path.Combine(folder, $"{Regex.Replace(spec.Name, @"\W+", "-")}.{name}.ptx"), ptx);
                 var instructions = ptx.Split('\n').Select(l => l.Trim())

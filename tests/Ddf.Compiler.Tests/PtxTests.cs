@@ -57,10 +57,12 @@ public sealed class PtxTests : IDisposable
                 foreach (var kernel in entries)
                 {
                     var method = kernels.GetMethod(kernel)!.MakeGenericMethod(typeof(float));
-                    var compiled = (PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), KernelSpecialization.Empty);
+                    var compiled = (PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), set.Specialization);
                     string ptx = compiled.PTXAssembly, what = $"{name} {kernel} {architecture}";
                     Assert.Matches(@"\.visible \.entry \w+\(", ptx);
                     Assert.DoesNotContain(".local", ptx);
+                    // k = 5 and 7: compiled for at least 2 blocks of 256 threads per multiprocessor (within 128 registers).
+                    Assert.Equal(k > 3, ptx.Contains(".maxntid 256, 1, 1") && ptx.Contains(".minnctapersm 2"));
                     // Taps in the padding are dropped by selects, not branches: only loops, stores of pixels past the row's
                     // end and the reduction's steps branch (a select compiled as a branch per tap gave ~250 here).
                     int branches = Regex.Count(ptx, @"@!?%p\d+\s+bra");

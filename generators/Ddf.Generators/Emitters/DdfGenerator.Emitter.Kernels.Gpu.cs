@@ -69,7 +69,7 @@ public sealed partial class DdfGenerator
                     public static readonly {{Runtime}}.DdfGpuKernelSet Set = new({{k}}, {{d}}, {{s}}, {{branches}}, {{combine}}, {{Runtime}}.DdfGpuLayout.Tiled,
                         {{Kernels("float")}},
                         {{Kernels("double")}},
-                        pixelsPerThread: Pixels, inputPixelsPerThread: InputPixels, gradientChannels: GradientChannels);
+                        pixelsPerThread: Pixels, inputPixelsPerThread: InputPixels, gradientChannels: GradientChannels, minBlocksPerMultiprocessor: MinBlocks);
 
                     private const int K = {{k}};
                     private const int Dilation = {{d}};
@@ -92,6 +92,10 @@ public sealed partial class DdfGenerator
 
                     // Channels one channel-gradient block sums: each spatial-filter load serves all of them.
                     private const int GradientChannels = {{GpuGradientChannels(spec)}};
+
+                    // Resident blocks per multiprocessor the kernels' registers must allow (0: the compiler decides). Left to
+                    // itself ptxas gives k = 5 and 7 kernels up to 245 registers (one block of 8 warps); k = 3 ones fit 3 blocks.
+                    private const int MinBlocks = {{GpuMinBlocks(spec)}};
 
                 """);
             w.Indentation++;
@@ -117,6 +121,13 @@ public sealed partial class DdfGenerator
 
         /// <summary>Channels per iteration: as many (up to 4) as keep the window loads within <see cref="GpuLoadBudget"/>.</summary>
         private static int GpuUnroll(GpuWindow window) => Math.Max(1, Math.Min(4, GpuLoadBudget / window.Loads));
+
+        /// <summary>
+        /// Resident blocks the registers must allow: 2 (128 registers) for k = 5 and 7, whose kernels otherwise take 146 to 245
+        /// (ptxas 11.8, sm_90: k5 dilation 2 forward 180 -> 128 registers at +1 % instructions, k7 forward 181 -> 128 at +23 %,
+        /// k7 channel gradient 245 -> 128 at +8 %); none for k = 3 (56 to 96 registers; a bound only made ptxas use more).
+        /// </summary>
+        private static int GpuMinBlocks(DdfSpec spec) => spec.Taps > 9 ? 2 : 0;
 
         /// <summary>Channels per channel-gradient block: 4 for k = 3, 2 for k = 5, 1 for k = 7 (their accumulators live in registers).</summary>
         private static int GpuGradientChannels(DdfSpec spec) => Math.Max(1, Math.Min(4, 64 / spec.Taps));
@@ -285,13 +296,21 @@ public sealed partial class DdfGenerator
         private static string WindowValue(DdfSpec spec, GpuWindow window, int i, int p, int t) =>
             $"v{i}_{t / spec.KernelSize}_{window.ColumnOf[p, t % spec.KernelSize]}";
 
-        /// <summary>Declares <c>k{i}_{t}</c>: the channel-filter taps of channel i (plane <c>plane{i}</c>), one line per tap row.</summary>
-        private static void WriteChannelTaps(SourceWriter w, DdfSpec spec, int channels)
+        /// <summary>
+        /// Declares <c>k{i}_{t}</c>: the channel-filter taps of channel i (plane <c>plane{i}</c>), one line per tap row. With
+        /// <paramref name="wide"/> the index is 64-bit (<c>f{i}</c>): ptxas then folds each tap's constant offset into its load
+        /// instead of widening a 32-bit sum per tap (two SASS instructions fewer per load), but also hoists all the loads,
+        /// which took the forward and input gradient from 72 to 139 registers (ptxas 11.8, sm_90); the spatial gradient
+        /// stays at 62.
+        /// </summary>
+        private static void WriteChannelTaps(SourceWriter w, DdfSpec spec, int channels, bool wide = false)
         {
+            if (wide)
+                w.WriteLine("long " + string.Join(", ", Enumerable.Range(0, channels).Select(i => $"f{i} = (long)plane{i} * Taps")) + ";");
             for (int i = 0; i < channels; i++)
                 for (int u = 0; u < spec.KernelSize; u++)
                     w.WriteLine("T " + string.Join(", ", Enumerable.Range(u * spec.KernelSize, spec.KernelSize).Select(t =>
-                        $"k{i}_{t} = channelFilter[plane{i} * Taps{(t == 0 ? "" : $" + {t}")}]")) + ";");
+                        $"k{i}_{t} = channelFilter[{(wide ? $"f{i}" : $"plane{i} * Taps")}{(t == 0 ? "" : $" + {t}")}]")) + ";");
         }
 
         /// <summary>The combined weight of a tap from spatial register <paramref name="spatial"/> and channel tap <paramref name="channel"/>.</summary>
@@ -461,7 +480,7 @@ public sealed partial class DdfGenerator
             {
                 WriteWindowLoads(w, spec, window, "input", n, masked: false);
                 if (mul)
-                    WriteChannelTaps(w, spec, n);
+                    WriteChannelTaps(w, spec, n, wide: true);
                 for (int i = 0; i < n; i++)
                     w.WriteLine("T " + string.Join(", ", Enumerable.Range(0, window.Pixels).Select(p => $"go{i}_{p} = gradOutput[plane{i} * outPlane + {PixelName(p)}]")) + ";");
                 for (int i = 0; i < n; i++)

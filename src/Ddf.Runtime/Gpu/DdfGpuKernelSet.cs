@@ -53,11 +53,16 @@ public sealed class DdfGpuKernelSet
     /// A set of kernels specialised to one spec (<paramref name="kernelSize"/> 0 accepts any geometry). Tiled kernels:
     /// forward and spatial-gradient threads take <paramref name="pixelsPerThread"/> adjacent output pixels, input-gradient
     /// threads <paramref name="inputPixelsPerThread"/> input pixels, and a channel-gradient block
-    /// <paramref name="gradientChannels"/> channels.
+    /// <paramref name="gradientChannels"/> channels. <paramref name="minBlocksPerMultiprocessor"/> above 0 compiles the
+    /// kernels for that many resident blocks of 256 threads (the compiler then keeps them within 65536 / (256 * that)
+    /// registers); 0 leaves the register count to the compiler.
     /// </summary>
     public DdfGpuKernelSet(int kernelSize, int dilation, int stride, FilterBranches branches, KernelCombine combine, DdfGpuLayout layout,
-        DdfGpuKernels<float> single, DdfGpuKernels<double> @double, int pixelsPerThread = 1, int inputPixelsPerThread = 1, int gradientChannels = 1)
+        DdfGpuKernels<float> single, DdfGpuKernels<double> @double, int pixelsPerThread = 1, int inputPixelsPerThread = 1, int gradientChannels = 1,
+        int minBlocksPerMultiprocessor = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(minBlocksPerMultiprocessor);
+        Specialization = minBlocksPerMultiprocessor > 0 ? new KernelSpecialization(DdfGpuTiling.Threads, minBlocksPerMultiprocessor) : KernelSpecialization.Empty;
         ArgumentOutOfRangeException.ThrowIfLessThan(pixelsPerThread, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(inputPixelsPerThread, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(gradientChannels, 1);
@@ -105,6 +110,9 @@ public sealed class DdfGpuKernelSet
     /// <summary>Tiled channel-gradient kernel: channels one block sums (each spatial-filter load serves all of them).</summary>
     public int GradientChannels { get; }
 
+    /// <summary>How the kernels are compiled (block size and resident blocks the register allocation must allow, or none).</summary>
+    public KernelSpecialization Specialization { get; }
+
     /// <summary>float32 kernels.</summary>
     public DdfGpuKernels<float> Single { get; }
 
@@ -143,9 +151,9 @@ public sealed class DdfGpuKernelSet
     internal LoadedGpuKernels<T> LoadOn<T>(Accelerator accelerator) where T : unmanaged, INumber<T>
     {
         if (typeof(T) == typeof(float))
-            return (LoadedGpuKernels<T>)loadedSingle.GetValue(accelerator, a => new LoadedGpuKernels<float>(a, Single));
+            return (LoadedGpuKernels<T>)loadedSingle.GetValue(accelerator, a => new LoadedGpuKernels<float>(a, Single, Specialization));
         if (typeof(T) == typeof(double))
-            return (LoadedGpuKernels<T>)loadedDouble.GetValue(accelerator, a => new LoadedGpuKernels<double>(a, Double));
+            return (LoadedGpuKernels<T>)loadedDouble.GetValue(accelerator, a => new LoadedGpuKernels<double>(a, Double, Specialization));
         throw new NotSupportedException($"DDF GPU kernels exist for float32 and float64, not {typeof(T).Name}.");
     }
 }

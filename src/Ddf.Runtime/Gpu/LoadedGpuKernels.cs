@@ -5,18 +5,21 @@ using ILGPU.Runtime;
 
 namespace Ddf.Runtime;
 
-/// <summary>One kernel set compiled for one accelerator: typed launchers that take the stream first (null for an absent branch).</summary>
+/// <summary>
+/// One kernel set compiled for one accelerator (with the set's <see cref="DdfGpuKernelSet.Specialization"/>): typed launchers that take the
+/// stream first (null for an absent branch).
+/// </summary>
 internal sealed class LoadedGpuKernels<T> where T : unmanaged, INumber<T>
 {
-    public LoadedGpuKernels(Accelerator accelerator, DdfGpuKernels<T> kernels)
+    public LoadedGpuKernels(Accelerator accelerator, DdfGpuKernels<T> kernels, KernelSpecialization specialization)
     {
-        Forward = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>(kernels.Forward);
-        InputGradient = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>(kernels.InputGradient);
+        Forward = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>(kernels.Forward, specialization);
+        InputGradient = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>(kernels.InputGradient, specialization);
         if (kernels.SpatialGradient is not null)
-            SpatialGradient = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>(kernels.SpatialGradient);
+            SpatialGradient = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>(kernels.SpatialGradient, specialization);
         if (kernels.ChannelGradient is not null)
-            ChannelGradient = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>(kernels.ChannelGradient);
-        SumGroups = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, int, int>(GpuPartialSums.SumGroups);
+            ChannelGradient = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>(kernels.ChannelGradient, specialization);
+        SumGroups = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, int, int>(GpuPartialSums.SumGroups, specialization);
     }
 
     public Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch> Forward { get; }

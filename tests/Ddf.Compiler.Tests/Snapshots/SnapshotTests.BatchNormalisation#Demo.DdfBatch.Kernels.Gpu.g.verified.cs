@@ -19,7 +19,7 @@ namespace Demo
             public static readonly global::Ddf.Runtime.DdfGpuKernelSet Set = new(3, 1, 1, global::Ddf.FilterBranches.Both, global::Ddf.KernelCombine.Mul, global::Ddf.Runtime.DdfGpuLayout.Tiled,
                 new(Forward<float>, InputGradient<float>, SpatialGradient<float>, ChannelGradient<float>),
                 new(Forward<double>, InputGradient<double>, SpatialGradient<double>, ChannelGradient<double>),
-                pixelsPerThread: Pixels, inputPixelsPerThread: InputPixels, gradientChannels: GradientChannels);
+                pixelsPerThread: Pixels, inputPixelsPerThread: InputPixels, gradientChannels: GradientChannels, minBlocksPerMultiprocessor: MinBlocks);
 
             private const int K = 3;
             private const int Dilation = 1;
@@ -42,6 +42,10 @@ namespace Demo
 
             // Channels one channel-gradient block sums: each spatial-filter load serves all of them.
             private const int GradientChannels = 4;
+
+            // Resident blocks per multiprocessor the kernels' registers must allow (0: the compiler decides). Left to
+            // itself ptxas gives k = 5 and 7 kernels up to 245 registers (one block of 8 warps); k = 3 ones fit 3 blocks.
+            private const int MinBlocks = 0;
 
             /// <summary>
             /// Forward: each thread computes Pixels adjacent output pixels of a row for ChannelsPerBlock channels, Unroll channels per
@@ -614,18 +618,19 @@ namespace Demo
                     T v3_2_1 = input[at3 + row2 + col1];
                     T v3_2_2 = input[at3 + row2 + col2];
                     T v3_2_3 = input[at3 + row2 + col3];
-                    T k0_0 = channelFilter[plane0 * Taps], k0_1 = channelFilter[plane0 * Taps + 1], k0_2 = channelFilter[plane0 * Taps + 2];
-                    T k0_3 = channelFilter[plane0 * Taps + 3], k0_4 = channelFilter[plane0 * Taps + 4], k0_5 = channelFilter[plane0 * Taps + 5];
-                    T k0_6 = channelFilter[plane0 * Taps + 6], k0_7 = channelFilter[plane0 * Taps + 7], k0_8 = channelFilter[plane0 * Taps + 8];
-                    T k1_0 = channelFilter[plane1 * Taps], k1_1 = channelFilter[plane1 * Taps + 1], k1_2 = channelFilter[plane1 * Taps + 2];
-                    T k1_3 = channelFilter[plane1 * Taps + 3], k1_4 = channelFilter[plane1 * Taps + 4], k1_5 = channelFilter[plane1 * Taps + 5];
-                    T k1_6 = channelFilter[plane1 * Taps + 6], k1_7 = channelFilter[plane1 * Taps + 7], k1_8 = channelFilter[plane1 * Taps + 8];
-                    T k2_0 = channelFilter[plane2 * Taps], k2_1 = channelFilter[plane2 * Taps + 1], k2_2 = channelFilter[plane2 * Taps + 2];
-                    T k2_3 = channelFilter[plane2 * Taps + 3], k2_4 = channelFilter[plane2 * Taps + 4], k2_5 = channelFilter[plane2 * Taps + 5];
-                    T k2_6 = channelFilter[plane2 * Taps + 6], k2_7 = channelFilter[plane2 * Taps + 7], k2_8 = channelFilter[plane2 * Taps + 8];
-                    T k3_0 = channelFilter[plane3 * Taps], k3_1 = channelFilter[plane3 * Taps + 1], k3_2 = channelFilter[plane3 * Taps + 2];
-                    T k3_3 = channelFilter[plane3 * Taps + 3], k3_4 = channelFilter[plane3 * Taps + 4], k3_5 = channelFilter[plane3 * Taps + 5];
-                    T k3_6 = channelFilter[plane3 * Taps + 6], k3_7 = channelFilter[plane3 * Taps + 7], k3_8 = channelFilter[plane3 * Taps + 8];
+                    long f0 = (long)plane0 * Taps, f1 = (long)plane1 * Taps, f2 = (long)plane2 * Taps, f3 = (long)plane3 * Taps;
+                    T k0_0 = channelFilter[f0], k0_1 = channelFilter[f0 + 1], k0_2 = channelFilter[f0 + 2];
+                    T k0_3 = channelFilter[f0 + 3], k0_4 = channelFilter[f0 + 4], k0_5 = channelFilter[f0 + 5];
+                    T k0_6 = channelFilter[f0 + 6], k0_7 = channelFilter[f0 + 7], k0_8 = channelFilter[f0 + 8];
+                    T k1_0 = channelFilter[f1], k1_1 = channelFilter[f1 + 1], k1_2 = channelFilter[f1 + 2];
+                    T k1_3 = channelFilter[f1 + 3], k1_4 = channelFilter[f1 + 4], k1_5 = channelFilter[f1 + 5];
+                    T k1_6 = channelFilter[f1 + 6], k1_7 = channelFilter[f1 + 7], k1_8 = channelFilter[f1 + 8];
+                    T k2_0 = channelFilter[f2], k2_1 = channelFilter[f2 + 1], k2_2 = channelFilter[f2 + 2];
+                    T k2_3 = channelFilter[f2 + 3], k2_4 = channelFilter[f2 + 4], k2_5 = channelFilter[f2 + 5];
+                    T k2_6 = channelFilter[f2 + 6], k2_7 = channelFilter[f2 + 7], k2_8 = channelFilter[f2 + 8];
+                    T k3_0 = channelFilter[f3], k3_1 = channelFilter[f3 + 1], k3_2 = channelFilter[f3 + 2];
+                    T k3_3 = channelFilter[f3 + 3], k3_4 = channelFilter[f3 + 4], k3_5 = channelFilter[f3 + 5];
+                    T k3_6 = channelFilter[f3 + 6], k3_7 = channelFilter[f3 + 7], k3_8 = channelFilter[f3 + 8];
                     T go0_0 = gradOutput[plane0 * outPlane + pixel], go0_1 = gradOutput[plane0 * outPlane + pixel1];
                     T go1_0 = gradOutput[plane1 * outPlane + pixel], go1_1 = gradOutput[plane1 * outPlane + pixel1];
                     T go2_0 = gradOutput[plane2 * outPlane + pixel], go2_1 = gradOutput[plane2 * outPlane + pixel1];
@@ -719,9 +724,10 @@ namespace Demo
                     T v0_2_1 = input[at0 + row2 + col1];
                     T v0_2_2 = input[at0 + row2 + col2];
                     T v0_2_3 = input[at0 + row2 + col3];
-                    T k0_0 = channelFilter[plane0 * Taps], k0_1 = channelFilter[plane0 * Taps + 1], k0_2 = channelFilter[plane0 * Taps + 2];
-                    T k0_3 = channelFilter[plane0 * Taps + 3], k0_4 = channelFilter[plane0 * Taps + 4], k0_5 = channelFilter[plane0 * Taps + 5];
-                    T k0_6 = channelFilter[plane0 * Taps + 6], k0_7 = channelFilter[plane0 * Taps + 7], k0_8 = channelFilter[plane0 * Taps + 8];
+                    long f0 = (long)plane0 * Taps;
+                    T k0_0 = channelFilter[f0], k0_1 = channelFilter[f0 + 1], k0_2 = channelFilter[f0 + 2];
+                    T k0_3 = channelFilter[f0 + 3], k0_4 = channelFilter[f0 + 4], k0_5 = channelFilter[f0 + 5];
+                    T k0_6 = channelFilter[f0 + 6], k0_7 = channelFilter[f0 + 7], k0_8 = channelFilter[f0 + 8];
                     T go0_0 = gradOutput[plane0 * outPlane + pixel], go0_1 = gradOutput[plane0 * outPlane + pixel1];
                     a0_0 += go0_0 * v0_0_0 * k0_0;
                     a0_1 += go0_0 * v0_0_1 * k0_1;

@@ -19,7 +19,7 @@ namespace Demo
             public static readonly global::Ddf.Runtime.DdfGpuKernelSet Set = new(3, 1, 1, global::Ddf.FilterBranches.Channel, global::Ddf.KernelCombine.Mul, global::Ddf.Runtime.DdfGpuLayout.Tiled,
                 new(Forward<float>, InputGradient<float>, null, ChannelGradient<float>),
                 new(Forward<double>, InputGradient<double>, null, ChannelGradient<double>),
-                pixelsPerThread: Pixels, inputPixelsPerThread: InputPixels, gradientChannels: GradientChannels);
+                pixelsPerThread: Pixels, inputPixelsPerThread: InputPixels, gradientChannels: GradientChannels, minBlocksPerMultiprocessor: MinBlocks);
 
             private const int K = 3;
             private const int Dilation = 1;
@@ -42,6 +42,10 @@ namespace Demo
 
             // Channels one channel-gradient block sums: each spatial-filter load serves all of them.
             private const int GradientChannels = 4;
+
+            // Resident blocks per multiprocessor the kernels' registers must allow (0: the compiler decides). Left to
+            // itself ptxas gives k = 5 and 7 kernels up to 245 registers (one block of 8 warps); k = 3 ones fit 3 blocks.
+            private const int MinBlocks = 0;
 
             /// <summary>
             /// Forward: each thread computes Pixels adjacent output pixels of a row for ChannelsPerBlock channels, Unroll channels per

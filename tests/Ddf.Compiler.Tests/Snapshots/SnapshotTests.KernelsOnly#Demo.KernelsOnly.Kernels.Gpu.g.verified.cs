@@ -19,7 +19,7 @@ namespace Demo
             public static readonly global::Ddf.Runtime.DdfGpuKernelSet Set = new(5, 1, 2, global::Ddf.FilterBranches.Both, global::Ddf.KernelCombine.Mul, global::Ddf.Runtime.DdfGpuLayout.Tiled,
                 new(Forward<float>, InputGradient<float>, SpatialGradient<float>, ChannelGradient<float>),
                 new(Forward<double>, InputGradient<double>, SpatialGradient<double>, ChannelGradient<double>),
-                pixelsPerThread: Pixels, inputPixelsPerThread: InputPixels, gradientChannels: GradientChannels);
+                pixelsPerThread: Pixels, inputPixelsPerThread: InputPixels, gradientChannels: GradientChannels, minBlocksPerMultiprocessor: MinBlocks);
 
             private const int K = 5;
             private const int Dilation = 1;
@@ -42,6 +42,10 @@ namespace Demo
 
             // Channels one channel-gradient block sums: each spatial-filter load serves all of them.
             private const int GradientChannels = 2;
+
+            // Resident blocks per multiprocessor the kernels' registers must allow (0: the compiler decides). Left to
+            // itself ptxas gives k = 5 and 7 kernels up to 245 registers (one block of 8 warps); k = 3 ones fit 3 blocks.
+            private const int MinBlocks = 2;
 
             /// <summary>
             /// Forward: each thread computes Pixels adjacent output pixels of a row for ChannelsPerBlock channels, Unroll channels per
@@ -430,11 +434,12 @@ namespace Demo
                     T v0_4_4 = input[at0 + row4 + col4];
                     T v0_4_5 = input[at0 + row4 + col5];
                     T v0_4_6 = input[at0 + row4 + col6];
-                    T k0_0 = channelFilter[plane0 * Taps], k0_1 = channelFilter[plane0 * Taps + 1], k0_2 = channelFilter[plane0 * Taps + 2], k0_3 = channelFilter[plane0 * Taps + 3], k0_4 = channelFilter[plane0 * Taps + 4];
-                    T k0_5 = channelFilter[plane0 * Taps + 5], k0_6 = channelFilter[plane0 * Taps + 6], k0_7 = channelFilter[plane0 * Taps + 7], k0_8 = channelFilter[plane0 * Taps + 8], k0_9 = channelFilter[plane0 * Taps + 9];
-                    T k0_10 = channelFilter[plane0 * Taps + 10], k0_11 = channelFilter[plane0 * Taps + 11], k0_12 = channelFilter[plane0 * Taps + 12], k0_13 = channelFilter[plane0 * Taps + 13], k0_14 = channelFilter[plane0 * Taps + 14];
-                    T k0_15 = channelFilter[plane0 * Taps + 15], k0_16 = channelFilter[plane0 * Taps + 16], k0_17 = channelFilter[plane0 * Taps + 17], k0_18 = channelFilter[plane0 * Taps + 18], k0_19 = channelFilter[plane0 * Taps + 19];
-                    T k0_20 = channelFilter[plane0 * Taps + 20], k0_21 = channelFilter[plane0 * Taps + 21], k0_22 = channelFilter[plane0 * Taps + 22], k0_23 = channelFilter[plane0 * Taps + 23], k0_24 = channelFilter[plane0 * Taps + 24];
+                    long f0 = (long)plane0 * Taps;
+                    T k0_0 = channelFilter[f0], k0_1 = channelFilter[f0 + 1], k0_2 = channelFilter[f0 + 2], k0_3 = channelFilter[f0 + 3], k0_4 = channelFilter[f0 + 4];
+                    T k0_5 = channelFilter[f0 + 5], k0_6 = channelFilter[f0 + 6], k0_7 = channelFilter[f0 + 7], k0_8 = channelFilter[f0 + 8], k0_9 = channelFilter[f0 + 9];
+                    T k0_10 = channelFilter[f0 + 10], k0_11 = channelFilter[f0 + 11], k0_12 = channelFilter[f0 + 12], k0_13 = channelFilter[f0 + 13], k0_14 = channelFilter[f0 + 14];
+                    T k0_15 = channelFilter[f0 + 15], k0_16 = channelFilter[f0 + 16], k0_17 = channelFilter[f0 + 17], k0_18 = channelFilter[f0 + 18], k0_19 = channelFilter[f0 + 19];
+                    T k0_20 = channelFilter[f0 + 20], k0_21 = channelFilter[f0 + 21], k0_22 = channelFilter[f0 + 22], k0_23 = channelFilter[f0 + 23], k0_24 = channelFilter[f0 + 24];
                     T go0_0 = gradOutput[plane0 * outPlane + pixel], go0_1 = gradOutput[plane0 * outPlane + pixel1];
                     a0_0 += go0_0 * v0_0_0 * k0_0;
                     a0_1 += go0_0 * v0_0_1 * k0_1;

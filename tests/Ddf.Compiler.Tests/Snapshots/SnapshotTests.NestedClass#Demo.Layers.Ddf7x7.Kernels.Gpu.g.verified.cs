@@ -21,7 +21,7 @@ namespace Demo
                 public static readonly global::Ddf.Runtime.DdfGpuKernelSet Set = new(7, 1, 1, global::Ddf.FilterBranches.Both, global::Ddf.KernelCombine.Mul, global::Ddf.Runtime.DdfGpuLayout.Tiled,
                     new(Forward<float>, InputGradient<float>, SpatialGradient<float>, ChannelGradient<float>),
                     new(Forward<double>, InputGradient<double>, SpatialGradient<double>, ChannelGradient<double>),
-                    pixelsPerThread: Pixels, inputPixelsPerThread: InputPixels, gradientChannels: GradientChannels);
+                    pixelsPerThread: Pixels, inputPixelsPerThread: InputPixels, gradientChannels: GradientChannels, minBlocksPerMultiprocessor: MinBlocks);
 
                 private const int K = 7;
                 private const int Dilation = 1;
@@ -44,6 +44,10 @@ namespace Demo
 
                 // Channels one channel-gradient block sums: each spatial-filter load serves all of them.
                 private const int GradientChannels = 1;
+
+                // Resident blocks per multiprocessor the kernels' registers must allow (0: the compiler decides). Left to
+                // itself ptxas gives k = 5 and 7 kernels up to 245 registers (one block of 8 warps); k = 3 ones fit 3 blocks.
+                private const int MinBlocks = 2;
 
                 /// <summary>
                 /// Forward: each thread computes Pixels adjacent output pixels of a row for ChannelsPerBlock channels, Unroll channels per
@@ -525,13 +529,14 @@ namespace Demo
                         T v0_6_4 = input[at0 + row6 + col4];
                         T v0_6_5 = input[at0 + row6 + col5];
                         T v0_6_6 = input[at0 + row6 + col6];
-                        T k0_0 = channelFilter[plane0 * Taps], k0_1 = channelFilter[plane0 * Taps + 1], k0_2 = channelFilter[plane0 * Taps + 2], k0_3 = channelFilter[plane0 * Taps + 3], k0_4 = channelFilter[plane0 * Taps + 4], k0_5 = channelFilter[plane0 * Taps + 5], k0_6 = channelFilter[plane0 * Taps + 6];
-                        T k0_7 = channelFilter[plane0 * Taps + 7], k0_8 = channelFilter[plane0 * Taps + 8], k0_9 = channelFilter[plane0 * Taps + 9], k0_10 = channelFilter[plane0 * Taps + 10], k0_11 = channelFilter[plane0 * Taps + 11], k0_12 = channelFilter[plane0 * Taps + 12], k0_13 = channelFilter[plane0 * Taps + 13];
-                        T k0_14 = channelFilter[plane0 * Taps + 14], k0_15 = channelFilter[plane0 * Taps + 15], k0_16 = channelFilter[plane0 * Taps + 16], k0_17 = channelFilter[plane0 * Taps + 17], k0_18 = channelFilter[plane0 * Taps + 18], k0_19 = channelFilter[plane0 * Taps + 19], k0_20 = channelFilter[plane0 * Taps + 20];
-                        T k0_21 = channelFilter[plane0 * Taps + 21], k0_22 = channelFilter[plane0 * Taps + 22], k0_23 = channelFilter[plane0 * Taps + 23], k0_24 = channelFilter[plane0 * Taps + 24], k0_25 = channelFilter[plane0 * Taps + 25], k0_26 = channelFilter[plane0 * Taps + 26], k0_27 = channelFilter[plane0 * Taps + 27];
-                        T k0_28 = channelFilter[plane0 * Taps + 28], k0_29 = channelFilter[plane0 * Taps + 29], k0_30 = channelFilter[plane0 * Taps + 30], k0_31 = channelFilter[plane0 * Taps + 31], k0_32 = channelFilter[plane0 * Taps + 32], k0_33 = channelFilter[plane0 * Taps + 33], k0_34 = channelFilter[plane0 * Taps + 34];
-                        T k0_35 = channelFilter[plane0 * Taps + 35], k0_36 = channelFilter[plane0 * Taps + 36], k0_37 = channelFilter[plane0 * Taps + 37], k0_38 = channelFilter[plane0 * Taps + 38], k0_39 = channelFilter[plane0 * Taps + 39], k0_40 = channelFilter[plane0 * Taps + 40], k0_41 = channelFilter[plane0 * Taps + 41];
-                        T k0_42 = channelFilter[plane0 * Taps + 42], k0_43 = channelFilter[plane0 * Taps + 43], k0_44 = channelFilter[plane0 * Taps + 44], k0_45 = channelFilter[plane0 * Taps + 45], k0_46 = channelFilter[plane0 * Taps + 46], k0_47 = channelFilter[plane0 * Taps + 47], k0_48 = channelFilter[plane0 * Taps + 48];
+                        long f0 = (long)plane0 * Taps;
+                        T k0_0 = channelFilter[f0], k0_1 = channelFilter[f0 + 1], k0_2 = channelFilter[f0 + 2], k0_3 = channelFilter[f0 + 3], k0_4 = channelFilter[f0 + 4], k0_5 = channelFilter[f0 + 5], k0_6 = channelFilter[f0 + 6];
+                        T k0_7 = channelFilter[f0 + 7], k0_8 = channelFilter[f0 + 8], k0_9 = channelFilter[f0 + 9], k0_10 = channelFilter[f0 + 10], k0_11 = channelFilter[f0 + 11], k0_12 = channelFilter[f0 + 12], k0_13 = channelFilter[f0 + 13];
+                        T k0_14 = channelFilter[f0 + 14], k0_15 = channelFilter[f0 + 15], k0_16 = channelFilter[f0 + 16], k0_17 = channelFilter[f0 + 17], k0_18 = channelFilter[f0 + 18], k0_19 = channelFilter[f0 + 19], k0_20 = channelFilter[f0 + 20];
+                        T k0_21 = channelFilter[f0 + 21], k0_22 = channelFilter[f0 + 22], k0_23 = channelFilter[f0 + 23], k0_24 = channelFilter[f0 + 24], k0_25 = channelFilter[f0 + 25], k0_26 = channelFilter[f0 + 26], k0_27 = channelFilter[f0 + 27];
+                        T k0_28 = channelFilter[f0 + 28], k0_29 = channelFilter[f0 + 29], k0_30 = channelFilter[f0 + 30], k0_31 = channelFilter[f0 + 31], k0_32 = channelFilter[f0 + 32], k0_33 = channelFilter[f0 + 33], k0_34 = channelFilter[f0 + 34];
+                        T k0_35 = channelFilter[f0 + 35], k0_36 = channelFilter[f0 + 36], k0_37 = channelFilter[f0 + 37], k0_38 = channelFilter[f0 + 38], k0_39 = channelFilter[f0 + 39], k0_40 = channelFilter[f0 + 40], k0_41 = channelFilter[f0 + 41];
+                        T k0_42 = channelFilter[f0 + 42], k0_43 = channelFilter[f0 + 43], k0_44 = channelFilter[f0 + 44], k0_45 = channelFilter[f0 + 45], k0_46 = channelFilter[f0 + 46], k0_47 = channelFilter[f0 + 47], k0_48 = channelFilter[f0 + 48];
                         T go0_0 = gradOutput[plane0 * outPlane + pixel];
                         a0_0 += go0_0 * v0_0_0 * k0_0;
                         a0_1 += go0_0 * v0_0_1 * k0_1;

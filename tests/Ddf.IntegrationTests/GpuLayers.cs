@@ -16,3 +16,7 @@ public partial class GpuChannelStrided2;
 /// <summary>k = 9: beyond the unrolled GPU kernels, so the layer runs the runtime's generic GPU kernels.</summary>
 [DynamicFilter(KernelSize = 9)]
 public partial class GpuK9;
+
+/// <summary>Mul with dilation 2 at stride 1: padded taps of border pixels read the nearest inside tap two pixels away.</summary>
+[DynamicFilter(KernelSize = 5, Dilation = 2)]
+public partial class GpuK5Dilated2;

@@ -220,11 +220,12 @@ public sealed partial class DdfGenerator
 
         /// <summary>
         /// Declares the window's rows (<c>row{u}</c>, already scaled to a plane offset) and columns (<c>col{j}</c>), clamped into
-        /// the plane so that every load is valid, and whether each is inside (<c>hy{u}</c>, <c>hx{j}</c>; none for the centre,
-        /// which always is). Forward windows start from <c>iy</c>, <c>ix</c> in an input plane of g.Height x g.Width;
+        /// the plane so that every load is valid (with <paramref name="stepInside"/>, moved to the nearest inside tap of the same
+        /// pixel; with dilation 1 that is the clamp), and whether each is inside (<c>hy{u}</c>, <c>hx{j}</c>; none for the
+        /// centre, which always is). Forward windows start from <c>iy</c>, <c>ix</c> in an input plane of g.Height x g.Width;
         /// transposed ones from <c>jy</c>, <c>jx</c> in an upstream-gradient plane of outH x outW.
         /// </summary>
-        private static void WriteWindow(SourceWriter w, DdfSpec spec, GpuWindow window)
+        private static void WriteWindow(SourceWriter w, DdfSpec spec, GpuWindow window, bool stepInside = false)
         {
             bool t = window.IsTransposed;
             string height = t ? "outH" : "g.Height", width = t ? "outW" : "g.Width";
@@ -232,12 +233,12 @@ public sealed partial class DdfGenerator
                 ? "// Upstream-gradient rows and columns the transposed taps read: clamped into the plane (every load valid), hy/hx: a tap hits them."
                 : "// Input rows and columns the taps read: clamped into the plane (every load valid), hy/hx: inside the plane (else the tap reads zero).");
             for (int u = 0; u < window.Rows.Length; u++)
-                WriteWindowLine(w, spec, window, "row", "hy", u, $"{(t ? "jy" : "iy")}{Offset(window.Rows[u])}", window.Rows[u] == window.Centre, height, $" * {width}");
+                WriteWindowLine(w, spec, window, "row", "hy", u, $"{(t ? "jy" : "iy")}{Offset(window.Rows[u])}", window.Rows[u] == window.Centre, height, $" * {width}", stepInside);
             for (int j = 0; j < window.Columns.Length; j++)
-                WriteWindowLine(w, spec, window, "col", "hx", j, $"{(t ? "jx" : "ix")}{Offset(window.Columns[j])}", window.Columns[j] == window.Centre, width, "");
+                WriteWindowLine(w, spec, window, "col", "hx", j, $"{(t ? "jx" : "ix")}{Offset(window.Columns[j])}", window.Columns[j] == window.Centre, width, "", stepInside);
         }
 
-        private static void WriteWindowLine(SourceWriter w, DdfSpec spec, GpuWindow window, string name, string hit, int index, string coordinate, bool centre, string size, string scale)
+        private static void WriteWindowLine(SourceWriter w, DdfSpec spec, GpuWindow window, string name, string hit, int index, string coordinate, bool centre, string size, string scale, bool stepInside)
         {
             string at = coordinate.Contains(' ') ? $"({coordinate})" : coordinate;
             if (window.IsTransposed && spec.Stride > 1)
@@ -252,10 +253,22 @@ public sealed partial class DdfGenerator
                 w.WriteLine($"int {name}{index} = {(scale.Length > 0 ? at : coordinate)}{scale};");
             else
             {
-                w.WriteLine($"int {name}{index} = {Tiling}.Clamp({coordinate}, {size}){scale};");
+                string inside = stepInside && spec.Dilation > 1 ? $"{Tiling}.StepInside({coordinate}, {size}, Dilation)" : $"{Tiling}.Clamp({coordinate}, {size})";
+                w.WriteLine($"int {name}{index} = {inside}{scale};");
                 w.WriteLine($"bool {hit}{index} = (uint){at} < (uint){size};");
             }
         }
+
+        /// <summary>
+        /// Whether the forward and the stride-1 input gradient drop padded taps through their weights instead of selecting
+        /// zero per load and channel: where each weight is the spatial tap, alone or times the channel tap, zeroing the
+        /// spatial taps of padded taps once per thread suffices, because a padded tap reads (by <c>StepInside</c>) a value
+        /// that the same pixel also reads through an inside tap. An infinity there then gives NaN instead of +-Inf in an
+        /// output that is not finite anyway; no other output changes. Add and channel-only weights vary per channel, so
+        /// those specs select per load.
+        /// </summary>
+        private static bool MasksThroughWeights(DdfSpec spec, GpuWindow window) =>
+            spec.HasSpatial && (spec.Branches == BranchesMode.Spatial || spec.Combine == CombineMode.Mul) && !(window.IsTransposed && spec.Stride > 1);
 
         /// <summary>Whether window element (u, j) needs a zero select, as a condition ("" when it is always inside).</summary>
         private static string WindowCondition(DdfSpec spec, GpuWindow window, int u, int j)
@@ -362,9 +375,9 @@ public sealed partial class DdfGenerator
             w.Indentation++;
             WritePixelsOfThread(w, window.Pixels, "ox", "oy", "outW", "outH");
             w.WriteLine("int iy = oy * Stride - Pad, ix = ox * Stride - Pad;");
-            WriteWindow(w, spec, window);
+            WriteWindow(w, spec, window, stepInside: MasksThroughWeights(spec, window));
             if (spec.HasSpatial)
-                WriteSpatialTaps(w, spec, window.Pixels);
+                WriteSpatialTaps(w, spec, window.Pixels, zeroPadded: MasksThroughWeights(spec, window) ? window : null);
             WriteWeightedSums(w, spec, window, "input", "inPlane", "output", "outPlane", "y");
             w.Indentation--;
             w.WriteLine("}");
@@ -380,7 +393,7 @@ public sealed partial class DdfGenerator
             w.WriteLine($"int cBegin = {Ilgpu}.Grid.IdxY * ChannelsPerBlock, cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;");
             WriteChannelLoop(w, window, sourcePlane, n =>
             {
-                WriteWindowLoads(w, spec, window, source, n);
+                WriteWindowLoads(w, spec, window, source, n, masked: !MasksThroughWeights(spec, window));
                 if (spec.HasChannel)
                     WriteChannelTaps(w, spec, n);
                 for (int i = 0; i < n; i++)
@@ -401,12 +414,21 @@ public sealed partial class DdfGenerator
 
         /// <summary>
         /// Declares <c>s{p}_{t}</c>: the spatial taps of this thread's output pixels, in registers for all its channels (and
-        /// first <c>sf</c>, the batch element's spatial filter, unless <paramref name="declareBase"/> is false).
+        /// first <c>sf</c>, the batch element's spatial filter, unless <paramref name="declareBase"/> is false); zero for the
+        /// taps of <paramref name="zeroPadded"/> in the padding when given.
         /// </summary>
-        private static void WriteSpatialTaps(SourceWriter w, DdfSpec spec, int pixels, bool declareBase = true)
+        private static void WriteSpatialTaps(SourceWriter w, DdfSpec spec, int pixels, bool declareBase = true, GpuWindow? zeroPadded = null)
         {
             if (declareBase)
                 w.WriteLine("int sf = b * Taps * outPlane;");
+            if (zeroPadded is not null)
+            {
+                w.WriteLine("// Zero for taps in the padding: their (real, clamped) window values then add nothing.");
+                for (int p = 0; p < pixels; p++)
+                    for (int t = 0; t < spec.Taps; t++)
+                        w.WriteLine($"T s{p}_{t} = {Selected(TapCondition(spec, zeroPadded, p, t), $"spatialFilter[sf{TapOffset(t, "outPlane")} + {PixelName(p)}]")};");
+                return;
+            }
             for (int p = 0; p < pixels; p++)
                 for (int u = 0; u < spec.KernelSize; u++)
                     w.WriteLine("T " + string.Join(", ", Enumerable.Range(u * spec.KernelSize, spec.KernelSize).Select(t =>
@@ -431,7 +453,7 @@ public sealed partial class DdfGenerator
             w.Indentation++;
             WritePixelsOfThread(w, window.Pixels, "x", "y", "g.Width", "g.Height");
             w.WriteLine("int jy = y + Pad, jx = x + Pad;");
-            WriteWindow(w, spec, window);
+            WriteWindow(w, spec, window, stepInside: MasksThroughWeights(spec, window));
             if (spec.HasSpatial)
             {
                 w.WriteLine("// Spatial taps at the upstream pixels each tap reads (zero where it misses), in registers for all channels.");

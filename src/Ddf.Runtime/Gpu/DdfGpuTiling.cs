@@ -51,6 +51,19 @@ public static class DdfGpuTiling
     public static int Clamp(int value, int size) => System.Math.Min(System.Math.Max(value, 0), size - 1);
 
     /// <summary>
+    /// Device side: <paramref name="value"/> moved by whole <paramref name="step"/>s to the nearest coordinate inside
+    /// [0, size), then clamped (so an address built from it is always valid). For a tap in the padding that is the nearest
+    /// tap of the same pixel inside the plane (a pixel's taps are a dilation apart and its centre is inside): a load there
+    /// reads a value the pixel reads anyway, with a nonzero weight.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int StepInside(int value, int size, int step)
+    {
+        int below = System.Math.Max(0, -value), above = System.Math.Max(0, value - size + 1);
+        return Clamp(value + (below + step - 1) / step * step - (above + step - 1) / step * step, size);
+    }
+
+    /// <summary>
     /// Device side: <paramref name="value"/> where <paramref name="inside"/>, else zero, as a select: the caller computes the
     /// value unconditionally (a load from a clamped, always valid address, or a product of such loads), so no branch splits
     /// a warp, and an infinite value read for a tap in the padding never reaches a result (Inf * 0 would be NaN).

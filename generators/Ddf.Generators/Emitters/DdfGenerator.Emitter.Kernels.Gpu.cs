@@ -574,12 +574,13 @@ public sealed partial class DdfGenerator
                 WriteWindow(w, spec, window);
                 if (mul)
                     WriteSpatialTaps(w, spec, 1, declareBase: false);
-                // Taps in the padding read clamped (real) values and add zero instead of their product.
+                // Taps in the padding read clamped (real) values and add zero instead of their product (selected before the
+                // spatial tap multiplies it, so that multiply and the sum fuse).
                 WriteWindowLoads(w, spec, window, "input", channels, masked: false);
                 w.WriteLine("T " + string.Join(", ", Enumerable.Range(0, channels).Select(i => $"go{i} = gradOutput[out{i} + pixel]")) + ";");
                 for (int i = 0; i < channels; i++)
                     for (int t = 0; t < spec.Taps; t++)
-                        w.WriteLine($"a{i}_{t} += {Selected(TapCondition(spec, window, 0, t), $"go{i} * {WindowValue(spec, window, i, 0, t)}{(mul ? $" * s0_{t}" : "")}")};");
+                        w.WriteLine($"a{i}_{t} += {Selected(TapCondition(spec, window, 0, t), $"go{i} * {WindowValue(spec, window, i, 0, t)}")}{(mul ? $" * s0_{t}" : "")};");
             }
             // Interleaved shuffle trees over chunks of accumulators (independent chains, no branch between them), then
             // lane 0 stores each chunk's warp sums.

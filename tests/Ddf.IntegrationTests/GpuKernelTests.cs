@@ -62,8 +62,8 @@ public sealed class GpuKernelTests(GpuKernelHarness harness) : IClassFixture<Gpu
     [Fact]
     public void Channel_gradient_partial_sums_of_uneven_parts_and_channel_blocks_add_up()
     {
-        // 6 channels in blocks of 4 (the second block half past the last channel) and the 41 x 67 plane in 10 parts of 275
-        // pixels (the last one 272): stage two adds the parts' partials of every (channel, tap).
+        // 6 channels in blocks of 4 (the second block half past the last channel) and the 41 x 67 plane in 5 parts of 279
+        // runs of 2 pixels (the last part 278 runs; each row's last run one pixel): stage two adds the parts' partials.
         var (cpu, gpu, k, dilation, stride) = Layers["k3"];
         Compare(cpu, gpu, new DdfGeometry(1, 6, 41, 67, k, dilation, stride), gpu.Branches, seed: 3);
     }

@@ -531,14 +531,17 @@ public sealed partial class DdfGenerator
         private static void WriteGpuChannelGradient(SourceWriter w, DdfSpec spec)
         {
             bool mul = spec.HasSpatial && spec.Combine == CombineMode.Mul;
-            var window = GpuWindow.Forward(spec, 1);
-            int channels = GpuGradientChannels(spec);
+            // Runs of Pixels adjacent pixels where their windows share columns (the loads are this kernel's cost), else one.
+            var shared = GpuWindow.Forward(spec, GpuPixels(spec));
+            var window = shared.Columns.Length < shared.Pixels * spec.KernelSize ? shared : GpuWindow.Forward(spec, 1);
+            int channels = GpuGradientChannels(spec), pixels = window.Pixels;
             w.WriteLine($$"""
                 /// <summary>
                 /// Stage one of the channel-filter gradient: a block sums, for GradientChannels channels, every tap's product of
                 /// upstream gradient and input{{(mul ? " (times the spatial tap)" : "")}} over one of launch.Parts equal parts of the output plane: each thread
-                /// over the part's pixels it strides through, then warp-shuffle trees and the warps added in order. Writes
-                /// channelPartials[((b * C + c) * Taps + tap) * Parts + part]. Grid: (parts, channel blocks, batch).
+                /// over the part's runs of Pixels adjacent pixels of a row it strides through (sharing their window loads), then
+                /// warp-shuffle trees and the warps added in order. Writes channelPartials[((b * C + c) * Taps + tap) * Parts + part].
+                /// Grid: (parts, channel blocks, batch).
                 /// </summary>
                 public static void ChannelGradient<T>({{GpuView}} input, {{GpuView}} gradOutput, {{GpuView}} channelFilter, {{GpuView}} spatialFilter,
                     {{GpuView}} channelPartials, {{Runtime}}.DdfGpuLaunch launch)
@@ -549,7 +552,8 @@ public sealed partial class DdfGenerator
                     int outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
                     int b = {{Ilgpu}}.Grid.IdxZ, bc = b * g.Channels, c0 = {{Ilgpu}}.Grid.IdxY * GradientChannels, part = {{Ilgpu}}.Grid.IdxX;
                     int thread = {{Ilgpu}}.Group.IdxY * TileWidth + {{Ilgpu}}.Group.IdxX;
-                    int chunk = (outPlane + launch.Parts - 1) / launch.Parts, qBegin = part * chunk, qEnd = qBegin + chunk < outPlane ? qBegin + chunk : outPlane;
+                    {{(pixels == 1 ? "int runs = outPlane;" : "int runsAcross = (outW + Pixels - 1) / Pixels, runs = runsAcross * g.OutHeight;")}}
+                    int chunk = (runs + launch.Parts - 1) / launch.Parts, qBegin = part * chunk, qEnd = qBegin + chunk < runs ? qBegin + chunk : runs;
                 """);
             w.Indentation++;
             if (channels > 1)
@@ -564,20 +568,31 @@ public sealed partial class DdfGenerator
             for (int i = 0; i < channels; i++)
                 for (int u = 0; u < spec.KernelSize; u++)
                     w.WriteLine("T " + string.Join(", ", Enumerable.Range(u * spec.KernelSize, spec.KernelSize).Select(t => $"a{i}_{t} = T.Zero")) + ";");
-            using (w.OpenBlock($"for (int pixel = qBegin + thread; pixel < qEnd; pixel += {Tiling}.Threads)"))
+            using (w.OpenBlock($"for (int run = qBegin + thread; run < qEnd; run += {Tiling}.Threads)"))
             {
-                w.WriteLine("int oy = pixel / outW, ox = pixel - oy * outW;");
+                w.WriteLine(pixels == 1
+                    ? "int oy = run / outW, ox = run - oy * outW, pixel = run;"
+                    : "int oy = run / runsAcross, ox = (run - oy * runsAcross) * Pixels, pixel = oy * outW + ox;");
+                for (int p = 1; p < pixels; p++)
+                    w.WriteLine($"bool has{p} = ox + {p} < outW;");
+                for (int p = 1; p < pixels; p++)
+                    w.WriteLine($"int pixel{p} = has{p} ? pixel + {p} : pixel;");
                 w.WriteLine("int iy = oy * Stride - Pad, ix = ox * Stride - Pad;");
                 WriteWindow(w, spec, window);
                 if (mul)
-                    WriteSpatialTaps(w, spec, 1, declareBase: false);
-                // Taps in the padding read clamped (real) values and add zero instead of their product (selected before the
-                // spatial tap multiplies it, so that multiply and the sum fuse).
+                    WriteSpatialTaps(w, spec, pixels, declareBase: false);
+                // Taps in the padding (and pixels past the row's end) read clamped (real) values and add zero instead of their
+                // product (selected before the spatial tap multiplies it, so that multiply and the sum fuse).
                 WriteWindowLoads(w, spec, window, "input", channels, masked: false);
-                w.WriteLine("T " + string.Join(", ", Enumerable.Range(0, channels).Select(i => $"go{i} = gradOutput[out{i} + pixel]")) + ";");
                 for (int i = 0; i < channels; i++)
-                    for (int t = 0; t < spec.Taps; t++)
-                        w.WriteLine($"a{i}_{t} += {Selected(TapCondition(spec, window, 0, t), $"go{i} * {WindowValue(spec, window, i, 0, t)}")}{(mul ? $" * s0_{t}" : "")};");
+                    w.WriteLine("T " + string.Join(", ", Enumerable.Range(0, pixels).Select(p => $"go{i}_{p} = gradOutput[out{i} + {PixelName(p)}]")) + ";");
+                for (int i = 0; i < channels; i++)
+                    for (int p = 0; p < pixels; p++)
+                        for (int t = 0; t < spec.Taps; t++)
+                        {
+                            string condition = string.Join(" & ", new[] { TapCondition(spec, window, p, t), p == 0 ? "" : $"has{p}" }.Where(c => c.Length > 0));
+                            w.WriteLine($"a{i}_{t} += {Selected(condition, $"go{i}_{p} * {WindowValue(spec, window, i, p, t)}")}{(mul ? $" * s{p}_{t}" : "")};");
+                        }
             }
             // Interleaved shuffle trees over chunks of accumulators (independent chains, no branch between them), then
             // lane 0 stores each chunk's warp sums.

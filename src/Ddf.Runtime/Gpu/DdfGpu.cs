@@ -81,9 +81,9 @@ public static class DdfGpu
             return;
 
         // Stage one writes partial sums per part of the output plane (tiled: blocks of channels x parts, enough blocks
-        // to fill the GPU, at least one pixel per thread; generic: one per output row); stage two adds them in order.
+        // to fill the GPU, at least one run of pixels per thread; generic: one per output row); stage two adds them in order.
         int channelBlocks = Blocks(g.Channels, kernels.GradientChannels) * g.Batch;
-        int parts = tiled ? (int)Math.Clamp(Blocks(TargetBlocks, channelBlocks), 1, Math.Max(1, g.OutPlane / DdfGpuTiling.Threads)) : g.OutHeight;
+        int parts = tiled ? (int)Math.Clamp(Blocks(TargetBlocks, channelBlocks), 1, Math.Max(1, g.OutPlane / (DdfGpuTiling.Threads * kernels.PixelsPerThread))) : g.OutHeight;
         long partials = (long)g.Batch * g.Channels * g.Taps * parts;
         var scratch = Scratch.GetValue(stream, s => new GpuScratch(s.Accelerator));
         lock (scratch)

@@ -792,8 +792,9 @@ namespace Demo
             /// <summary>
             /// Stage one of the channel-filter gradient: a block sums, for GradientChannels channels, every tap's product of
             /// upstream gradient and input (times the spatial tap) over one of launch.Parts equal parts of the output plane: each thread
-            /// over the part's pixels it strides through, then warp-shuffle trees and the warps added in order. Writes
-            /// channelPartials[((b * C + c) * Taps + tap) * Parts + part]. Grid: (parts, channel blocks, batch).
+            /// over the part's runs of Pixels adjacent pixels of a row it strides through (sharing their window loads), then
+            /// warp-shuffle trees and the warps added in order. Writes channelPartials[((b * C + c) * Taps + tap) * Parts + part].
+            /// Grid: (parts, channel blocks, batch).
             /// </summary>
             public static void ChannelGradient<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter,
                 global::ILGPU.ArrayView<T> channelPartials, global::Ddf.Runtime.DdfGpuLaunch launch)
@@ -804,7 +805,8 @@ namespace Demo
                 int outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
                 int b = global::ILGPU.Grid.IdxZ, bc = b * g.Channels, c0 = global::ILGPU.Grid.IdxY * GradientChannels, part = global::ILGPU.Grid.IdxX;
                 int thread = global::ILGPU.Group.IdxY * TileWidth + global::ILGPU.Group.IdxX;
-                int chunk = (outPlane + launch.Parts - 1) / launch.Parts, qBegin = part * chunk, qEnd = qBegin + chunk < outPlane ? qBegin + chunk : outPlane;
+                int runsAcross = (outW + Pixels - 1) / Pixels, runs = runsAcross * g.OutHeight;
+                int chunk = (runs + launch.Parts - 1) / launch.Parts, qBegin = part * chunk, qEnd = qBegin + chunk < runs ? qBegin + chunk : runs;
                 // Channels past the last read the last one (valid addresses); their sums are not written.
                 int last = g.Channels - 1;
                 int plane0 = bc + c0, plane1 = bc + (c0 + 1 < last ? c0 + 1 : last), plane2 = bc + (c0 + 2 < last ? c0 + 2 : last), plane3 = bc + (c0 + 3 < last ? c0 + 3 : last);
@@ -822,9 +824,11 @@ namespace Demo
                 T a3_0 = T.Zero, a3_1 = T.Zero, a3_2 = T.Zero;
                 T a3_3 = T.Zero, a3_4 = T.Zero, a3_5 = T.Zero;
                 T a3_6 = T.Zero, a3_7 = T.Zero, a3_8 = T.Zero;
-                for (int pixel = qBegin + thread; pixel < qEnd; pixel += global::Ddf.Runtime.DdfGpuTiling.Threads)
+                for (int run = qBegin + thread; run < qEnd; run += global::Ddf.Runtime.DdfGpuTiling.Threads)
                 {
-                    int oy = pixel / outW, ox = pixel - oy * outW;
+                    int oy = run / runsAcross, ox = (run - oy * runsAcross) * Pixels, pixel = oy * outW + ox;
+                    bool has1 = ox + 1 < outW;
+                    int pixel1 = has1 ? pixel + 1 : pixel;
                     int iy = oy * Stride - Pad, ix = ox * Stride - Pad;
                     // Input rows and columns the taps read: clamped into the plane (every load valid), hy/hx: inside the plane (else the tap reads zero).
                     int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy, g.Height) * g.Width;
@@ -837,82 +841,138 @@ namespace Demo
                     int col1 = ix + 1;
                     int col2 = global::Ddf.Runtime.DdfGpuTiling.Clamp(ix + 2, g.Width);
                     bool hx2 = (uint)(ix + 2) < (uint)g.Width;
+                    int col3 = global::Ddf.Runtime.DdfGpuTiling.Clamp(ix + 3, g.Width);
+                    bool hx3 = (uint)(ix + 3) < (uint)g.Width;
                     T s0_0 = spatialFilter[sf + pixel], s0_1 = spatialFilter[sf + outPlane + pixel], s0_2 = spatialFilter[sf + 2 * outPlane + pixel];
                     T s0_3 = spatialFilter[sf + 3 * outPlane + pixel], s0_4 = spatialFilter[sf + 4 * outPlane + pixel], s0_5 = spatialFilter[sf + 5 * outPlane + pixel];
                     T s0_6 = spatialFilter[sf + 6 * outPlane + pixel], s0_7 = spatialFilter[sf + 7 * outPlane + pixel], s0_8 = spatialFilter[sf + 8 * outPlane + pixel];
+                    T s1_0 = spatialFilter[sf + pixel1], s1_1 = spatialFilter[sf + outPlane + pixel1], s1_2 = spatialFilter[sf + 2 * outPlane + pixel1];
+                    T s1_3 = spatialFilter[sf + 3 * outPlane + pixel1], s1_4 = spatialFilter[sf + 4 * outPlane + pixel1], s1_5 = spatialFilter[sf + 5 * outPlane + pixel1];
+                    T s1_6 = spatialFilter[sf + 6 * outPlane + pixel1], s1_7 = spatialFilter[sf + 7 * outPlane + pixel1], s1_8 = spatialFilter[sf + 8 * outPlane + pixel1];
                     T v0_0_0 = input[at0 + row0 + col0];
                     T v0_0_1 = input[at0 + row0 + col1];
                     T v0_0_2 = input[at0 + row0 + col2];
+                    T v0_0_3 = input[at0 + row0 + col3];
                     T v0_1_0 = input[at0 + row1 + col0];
                     T v0_1_1 = input[at0 + row1 + col1];
                     T v0_1_2 = input[at0 + row1 + col2];
+                    T v0_1_3 = input[at0 + row1 + col3];
                     T v0_2_0 = input[at0 + row2 + col0];
                     T v0_2_1 = input[at0 + row2 + col1];
                     T v0_2_2 = input[at0 + row2 + col2];
+                    T v0_2_3 = input[at0 + row2 + col3];
                     T v1_0_0 = input[at1 + row0 + col0];
                     T v1_0_1 = input[at1 + row0 + col1];
                     T v1_0_2 = input[at1 + row0 + col2];
+                    T v1_0_3 = input[at1 + row0 + col3];
                     T v1_1_0 = input[at1 + row1 + col0];
                     T v1_1_1 = input[at1 + row1 + col1];
                     T v1_1_2 = input[at1 + row1 + col2];
+                    T v1_1_3 = input[at1 + row1 + col3];
                     T v1_2_0 = input[at1 + row2 + col0];
                     T v1_2_1 = input[at1 + row2 + col1];
                     T v1_2_2 = input[at1 + row2 + col2];
+                    T v1_2_3 = input[at1 + row2 + col3];
                     T v2_0_0 = input[at2 + row0 + col0];
                     T v2_0_1 = input[at2 + row0 + col1];
                     T v2_0_2 = input[at2 + row0 + col2];
+                    T v2_0_3 = input[at2 + row0 + col3];
                     T v2_1_0 = input[at2 + row1 + col0];
                     T v2_1_1 = input[at2 + row1 + col1];
                     T v2_1_2 = input[at2 + row1 + col2];
+                    T v2_1_3 = input[at2 + row1 + col3];
                     T v2_2_0 = input[at2 + row2 + col0];
                     T v2_2_1 = input[at2 + row2 + col1];
                     T v2_2_2 = input[at2 + row2 + col2];
+                    T v2_2_3 = input[at2 + row2 + col3];
                     T v3_0_0 = input[at3 + row0 + col0];
                     T v3_0_1 = input[at3 + row0 + col1];
                     T v3_0_2 = input[at3 + row0 + col2];
+                    T v3_0_3 = input[at3 + row0 + col3];
                     T v3_1_0 = input[at3 + row1 + col0];
                     T v3_1_1 = input[at3 + row1 + col1];
                     T v3_1_2 = input[at3 + row1 + col2];
+                    T v3_1_3 = input[at3 + row1 + col3];
                     T v3_2_0 = input[at3 + row2 + col0];
                     T v3_2_1 = input[at3 + row2 + col1];
                     T v3_2_2 = input[at3 + row2 + col2];
-                    T go0 = gradOutput[out0 + pixel], go1 = gradOutput[out1 + pixel], go2 = gradOutput[out2 + pixel], go3 = gradOutput[out3 + pixel];
-                    a0_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go0 * v0_0_0) * s0_0;
-                    a0_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go0 * v0_0_1) * s0_1;
-                    a0_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, go0 * v0_0_2) * s0_2;
-                    a0_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go0 * v0_1_0) * s0_3;
-                    a0_4 += go0 * v0_1_1 * s0_4;
-                    a0_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, go0 * v0_1_2) * s0_5;
-                    a0_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, go0 * v0_2_0) * s0_6;
-                    a0_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, go0 * v0_2_1) * s0_7;
-                    a0_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, go0 * v0_2_2) * s0_8;
-                    a1_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go1 * v1_0_0) * s0_0;
-                    a1_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go1 * v1_0_1) * s0_1;
-                    a1_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, go1 * v1_0_2) * s0_2;
-                    a1_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go1 * v1_1_0) * s0_3;
-                    a1_4 += go1 * v1_1_1 * s0_4;
-                    a1_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, go1 * v1_1_2) * s0_5;
-                    a1_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, go1 * v1_2_0) * s0_6;
-                    a1_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, go1 * v1_2_1) * s0_7;
-                    a1_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, go1 * v1_2_2) * s0_8;
-                    a2_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go2 * v2_0_0) * s0_0;
-                    a2_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go2 * v2_0_1) * s0_1;
-                    a2_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, go2 * v2_0_2) * s0_2;
-                    a2_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go2 * v2_1_0) * s0_3;
-                    a2_4 += go2 * v2_1_1 * s0_4;
-                    a2_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, go2 * v2_1_2) * s0_5;
-                    a2_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, go2 * v2_2_0) * s0_6;
-                    a2_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, go2 * v2_2_1) * s0_7;
-                    a2_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, go2 * v2_2_2) * s0_8;
-                    a3_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go3 * v3_0_0) * s0_0;
-                    a3_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go3 * v3_0_1) * s0_1;
-                    a3_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, go3 * v3_0_2) * s0_2;
-                    a3_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go3 * v3_1_0) * s0_3;
-                    a3_4 += go3 * v3_1_1 * s0_4;
-                    a3_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, go3 * v3_1_2) * s0_5;
-                    a3_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, go3 * v3_2_0) * s0_6;
-                    a3_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, go3 * v3_2_1) * s0_7;
-                    a3_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, go3 * v3_2_2) * s0_8;
+                    T v3_2_3 = input[at3 + row2 + col3];
+                    T go0_0 = gradOutput[out0 + pixel], go0_1 = gradOutput[out0 + pixel1];
+                    T go1_0 = gradOutput[out1 + pixel], go1_1 = gradOutput[out1 + pixel1];
+                    T go2_0 = gradOutput[out2 + pixel], go2_1 = gradOutput[out2 + pixel1];
+                    T go3_0 = gradOutput[out3 + pixel], go3_1 = gradOutput[out3 + pixel1];
+                    a0_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go0_0 * v0_0_0) * s0_0;
+                    a0_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go0_0 * v0_0_1) * s0_1;
+                    a0_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, go0_0 * v0_0_2) * s0_2;
+                    a0_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go0_0 * v0_1_0) * s0_3;
+                    a0_4 += go0_0 * v0_1_1 * s0_4;
+                    a0_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, go0_0 * v0_1_2) * s0_5;
+                    a0_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, go0_0 * v0_2_0) * s0_6;
+                    a0_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, go0_0 * v0_2_1) * s0_7;
+                    a0_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, go0_0 * v0_2_2) * s0_8;
+                    a0_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has1, go0_1 * v0_0_1) * s1_0;
+                    a0_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2 & has1, go0_1 * v0_0_2) * s1_1;
+                    a0_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx3 & has1, go0_1 * v0_0_3) * s1_2;
+                    a0_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has1, go0_1 * v0_1_1) * s1_3;
+                    a0_4 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2 & has1, go0_1 * v0_1_2) * s1_4;
+                    a0_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx3 & has1, go0_1 * v0_1_3) * s1_5;
+                    a0_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has1, go0_1 * v0_2_1) * s1_6;
+                    a0_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2 & has1, go0_1 * v0_2_2) * s1_7;
+                    a0_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx3 & has1, go0_1 * v0_2_3) * s1_8;
+                    a1_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go1_0 * v1_0_0) * s0_0;
+                    a1_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go1_0 * v1_0_1) * s0_1;
+                    a1_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, go1_0 * v1_0_2) * s0_2;
+                    a1_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go1_0 * v1_1_0) * s0_3;
+                    a1_4 += go1_0 * v1_1_1 * s0_4;
+                    a1_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, go1_0 * v1_1_2) * s0_5;
+                    a1_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, go1_0 * v1_2_0) * s0_6;
+                    a1_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, go1_0 * v1_2_1) * s0_7;
+                    a1_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, go1_0 * v1_2_2) * s0_8;
+                    a1_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has1, go1_1 * v1_0_1) * s1_0;
+                    a1_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2 & has1, go1_1 * v1_0_2) * s1_1;
+                    a1_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx3 & has1, go1_1 * v1_0_3) * s1_2;
+                    a1_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has1, go1_1 * v1_1_1) * s1_3;
+                    a1_4 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2 & has1, go1_1 * v1_1_2) * s1_4;
+                    a1_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx3 & has1, go1_1 * v1_1_3) * s1_5;
+                    a1_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has1, go1_1 * v1_2_1) * s1_6;
+                    a1_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2 & has1, go1_1 * v1_2_2) * s1_7;
+                    a1_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx3 & has1, go1_1 * v1_2_3) * s1_8;
+                    a2_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go2_0 * v2_0_0) * s0_0;
+                    a2_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go2_0 * v2_0_1) * s0_1;
+                    a2_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, go2_0 * v2_0_2) * s0_2;
+                    a2_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go2_0 * v2_1_0) * s0_3;
+                    a2_4 += go2_0 * v2_1_1 * s0_4;
+                    a2_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, go2_0 * v2_1_2) * s0_5;
+                    a2_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, go2_0 * v2_2_0) * s0_6;
+                    a2_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, go2_0 * v2_2_1) * s0_7;
+                    a2_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, go2_0 * v2_2_2) * s0_8;
+                    a2_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has1, go2_1 * v2_0_1) * s1_0;
+                    a2_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2 & has1, go2_1 * v2_0_2) * s1_1;
+                    a2_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx3 & has1, go2_1 * v2_0_3) * s1_2;
+                    a2_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has1, go2_1 * v2_1_1) * s1_3;
+                    a2_4 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2 & has1, go2_1 * v2_1_2) * s1_4;
+                    a2_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx3 & has1, go2_1 * v2_1_3) * s1_5;
+                    a2_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has1, go2_1 * v2_2_1) * s1_6;
+                    a2_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2 & has1, go2_1 * v2_2_2) * s1_7;
+                    a2_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx3 & has1, go2_1 * v2_2_3) * s1_8;
+                    a3_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go3_0 * v3_0_0) * s0_0;
+                    a3_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go3_0 * v3_0_1) * s0_1;
+                    a3_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, go3_0 * v3_0_2) * s0_2;
+                    a3_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go3_0 * v3_1_0) * s0_3;
+                    a3_4 += go3_0 * v3_1_1 * s0_4;
+                    a3_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, go3_0 * v3_1_2) * s0_5;
+                    a3_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, go3_0 * v3_2_0) * s0_6;
+                    a3_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, go3_0 * v3_2_1) * s0_7;
+                    a3_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, go3_0 * v3_2_2) * s0_8;
+                    a3_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has1, go3_1 * v3_0_1) * s1_0;
+                    a3_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2 & has1, go3_1 * v3_0_2) * s1_1;
+                    a3_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx3 & has1, go3_1 * v3_0_3) * s1_2;
+                    a3_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has1, go3_1 * v3_1_1) * s1_3;
+                    a3_4 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2 & has1, go3_1 * v3_1_2) * s1_4;
+                    a3_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx3 & has1, go3_1 * v3_1_3) * s1_5;
+                    a3_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has1, go3_1 * v3_2_1) * s1_6;
+                    a3_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2 & has1, go3_1 * v3_2_2) * s1_7;
+                    a3_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx3 & has1, go3_1 * v3_2_3) * s1_8;
                 }
                 for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
                 {

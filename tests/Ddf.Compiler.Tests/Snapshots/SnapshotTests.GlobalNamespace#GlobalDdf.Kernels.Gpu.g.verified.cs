@@ -594,8 +594,9 @@ partial class GlobalDdf
         /// <summary>
         /// Stage one of the channel-filter gradient: a block sums, for GradientChannels channels, every tap's product of
         /// upstream gradient and input over one of launch.Parts equal parts of the output plane: each thread
-        /// over the part's pixels it strides through, then warp-shuffle trees and the warps added in order. Writes
-        /// channelPartials[((b * C + c) * Taps + tap) * Parts + part]. Grid: (parts, channel blocks, batch).
+        /// over the part's runs of Pixels adjacent pixels of a row it strides through (sharing their window loads), then
+        /// warp-shuffle trees and the warps added in order. Writes channelPartials[((b * C + c) * Taps + tap) * Parts + part].
+        /// Grid: (parts, channel blocks, batch).
         /// </summary>
         public static void ChannelGradient<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter,
             global::ILGPU.ArrayView<T> channelPartials, global::Ddf.Runtime.DdfGpuLaunch launch)
@@ -606,7 +607,8 @@ partial class GlobalDdf
             int outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
             int b = global::ILGPU.Grid.IdxZ, bc = b * g.Channels, c0 = global::ILGPU.Grid.IdxY * GradientChannels, part = global::ILGPU.Grid.IdxX;
             int thread = global::ILGPU.Group.IdxY * TileWidth + global::ILGPU.Group.IdxX;
-            int chunk = (outPlane + launch.Parts - 1) / launch.Parts, qBegin = part * chunk, qEnd = qBegin + chunk < outPlane ? qBegin + chunk : outPlane;
+            int runs = outPlane;
+            int chunk = (runs + launch.Parts - 1) / launch.Parts, qBegin = part * chunk, qEnd = qBegin + chunk < runs ? qBegin + chunk : runs;
             // Channels past the last read the last one (valid addresses); their sums are not written.
             int last = g.Channels - 1;
             int plane0 = bc + c0, plane1 = bc + (c0 + 1 < last ? c0 + 1 : last), plane2 = bc + (c0 + 2 < last ? c0 + 2 : last), plane3 = bc + (c0 + 3 < last ? c0 + 3 : last);
@@ -623,9 +625,9 @@ partial class GlobalDdf
             T a3_0 = T.Zero, a3_1 = T.Zero, a3_2 = T.Zero;
             T a3_3 = T.Zero, a3_4 = T.Zero, a3_5 = T.Zero;
             T a3_6 = T.Zero, a3_7 = T.Zero, a3_8 = T.Zero;
-            for (int pixel = qBegin + thread; pixel < qEnd; pixel += global::Ddf.Runtime.DdfGpuTiling.Threads)
+            for (int run = qBegin + thread; run < qEnd; run += global::Ddf.Runtime.DdfGpuTiling.Threads)
             {
-                int oy = pixel / outW, ox = pixel - oy * outW;
+                int oy = run / outW, ox = run - oy * outW, pixel = run;
                 int iy = oy * Stride - Pad, ix = ox * Stride - Pad;
                 // Input rows and columns the taps read: clamped into the plane (every load valid), hy/hx: inside the plane (else the tap reads zero).
                 int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy, g.Height) * g.Width;
@@ -674,43 +676,46 @@ partial class GlobalDdf
                 T v3_2_0 = input[at3 + row2 + col0];
                 T v3_2_1 = input[at3 + row2 + col1];
                 T v3_2_2 = input[at3 + row2 + col2];
-                T go0 = gradOutput[out0 + pixel], go1 = gradOutput[out1 + pixel], go2 = gradOutput[out2 + pixel], go3 = gradOutput[out3 + pixel];
-                a0_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go0 * v0_0_0);
-                a0_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go0 * v0_0_1);
-                a0_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, go0 * v0_0_2);
-                a0_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go0 * v0_1_0);
-                a0_4 += go0 * v0_1_1;
-                a0_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, go0 * v0_1_2);
-                a0_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, go0 * v0_2_0);
-                a0_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, go0 * v0_2_1);
-                a0_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, go0 * v0_2_2);
-                a1_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go1 * v1_0_0);
-                a1_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go1 * v1_0_1);
-                a1_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, go1 * v1_0_2);
-                a1_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go1 * v1_1_0);
-                a1_4 += go1 * v1_1_1;
-                a1_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, go1 * v1_1_2);
-                a1_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, go1 * v1_2_0);
-                a1_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, go1 * v1_2_1);
-                a1_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, go1 * v1_2_2);
-                a2_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go2 * v2_0_0);
-                a2_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go2 * v2_0_1);
-                a2_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, go2 * v2_0_2);
-                a2_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go2 * v2_1_0);
-                a2_4 += go2 * v2_1_1;
-                a2_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, go2 * v2_1_2);
-                a2_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, go2 * v2_2_0);
-                a2_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, go2 * v2_2_1);
-                a2_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, go2 * v2_2_2);
-                a3_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go3 * v3_0_0);
-                a3_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go3 * v3_0_1);
-                a3_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, go3 * v3_0_2);
-                a3_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go3 * v3_1_0);
-                a3_4 += go3 * v3_1_1;
-                a3_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, go3 * v3_1_2);
-                a3_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, go3 * v3_2_0);
-                a3_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, go3 * v3_2_1);
-                a3_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, go3 * v3_2_2);
+                T go0_0 = gradOutput[out0 + pixel];
+                T go1_0 = gradOutput[out1 + pixel];
+                T go2_0 = gradOutput[out2 + pixel];
+                T go3_0 = gradOutput[out3 + pixel];
+                a0_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go0_0 * v0_0_0);
+                a0_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go0_0 * v0_0_1);
+                a0_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, go0_0 * v0_0_2);
+                a0_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go0_0 * v0_1_0);
+                a0_4 += go0_0 * v0_1_1;
+                a0_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, go0_0 * v0_1_2);
+                a0_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, go0_0 * v0_2_0);
+                a0_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, go0_0 * v0_2_1);
+                a0_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, go0_0 * v0_2_2);
+                a1_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go1_0 * v1_0_0);
+                a1_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go1_0 * v1_0_1);
+                a1_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, go1_0 * v1_0_2);
+                a1_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go1_0 * v1_1_0);
+                a1_4 += go1_0 * v1_1_1;
+                a1_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, go1_0 * v1_1_2);
+                a1_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, go1_0 * v1_2_0);
+                a1_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, go1_0 * v1_2_1);
+                a1_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, go1_0 * v1_2_2);
+                a2_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go2_0 * v2_0_0);
+                a2_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go2_0 * v2_0_1);
+                a2_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, go2_0 * v2_0_2);
+                a2_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go2_0 * v2_1_0);
+                a2_4 += go2_0 * v2_1_1;
+                a2_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, go2_0 * v2_1_2);
+                a2_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, go2_0 * v2_2_0);
+                a2_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, go2_0 * v2_2_1);
+                a2_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, go2_0 * v2_2_2);
+                a3_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go3_0 * v3_0_0);
+                a3_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go3_0 * v3_0_1);
+                a3_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, go3_0 * v3_0_2);
+                a3_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go3_0 * v3_1_0);
+                a3_4 += go3_0 * v3_1_1;
+                a3_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, go3_0 * v3_1_2);
+                a3_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, go3_0 * v3_2_0);
+                a3_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, go3_0 * v3_2_1);
+                a3_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, go3_0 * v3_2_2);
             }
             for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
             {

@@ -714,8 +714,9 @@ namespace Demo
             /// <summary>
             /// Stage one of the channel-filter gradient: a block sums, for GradientChannels channels, every tap's product of
             /// upstream gradient and input (times the spatial tap) over one of launch.Parts equal parts of the output plane: each thread
-            /// over the part's pixels it strides through, then warp-shuffle trees and the warps added in order. Writes
-            /// channelPartials[((b * C + c) * Taps + tap) * Parts + part]. Grid: (parts, channel blocks, batch).
+            /// over the part's runs of Pixels adjacent pixels of a row it strides through (sharing their window loads), then
+            /// warp-shuffle trees and the warps added in order. Writes channelPartials[((b * C + c) * Taps + tap) * Parts + part].
+            /// Grid: (parts, channel blocks, batch).
             /// </summary>
             public static void ChannelGradient<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter,
                 global::ILGPU.ArrayView<T> channelPartials, global::Ddf.Runtime.DdfGpuLaunch launch)
@@ -726,7 +727,8 @@ namespace Demo
                 int outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
                 int b = global::ILGPU.Grid.IdxZ, bc = b * g.Channels, c0 = global::ILGPU.Grid.IdxY * GradientChannels, part = global::ILGPU.Grid.IdxX;
                 int thread = global::ILGPU.Group.IdxY * TileWidth + global::ILGPU.Group.IdxX;
-                int chunk = (outPlane + launch.Parts - 1) / launch.Parts, qBegin = part * chunk, qEnd = qBegin + chunk < outPlane ? qBegin + chunk : outPlane;
+                int runs = outPlane;
+                int chunk = (runs + launch.Parts - 1) / launch.Parts, qBegin = part * chunk, qEnd = qBegin + chunk < runs ? qBegin + chunk : runs;
                 // Channels past the last read the last one (valid addresses); their sums are not written.
                 int last = g.Channels - 1;
                 int plane0 = bc + c0, plane1 = bc + (c0 + 1 < last ? c0 + 1 : last);
@@ -742,9 +744,9 @@ namespace Demo
                 T a1_10 = T.Zero, a1_11 = T.Zero, a1_12 = T.Zero, a1_13 = T.Zero, a1_14 = T.Zero;
                 T a1_15 = T.Zero, a1_16 = T.Zero, a1_17 = T.Zero, a1_18 = T.Zero, a1_19 = T.Zero;
                 T a1_20 = T.Zero, a1_21 = T.Zero, a1_22 = T.Zero, a1_23 = T.Zero, a1_24 = T.Zero;
-                for (int pixel = qBegin + thread; pixel < qEnd; pixel += global::Ddf.Runtime.DdfGpuTiling.Threads)
+                for (int run = qBegin + thread; run < qEnd; run += global::Ddf.Runtime.DdfGpuTiling.Threads)
                 {
-                    int oy = pixel / outW, ox = pixel - oy * outW;
+                    int oy = run / outW, ox = run - oy * outW, pixel = run;
                     int iy = oy * Stride - Pad, ix = ox * Stride - Pad;
                     // Input rows and columns the taps read: clamped into the plane (every load valid), hy/hx: inside the plane (else the tap reads zero).
                     int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy, g.Height) * g.Width;
@@ -820,57 +822,58 @@ namespace Demo
                     T v1_4_2 = input[at1 + row4 + col2];
                     T v1_4_3 = input[at1 + row4 + col3];
                     T v1_4_4 = input[at1 + row4 + col4];
-                    T go0 = gradOutput[out0 + pixel], go1 = gradOutput[out1 + pixel];
-                    a0_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go0 * v0_0_0) * s0_0;
-                    a0_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx1, go0 * v0_0_1) * s0_1;
-                    a0_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go0 * v0_0_2) * s0_2;
-                    a0_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx3, go0 * v0_0_3) * s0_3;
-                    a0_4 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx4, go0 * v0_0_4) * s0_4;
-                    a0_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx0, go0 * v0_1_0) * s0_5;
-                    a0_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx1, go0 * v0_1_1) * s0_6;
-                    a0_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1, go0 * v0_1_2) * s0_7;
-                    a0_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx3, go0 * v0_1_3) * s0_8;
-                    a0_9 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx4, go0 * v0_1_4) * s0_9;
-                    a0_10 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go0 * v0_2_0) * s0_10;
-                    a0_11 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx1, go0 * v0_2_1) * s0_11;
-                    a0_12 += go0 * v0_2_2 * s0_12;
-                    a0_13 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx3, go0 * v0_2_3) * s0_13;
-                    a0_14 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx4, go0 * v0_2_4) * s0_14;
-                    a0_15 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy3 & hx0, go0 * v0_3_0) * s0_15;
-                    a0_16 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy3 & hx1, go0 * v0_3_1) * s0_16;
-                    a0_17 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy3, go0 * v0_3_2) * s0_17;
-                    a0_18 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy3 & hx3, go0 * v0_3_3) * s0_18;
-                    a0_19 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy3 & hx4, go0 * v0_3_4) * s0_19;
-                    a0_20 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx0, go0 * v0_4_0) * s0_20;
-                    a0_21 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx1, go0 * v0_4_1) * s0_21;
-                    a0_22 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4, go0 * v0_4_2) * s0_22;
-                    a0_23 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx3, go0 * v0_4_3) * s0_23;
-                    a0_24 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx4, go0 * v0_4_4) * s0_24;
-                    a1_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go1 * v1_0_0) * s0_0;
-                    a1_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx1, go1 * v1_0_1) * s0_1;
-                    a1_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go1 * v1_0_2) * s0_2;
-                    a1_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx3, go1 * v1_0_3) * s0_3;
-                    a1_4 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx4, go1 * v1_0_4) * s0_4;
-                    a1_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx0, go1 * v1_1_0) * s0_5;
-                    a1_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx1, go1 * v1_1_1) * s0_6;
-                    a1_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1, go1 * v1_1_2) * s0_7;
-                    a1_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx3, go1 * v1_1_3) * s0_8;
-                    a1_9 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx4, go1 * v1_1_4) * s0_9;
-                    a1_10 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go1 * v1_2_0) * s0_10;
-                    a1_11 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx1, go1 * v1_2_1) * s0_11;
-                    a1_12 += go1 * v1_2_2 * s0_12;
-                    a1_13 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx3, go1 * v1_2_3) * s0_13;
-                    a1_14 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx4, go1 * v1_2_4) * s0_14;
-                    a1_15 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy3 & hx0, go1 * v1_3_0) * s0_15;
-                    a1_16 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy3 & hx1, go1 * v1_3_1) * s0_16;
-                    a1_17 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy3, go1 * v1_3_2) * s0_17;
-                    a1_18 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy3 & hx3, go1 * v1_3_3) * s0_18;
-                    a1_19 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy3 & hx4, go1 * v1_3_4) * s0_19;
-                    a1_20 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx0, go1 * v1_4_0) * s0_20;
-                    a1_21 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx1, go1 * v1_4_1) * s0_21;
-                    a1_22 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4, go1 * v1_4_2) * s0_22;
-                    a1_23 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx3, go1 * v1_4_3) * s0_23;
-                    a1_24 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx4, go1 * v1_4_4) * s0_24;
+                    T go0_0 = gradOutput[out0 + pixel];
+                    T go1_0 = gradOutput[out1 + pixel];
+                    a0_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go0_0 * v0_0_0) * s0_0;
+                    a0_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx1, go0_0 * v0_0_1) * s0_1;
+                    a0_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go0_0 * v0_0_2) * s0_2;
+                    a0_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx3, go0_0 * v0_0_3) * s0_3;
+                    a0_4 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx4, go0_0 * v0_0_4) * s0_4;
+                    a0_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx0, go0_0 * v0_1_0) * s0_5;
+                    a0_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx1, go0_0 * v0_1_1) * s0_6;
+                    a0_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1, go0_0 * v0_1_2) * s0_7;
+                    a0_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx3, go0_0 * v0_1_3) * s0_8;
+                    a0_9 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx4, go0_0 * v0_1_4) * s0_9;
+                    a0_10 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go0_0 * v0_2_0) * s0_10;
+                    a0_11 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx1, go0_0 * v0_2_1) * s0_11;
+                    a0_12 += go0_0 * v0_2_2 * s0_12;
+                    a0_13 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx3, go0_0 * v0_2_3) * s0_13;
+                    a0_14 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx4, go0_0 * v0_2_4) * s0_14;
+                    a0_15 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy3 & hx0, go0_0 * v0_3_0) * s0_15;
+                    a0_16 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy3 & hx1, go0_0 * v0_3_1) * s0_16;
+                    a0_17 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy3, go0_0 * v0_3_2) * s0_17;
+                    a0_18 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy3 & hx3, go0_0 * v0_3_3) * s0_18;
+                    a0_19 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy3 & hx4, go0_0 * v0_3_4) * s0_19;
+                    a0_20 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx0, go0_0 * v0_4_0) * s0_20;
+                    a0_21 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx1, go0_0 * v0_4_1) * s0_21;
+                    a0_22 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4, go0_0 * v0_4_2) * s0_22;
+                    a0_23 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx3, go0_0 * v0_4_3) * s0_23;
+                    a0_24 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx4, go0_0 * v0_4_4) * s0_24;
+                    a1_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go1_0 * v1_0_0) * s0_0;
+                    a1_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx1, go1_0 * v1_0_1) * s0_1;
+                    a1_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go1_0 * v1_0_2) * s0_2;
+                    a1_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx3, go1_0 * v1_0_3) * s0_3;
+                    a1_4 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx4, go1_0 * v1_0_4) * s0_4;
+                    a1_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx0, go1_0 * v1_1_0) * s0_5;
+                    a1_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx1, go1_0 * v1_1_1) * s0_6;
+                    a1_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1, go1_0 * v1_1_2) * s0_7;
+                    a1_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx3, go1_0 * v1_1_3) * s0_8;
+                    a1_9 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx4, go1_0 * v1_1_4) * s0_9;
+                    a1_10 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go1_0 * v1_2_0) * s0_10;
+                    a1_11 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx1, go1_0 * v1_2_1) * s0_11;
+                    a1_12 += go1_0 * v1_2_2 * s0_12;
+                    a1_13 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx3, go1_0 * v1_2_3) * s0_13;
+                    a1_14 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx4, go1_0 * v1_2_4) * s0_14;
+                    a1_15 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy3 & hx0, go1_0 * v1_3_0) * s0_15;
+                    a1_16 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy3 & hx1, go1_0 * v1_3_1) * s0_16;
+                    a1_17 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy3, go1_0 * v1_3_2) * s0_17;
+                    a1_18 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy3 & hx3, go1_0 * v1_3_3) * s0_18;
+                    a1_19 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy3 & hx4, go1_0 * v1_3_4) * s0_19;
+                    a1_20 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx0, go1_0 * v1_4_0) * s0_20;
+                    a1_21 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx1, go1_0 * v1_4_1) * s0_21;
+                    a1_22 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4, go1_0 * v1_4_2) * s0_22;
+                    a1_23 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx3, go1_0 * v1_4_3) * s0_23;
+                    a1_24 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx4, go1_0 * v1_4_4) * s0_24;
                 }
                 for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
                 {

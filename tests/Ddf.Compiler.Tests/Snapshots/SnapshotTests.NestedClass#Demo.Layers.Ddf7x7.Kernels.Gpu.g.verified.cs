@@ -688,8 +688,9 @@ namespace Demo
                 /// <summary>
                 /// Stage one of the channel-filter gradient: a block sums, for GradientChannels channels, every tap's product of
                 /// upstream gradient and input (times the spatial tap) over one of launch.Parts equal parts of the output plane: each thread
-                /// over the part's pixels it strides through, then warp-shuffle trees and the warps added in order. Writes
-                /// channelPartials[((b * C + c) * Taps + tap) * Parts + part]. Grid: (parts, channel blocks, batch).
+                /// over the part's runs of Pixels adjacent pixels of a row it strides through (sharing their window loads), then
+                /// warp-shuffle trees and the warps added in order. Writes channelPartials[((b * C + c) * Taps + tap) * Parts + part].
+                /// Grid: (parts, channel blocks, batch).
                 /// </summary>
                 public static void ChannelGradient<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter,
                     global::ILGPU.ArrayView<T> channelPartials, global::Ddf.Runtime.DdfGpuLaunch launch)
@@ -700,7 +701,8 @@ namespace Demo
                     int outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
                     int b = global::ILGPU.Grid.IdxZ, bc = b * g.Channels, c0 = global::ILGPU.Grid.IdxY * GradientChannels, part = global::ILGPU.Grid.IdxX;
                     int thread = global::ILGPU.Group.IdxY * TileWidth + global::ILGPU.Group.IdxX;
-                    int chunk = (outPlane + launch.Parts - 1) / launch.Parts, qBegin = part * chunk, qEnd = qBegin + chunk < outPlane ? qBegin + chunk : outPlane;
+                    int runs = outPlane;
+                    int chunk = (runs + launch.Parts - 1) / launch.Parts, qBegin = part * chunk, qEnd = qBegin + chunk < runs ? qBegin + chunk : runs;
                     int plane0 = bc + c0;
                     int at0 = plane0 * inPlane, out0 = plane0 * outPlane;
                     int sf = b * Taps * outPlane;
@@ -711,9 +713,9 @@ namespace Demo
                     T a0_28 = T.Zero, a0_29 = T.Zero, a0_30 = T.Zero, a0_31 = T.Zero, a0_32 = T.Zero, a0_33 = T.Zero, a0_34 = T.Zero;
                     T a0_35 = T.Zero, a0_36 = T.Zero, a0_37 = T.Zero, a0_38 = T.Zero, a0_39 = T.Zero, a0_40 = T.Zero, a0_41 = T.Zero;
                     T a0_42 = T.Zero, a0_43 = T.Zero, a0_44 = T.Zero, a0_45 = T.Zero, a0_46 = T.Zero, a0_47 = T.Zero, a0_48 = T.Zero;
-                    for (int pixel = qBegin + thread; pixel < qEnd; pixel += global::Ddf.Runtime.DdfGpuTiling.Threads)
+                    for (int run = qBegin + thread; run < qEnd; run += global::Ddf.Runtime.DdfGpuTiling.Threads)
                     {
-                        int oy = pixel / outW, ox = pixel - oy * outW;
+                        int oy = run / outW, ox = run - oy * outW, pixel = run;
                         int iy = oy * Stride - Pad, ix = ox * Stride - Pad;
                         // Input rows and columns the taps read: clamped into the plane (every load valid), hy/hx: inside the plane (else the tap reads zero).
                         int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy, g.Height) * g.Width;
@@ -798,56 +800,56 @@ namespace Demo
                         T v0_6_4 = input[at0 + row6 + col4];
                         T v0_6_5 = input[at0 + row6 + col5];
                         T v0_6_6 = input[at0 + row6 + col6];
-                        T go0 = gradOutput[out0 + pixel];
-                        a0_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go0 * v0_0_0) * s0_0;
-                        a0_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx1, go0 * v0_0_1) * s0_1;
-                        a0_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, go0 * v0_0_2) * s0_2;
-                        a0_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go0 * v0_0_3) * s0_3;
-                        a0_4 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx4, go0 * v0_0_4) * s0_4;
-                        a0_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx5, go0 * v0_0_5) * s0_5;
-                        a0_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx6, go0 * v0_0_6) * s0_6;
-                        a0_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx0, go0 * v0_1_0) * s0_7;
-                        a0_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx1, go0 * v0_1_1) * s0_8;
-                        a0_9 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx2, go0 * v0_1_2) * s0_9;
-                        a0_10 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1, go0 * v0_1_3) * s0_10;
-                        a0_11 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx4, go0 * v0_1_4) * s0_11;
-                        a0_12 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx5, go0 * v0_1_5) * s0_12;
-                        a0_13 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx6, go0 * v0_1_6) * s0_13;
-                        a0_14 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, go0 * v0_2_0) * s0_14;
-                        a0_15 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx1, go0 * v0_2_1) * s0_15;
-                        a0_16 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, go0 * v0_2_2) * s0_16;
-                        a0_17 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, go0 * v0_2_3) * s0_17;
-                        a0_18 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx4, go0 * v0_2_4) * s0_18;
-                        a0_19 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx5, go0 * v0_2_5) * s0_19;
-                        a0_20 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx6, go0 * v0_2_6) * s0_20;
-                        a0_21 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go0 * v0_3_0) * s0_21;
-                        a0_22 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx1, go0 * v0_3_1) * s0_22;
-                        a0_23 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, go0 * v0_3_2) * s0_23;
-                        a0_24 += go0 * v0_3_3 * s0_24;
-                        a0_25 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx4, go0 * v0_3_4) * s0_25;
-                        a0_26 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx5, go0 * v0_3_5) * s0_26;
-                        a0_27 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx6, go0 * v0_3_6) * s0_27;
-                        a0_28 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx0, go0 * v0_4_0) * s0_28;
-                        a0_29 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx1, go0 * v0_4_1) * s0_29;
-                        a0_30 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx2, go0 * v0_4_2) * s0_30;
-                        a0_31 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4, go0 * v0_4_3) * s0_31;
-                        a0_32 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx4, go0 * v0_4_4) * s0_32;
-                        a0_33 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx5, go0 * v0_4_5) * s0_33;
-                        a0_34 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx6, go0 * v0_4_6) * s0_34;
-                        a0_35 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy5 & hx0, go0 * v0_5_0) * s0_35;
-                        a0_36 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy5 & hx1, go0 * v0_5_1) * s0_36;
-                        a0_37 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy5 & hx2, go0 * v0_5_2) * s0_37;
-                        a0_38 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy5, go0 * v0_5_3) * s0_38;
-                        a0_39 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy5 & hx4, go0 * v0_5_4) * s0_39;
-                        a0_40 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy5 & hx5, go0 * v0_5_5) * s0_40;
-                        a0_41 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy5 & hx6, go0 * v0_5_6) * s0_41;
-                        a0_42 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy6 & hx0, go0 * v0_6_0) * s0_42;
-                        a0_43 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy6 & hx1, go0 * v0_6_1) * s0_43;
-                        a0_44 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy6 & hx2, go0 * v0_6_2) * s0_44;
-                        a0_45 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy6, go0 * v0_6_3) * s0_45;
-                        a0_46 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy6 & hx4, go0 * v0_6_4) * s0_46;
-                        a0_47 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy6 & hx5, go0 * v0_6_5) * s0_47;
-                        a0_48 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy6 & hx6, go0 * v0_6_6) * s0_48;
+                        T go0_0 = gradOutput[out0 + pixel];
+                        a0_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go0_0 * v0_0_0) * s0_0;
+                        a0_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx1, go0_0 * v0_0_1) * s0_1;
+                        a0_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, go0_0 * v0_0_2) * s0_2;
+                        a0_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go0_0 * v0_0_3) * s0_3;
+                        a0_4 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx4, go0_0 * v0_0_4) * s0_4;
+                        a0_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx5, go0_0 * v0_0_5) * s0_5;
+                        a0_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx6, go0_0 * v0_0_6) * s0_6;
+                        a0_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx0, go0_0 * v0_1_0) * s0_7;
+                        a0_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx1, go0_0 * v0_1_1) * s0_8;
+                        a0_9 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx2, go0_0 * v0_1_2) * s0_9;
+                        a0_10 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1, go0_0 * v0_1_3) * s0_10;
+                        a0_11 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx4, go0_0 * v0_1_4) * s0_11;
+                        a0_12 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx5, go0_0 * v0_1_5) * s0_12;
+                        a0_13 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy1 & hx6, go0_0 * v0_1_6) * s0_13;
+                        a0_14 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, go0_0 * v0_2_0) * s0_14;
+                        a0_15 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx1, go0_0 * v0_2_1) * s0_15;
+                        a0_16 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, go0_0 * v0_2_2) * s0_16;
+                        a0_17 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, go0_0 * v0_2_3) * s0_17;
+                        a0_18 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx4, go0_0 * v0_2_4) * s0_18;
+                        a0_19 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx5, go0_0 * v0_2_5) * s0_19;
+                        a0_20 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx6, go0_0 * v0_2_6) * s0_20;
+                        a0_21 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go0_0 * v0_3_0) * s0_21;
+                        a0_22 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx1, go0_0 * v0_3_1) * s0_22;
+                        a0_23 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, go0_0 * v0_3_2) * s0_23;
+                        a0_24 += go0_0 * v0_3_3 * s0_24;
+                        a0_25 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx4, go0_0 * v0_3_4) * s0_25;
+                        a0_26 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx5, go0_0 * v0_3_5) * s0_26;
+                        a0_27 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx6, go0_0 * v0_3_6) * s0_27;
+                        a0_28 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx0, go0_0 * v0_4_0) * s0_28;
+                        a0_29 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx1, go0_0 * v0_4_1) * s0_29;
+                        a0_30 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx2, go0_0 * v0_4_2) * s0_30;
+                        a0_31 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4, go0_0 * v0_4_3) * s0_31;
+                        a0_32 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx4, go0_0 * v0_4_4) * s0_32;
+                        a0_33 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx5, go0_0 * v0_4_5) * s0_33;
+                        a0_34 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx6, go0_0 * v0_4_6) * s0_34;
+                        a0_35 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy5 & hx0, go0_0 * v0_5_0) * s0_35;
+                        a0_36 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy5 & hx1, go0_0 * v0_5_1) * s0_36;
+                        a0_37 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy5 & hx2, go0_0 * v0_5_2) * s0_37;
+                        a0_38 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy5, go0_0 * v0_5_3) * s0_38;
+                        a0_39 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy5 & hx4, go0_0 * v0_5_4) * s0_39;
+                        a0_40 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy5 & hx5, go0_0 * v0_5_5) * s0_40;
+                        a0_41 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy5 & hx6, go0_0 * v0_5_6) * s0_41;
+                        a0_42 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy6 & hx0, go0_0 * v0_6_0) * s0_42;
+                        a0_43 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy6 & hx1, go0_0 * v0_6_1) * s0_43;
+                        a0_44 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy6 & hx2, go0_0 * v0_6_2) * s0_44;
+                        a0_45 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy6, go0_0 * v0_6_3) * s0_45;
+                        a0_46 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy6 & hx4, go0_0 * v0_6_4) * s0_46;
+                        a0_47 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy6 & hx5, go0_0 * v0_6_5) * s0_47;
+                        a0_48 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy6 & hx6, go0_0 * v0_6_6) * s0_48;
                     }
                     for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
                     {

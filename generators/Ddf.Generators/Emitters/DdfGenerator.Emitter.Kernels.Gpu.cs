@@ -366,18 +366,29 @@ public sealed partial class DdfGenerator
                 public static void Forward<T>({{GpuView}} input, {{GpuView}} channelFilter, {{GpuView}} spatialFilter, {{GpuView}} output, {{Runtime}}.DdfGpuLaunch launch)
                     {{GpuConstraint}}
                 {
-                    var g = launch.Geometry;
-                    int outH = g.OutHeight, outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
                 """);
             w.Indentation++;
-            WritePixelsOfThread(w, window.Pixels, "ox", "oy", "outW", "outH");
-            w.WriteLine("int iy = oy * Stride - Pad, ix = ox * Stride - Pad;");
-            WriteWindow(w, spec, window, stepInside: MasksThroughWeights(spec, window));
+            WriteOutputPixelsAndWindow(w, spec, window, stepInside: MasksThroughWeights(spec, window));
             if (spec.HasSpatial)
                 WriteSpatialTaps(w, spec, window.Pixels, zeroPadded: MasksThroughWeights(spec, window) ? window : null);
             WriteWeightedSums(w, spec, window, "input", "inPlane", "output", "outPlane", "y");
             w.Indentation--;
             w.WriteLine("}");
+        }
+
+        /// <summary>
+        /// The start of the forward and spatial-gradient kernels: sizes, this thread's output pixels and the input window
+        /// their taps read (see <see cref="WriteWindow"/>).
+        /// </summary>
+        private static void WriteOutputPixelsAndWindow(SourceWriter w, DdfSpec spec, GpuWindow window, bool stepInside)
+        {
+            w.WriteLine("""
+                var g = launch.Geometry;
+                int outH = g.OutHeight, outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
+                """);
+            WritePixelsOfThread(w, window.Pixels, "ox", "oy", "outW", "outH");
+            w.WriteLine("int iy = oy * Stride - Pad, ix = ox * Stride - Pad;");
+            WriteWindow(w, spec, window, stepInside);
         }
 
         /// <summary>
@@ -482,13 +493,9 @@ public sealed partial class DdfGenerator
                     {{GpuView}} gradSpatialFilter, {{Runtime}}.DdfGpuLaunch launch)
                     {{GpuConstraint}}
                 {
-                    var g = launch.Geometry;
-                    int outH = g.OutHeight, outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
                 """);
             w.Indentation++;
-            WritePixelsOfThread(w, window.Pixels, "ox", "oy", "outW", "outH");
-            w.WriteLine("int iy = oy * Stride - Pad, ix = ox * Stride - Pad;");
-            WriteWindow(w, spec, window);
+            WriteOutputPixelsAndWindow(w, spec, window, stepInside: false);
             for (int p = 0; p < window.Pixels; p++)
                 for (int u = 0; u < spec.KernelSize; u++)
                     w.WriteLine("T " + string.Join(", ", Enumerable.Range(u * spec.KernelSize, spec.KernelSize).Select(t => $"a{p}_{t} = T.Zero")) + ";");

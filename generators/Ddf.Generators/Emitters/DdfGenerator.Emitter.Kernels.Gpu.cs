@@ -229,9 +229,10 @@ public sealed partial class DdfGenerator
         {
             bool t = window.IsTransposed;
             string height = t ? "outH" : "g.Height", width = t ? "outW" : "g.Width";
+            string moved = stepInside ? "moved to the nearest inside tap of the same pixel" : "clamped into the plane";
             w.WriteLine(t
-                ? "// Upstream-gradient rows and columns the transposed taps read: clamped into the plane (every load valid), hy/hx: a tap hits them."
-                : "// Input rows and columns the taps read: clamped into the plane (every load valid), hy/hx: inside the plane (else the tap reads zero).");
+                ? $"// Upstream-gradient rows and columns the transposed taps read, {moved} (every load valid); hy/hx: a tap hits them."
+                : $"// Input rows and columns the taps read, {moved} (every load valid); hy/hx: inside the plane (else the tap adds zero).");
             for (int u = 0; u < window.Rows.Length; u++)
                 WriteWindowLine(w, spec, window, "row", "hy", u, $"{(t ? "jy" : "iy")}{Offset(window.Rows[u])}", window.Rows[u] == window.Centre, height, $" * {width}", stepInside);
             for (int j = 0; j < window.Columns.Length; j++)

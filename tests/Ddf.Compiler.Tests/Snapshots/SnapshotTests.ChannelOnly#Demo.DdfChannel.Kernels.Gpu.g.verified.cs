@@ -65,7 +65,7 @@ namespace Demo
                 bool has1 = ox + 1 < outW;
                 int pixel1 = has1 ? pixel + 1 : pixel;
                 int iy = oy * Stride - Pad, ix = ox * Stride - Pad;
-                // Input rows and columns the taps read: clamped into the plane (every load valid), hy/hx: inside the plane (else the tap reads zero).
+                // Input rows and columns the taps read, clamped into the plane (every load valid); hy/hx: inside the plane (else the tap adds zero).
                 int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy, g.Height) * g.Width;
                 bool hy0 = (uint)iy < (uint)g.Height;
                 int row1 = (iy + 1) * g.Width;
@@ -293,7 +293,7 @@ namespace Demo
                 bool has1 = x + 1 < g.Width;
                 int pixel1 = has1 ? pixel + 1 : pixel;
                 int jy = y + Pad, jx = x + Pad;
-                // Upstream-gradient rows and columns the transposed taps read: clamped into the plane (every load valid), hy/hx: a tap hits them.
+                // Upstream-gradient rows and columns the transposed taps read, clamped into the plane (every load valid); hy/hx: a tap hits them.
                 int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(jy, outH) * outW;
                 bool hy0 = (uint)jy < (uint)outH;
                 int row1 = (jy - 1) * outW;
@@ -542,7 +542,7 @@ namespace Demo
                     bool has1 = ox + 1 < outW;
                     int pixel1 = has1 ? pixel + 1 : pixel;
                     int iy = oy * Stride - Pad, ix = ox * Stride - Pad;
-                    // Input rows and columns the taps read: clamped into the plane (every load valid), hy/hx: inside the plane (else the tap reads zero).
+                    // Input rows and columns the taps read, clamped into the plane (every load valid); hy/hx: inside the plane (else the tap adds zero).
                     int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy, g.Height) * g.Width;
                     bool hy0 = (uint)iy < (uint)g.Height;
                     int row1 = (iy + 1) * g.Width;

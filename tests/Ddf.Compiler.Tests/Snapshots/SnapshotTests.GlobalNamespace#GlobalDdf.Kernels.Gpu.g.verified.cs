@@ -63,7 +63,7 @@ partial class GlobalDdf
             bool has1 = ox + 1 < outW;
             int pixel1 = has1 ? pixel + 1 : pixel;
             int iy = oy * Stride - Pad, ix = ox * Stride - Pad;
-            // Input rows and columns the taps read: clamped into the plane (every load valid), hy/hx: inside the plane (else the tap reads zero).
+            // Input rows and columns the taps read, clamped into the plane (every load valid); hy/hx: inside the plane (else the tap adds zero).
             int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy, g.Height) * g.Width;
             bool hy0 = (uint)iy < (uint)g.Height;
             int row1 = (iy + 1) * g.Width;
@@ -245,7 +245,7 @@ partial class GlobalDdf
                 return;
             int b = global::ILGPU.Grid.IdxZ, bc = b * g.Channels, pixel = y * g.Width + x;
             int jy = y + Pad, jx = x + Pad;
-            // Upstream-gradient rows and columns the transposed taps read: clamped into the plane (every load valid), hy/hx: a tap hits them.
+            // Upstream-gradient rows and columns the transposed taps read, clamped into the plane (every load valid); hy/hx: a tap hits them.
             int nrow0 = jy, qrow0 = global::Ddf.Runtime.DdfGpuTiling.FloorDiv(nrow0, Stride);
             bool hy0 = qrow0 * Stride == nrow0 && (uint)qrow0 < (uint)outH;
             int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(qrow0, outH) * outW;
@@ -421,7 +421,7 @@ partial class GlobalDdf
             bool has1 = ox + 1 < outW;
             int pixel1 = has1 ? pixel + 1 : pixel;
             int iy = oy * Stride - Pad, ix = ox * Stride - Pad;
-            // Input rows and columns the taps read: clamped into the plane (every load valid), hy/hx: inside the plane (else the tap reads zero).
+            // Input rows and columns the taps read, clamped into the plane (every load valid); hy/hx: inside the plane (else the tap adds zero).
             int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy, g.Height) * g.Width;
             bool hy0 = (uint)iy < (uint)g.Height;
             int row1 = (iy + 1) * g.Width;
@@ -629,7 +629,7 @@ partial class GlobalDdf
             {
                 int oy = run / outW, ox = run - oy * outW, pixel = run;
                 int iy = oy * Stride - Pad, ix = ox * Stride - Pad;
-                // Input rows and columns the taps read: clamped into the plane (every load valid), hy/hx: inside the plane (else the tap reads zero).
+                // Input rows and columns the taps read, clamped into the plane (every load valid); hy/hx: inside the plane (else the tap adds zero).
                 int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy, g.Height) * g.Width;
                 bool hy0 = (uint)iy < (uint)g.Height;
                 int row1 = (iy + 1) * g.Width;

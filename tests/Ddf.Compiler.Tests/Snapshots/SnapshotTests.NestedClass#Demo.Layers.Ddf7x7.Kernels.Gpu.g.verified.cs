@@ -64,7 +64,7 @@ namespace Demo
                         return;
                     int b = global::ILGPU.Grid.IdxZ, bc = b * g.Channels, pixel = oy * outW + ox;
                     int iy = oy * Stride - Pad, ix = ox * Stride - Pad;
-                    // Input rows and columns the taps read: clamped into the plane (every load valid), hy/hx: inside the plane (else the tap reads zero).
+                    // Input rows and columns the taps read, moved to the nearest inside tap of the same pixel (every load valid); hy/hx: inside the plane (else the tap adds zero).
                     int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy, g.Height) * g.Width;
                     bool hy0 = (uint)iy < (uint)g.Height;
                     int row1 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy + 1, g.Height) * g.Width;
@@ -274,7 +274,7 @@ namespace Demo
                         return;
                     int b = global::ILGPU.Grid.IdxZ, bc = b * g.Channels, pixel = y * g.Width + x;
                     int jy = y + Pad, jx = x + Pad;
-                    // Upstream-gradient rows and columns the transposed taps read: clamped into the plane (every load valid), hy/hx: a tap hits them.
+                    // Upstream-gradient rows and columns the transposed taps read, moved to the nearest inside tap of the same pixel (every load valid); hy/hx: a tap hits them.
                     int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(jy, outH) * outW;
                     bool hy0 = (uint)jy < (uint)outH;
                     int row1 = global::Ddf.Runtime.DdfGpuTiling.Clamp(jy - 1, outH) * outW;
@@ -485,7 +485,7 @@ namespace Demo
                         return;
                     int b = global::ILGPU.Grid.IdxZ, bc = b * g.Channels, pixel = oy * outW + ox;
                     int iy = oy * Stride - Pad, ix = ox * Stride - Pad;
-                    // Input rows and columns the taps read: clamped into the plane (every load valid), hy/hx: inside the plane (else the tap reads zero).
+                    // Input rows and columns the taps read, clamped into the plane (every load valid); hy/hx: inside the plane (else the tap adds zero).
                     int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy, g.Height) * g.Width;
                     bool hy0 = (uint)iy < (uint)g.Height;
                     int row1 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy + 1, g.Height) * g.Width;
@@ -717,7 +717,7 @@ namespace Demo
                     {
                         int oy = run / outW, ox = run - oy * outW, pixel = run;
                         int iy = oy * Stride - Pad, ix = ox * Stride - Pad;
-                        // Input rows and columns the taps read: clamped into the plane (every load valid), hy/hx: inside the plane (else the tap reads zero).
+                        // Input rows and columns the taps read, clamped into the plane (every load valid); hy/hx: inside the plane (else the tap adds zero).
                         int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy, g.Height) * g.Width;
                         bool hy0 = (uint)iy < (uint)g.Height;
                         int row1 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy + 1, g.Height) * g.Width;

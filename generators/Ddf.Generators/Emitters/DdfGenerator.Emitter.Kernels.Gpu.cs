@@ -139,7 +139,7 @@ public sealed partial class DdfGenerator
         /// </summary>
         private sealed class GpuWindow
         {
-            private GpuWindow(int pixels, int[] rows, int[] columns, int[,] columnOf, int centre, bool transposed)
+            private GpuWindow(int pixels, int[] rows, int[] columns, int[,] columnOf, int centre, bool transposed, bool strided)
             {
                 Pixels = pixels;
                 Rows = rows;
@@ -147,6 +147,7 @@ public sealed partial class DdfGenerator
                 ColumnOf = columnOf;
                 Centre = centre;
                 IsTransposed = transposed;
+                HitsByStride = strided;
             }
 
             public int Pixels { get; }
@@ -161,6 +162,9 @@ public sealed partial class DdfGenerator
 
             /// <summary>True for the input gradient's window (offsets in the upstream gradient, read by the transposed taps).</summary>
             public bool IsTransposed { get; }
+
+            /// <summary>A transposed window with a stride: a tap reads an upstream pixel only where the stride divides its coordinate.</summary>
+            public bool HitsByStride { get; }
 
             /// <summary>Loads per channel.</summary>
             public int Loads => Rows.Length * Columns.Length;
@@ -185,11 +189,17 @@ public sealed partial class DdfGenerator
                 for (int p = 0; p < pixels; p++)
                     for (int v = 0; v < k; v++)
                         columnOf[p, v] = Array.IndexOf(columns, column(p, v));
-                return new GpuWindow(pixels, rows, columns, columnOf, centre, transposed);
+                return new GpuWindow(pixels, rows, columns, columnOf, centre, transposed, transposed && spec.Stride > 1);
             }
         }
 
         private static string GpuView => $"{Ilgpu}.ArrayView<T>";
+
+        /// <summary>The sizes the forward, input-gradient and spatial-gradient kernels start with (32-bit: the host checks they fit).</summary>
+        private const string PlaneSizes = """
+            var g = launch.Geometry;
+            int outH = g.OutHeight, outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
+            """;
 
         /// <summary>
         /// The start of a kernel over pixels of a plane, <paramref name="pixels"/> adjacent ones per thread: this thread's first
@@ -209,6 +219,12 @@ public sealed partial class DdfGenerator
             if (pixels == 1)
                 return;
             w.WriteLine("// The thread's other pixels may lie past the row's end: they are computed from clamped reads and not stored.");
+            WriteOtherPixels(w, pixels, x, width);
+        }
+
+        /// <summary>Declares <c>has{p}</c> (pixel p of the run lies inside the row) and <c>pixel{p}</c> (its index, or pixel's where outside).</summary>
+        private static void WriteOtherPixels(SourceWriter w, int pixels, string x, string width)
+        {
             for (int p = 1; p < pixels; p++)
                 w.WriteLine($"bool has{p} = {x} + {p} < {width};");
             for (int p = 1; p < pixels; p++)
@@ -242,9 +258,8 @@ public sealed partial class DdfGenerator
         private static void WriteWindowLine(SourceWriter w, DdfSpec spec, GpuWindow window, string name, string hit, int index, string coordinate, bool centre, string size, string scale, bool stepInside)
         {
             string at = coordinate.Contains(' ') ? $"({coordinate})" : coordinate;
-            if (window.IsTransposed && spec.Stride > 1)
+            if (window.HitsByStride)
             {
-                // With a stride the tap hits an upstream pixel only where the stride divides the coordinate.
                 string n = $"n{name}{index}", q = $"q{name}{index}";
                 w.WriteLine($"int {n} = {coordinate}, {q} = {Tiling}.FloorDiv({n}, Stride);");
                 w.WriteLine($"bool {hit}{index} = {q} * Stride == {n} && (uint){q} < (uint){size};");
@@ -269,23 +284,18 @@ public sealed partial class DdfGenerator
         /// those specs select per load.
         /// </summary>
         private static bool MasksThroughWeights(DdfSpec spec, GpuWindow window) =>
-            spec.HasSpatial && (spec.Branches == BranchesMode.Spatial || spec.Combine == CombineMode.Mul) && !(window.IsTransposed && spec.Stride > 1);
+            spec.HasSpatial && (spec.Branches == BranchesMode.Spatial || spec.Combine == CombineMode.Mul) && !window.HitsByStride;
 
         /// <summary>Whether window element (u, j) needs a zero select, as a condition ("" when it is always inside).</summary>
-        private static string WindowCondition(DdfSpec spec, GpuWindow window, int u, int j)
+        private static string WindowCondition(GpuWindow window, int u, int j)
         {
-            bool strided = window.IsTransposed && spec.Stride > 1;
             var parts = new List<string>(2);
-            if (strided || window.Rows[u] != window.Centre)
+            if (window.HitsByStride || window.Rows[u] != window.Centre)
                 parts.Add($"hy{u}");
-            if (strided || window.Columns[j] != window.Centre)
+            if (window.HitsByStride || window.Columns[j] != window.Centre)
                 parts.Add($"hx{j}");
             return string.Join(" & ", parts); // "&": no short-circuit branch
         }
-
-        /// <summary>A load of <paramref name="view"/>[<paramref name="index"/>], zero unless <paramref name="condition"/> ("" loads plainly).</summary>
-        private static string GpuLoad(string view, string index, string condition) =>
-            Selected(condition, $"{view}[{index}]");
 
         /// <summary>
         /// Declares <c>v{i}_{u}_{j}</c>: the window of channel i (whose plane starts at <c>at{i}</c>) in <paramref name="view"/>, zero
@@ -296,12 +306,12 @@ public sealed partial class DdfGenerator
             for (int i = 0; i < channels; i++)
                 for (int u = 0; u < window.Rows.Length; u++)
                     for (int j = 0; j < window.Columns.Length; j++)
-                        w.WriteLine($"T v{i}_{u}_{j} = {GpuLoad(view, $"at{i} + row{u} + col{j}", masked ? WindowCondition(spec, window, u, j) : "")};");
+                        w.WriteLine($"T v{i}_{u}_{j} = {Selected(masked ? WindowCondition(window, u, j) : "", $"{view}[at{i} + row{u} + col{j}]")};");
         }
 
         /// <summary>The condition (or "") under which pixel p's tap t reads inside the plane.</summary>
         private static string TapCondition(DdfSpec spec, GpuWindow window, int p, int t) =>
-            WindowCondition(spec, window, t / spec.KernelSize, window.ColumnOf[p, t % spec.KernelSize]);
+            WindowCondition(window, t / spec.KernelSize, window.ColumnOf[p, t % spec.KernelSize]);
 
         /// <summary><paramref name="value"/> where <paramref name="condition"/> holds, else zero ("" keeps it).</summary>
         private static string Selected(string condition, string value) => condition.Length == 0 ? value : $"{Tiling}.ZeroUnless({condition}, {value})";
@@ -319,9 +329,14 @@ public sealed partial class DdfGenerator
         {
             w.WriteLine("long " + string.Join(", ", Enumerable.Range(0, channels).Select(i => $"f{i} = (long)plane{i} * Taps")) + ";");
             for (int i = 0; i < channels; i++)
-                for (int u = 0; u < spec.KernelSize; u++)
-                    w.WriteLine("T " + string.Join(", ", Enumerable.Range(u * spec.KernelSize, spec.KernelSize).Select(t =>
-                        $"k{i}_{t} = channelFilter[f{i}{(t == 0 ? "" : $" + {t}")}]")) + ";");
+                WriteTapRows(w, spec, t => $"k{i}_{t} = channelFilter[f{i}{(t == 0 ? "" : $" + {t}")}]");
+        }
+
+        /// <summary>Declares one T local per tap, one line per tap row: <c>T {declaration(t)}, ...;</c>.</summary>
+        private static void WriteTapRows(SourceWriter w, DdfSpec spec, Func<int, string> declaration)
+        {
+            for (int u = 0; u < spec.KernelSize; u++)
+                w.WriteLine("T " + string.Join(", ", Enumerable.Range(u * spec.KernelSize, spec.KernelSize).Select(declaration)) + ";");
         }
 
         /// <summary>The combined weight of a tap from spatial register <paramref name="spatial"/> and channel tap <paramref name="channel"/>.</summary>
@@ -383,10 +398,7 @@ public sealed partial class DdfGenerator
         /// </summary>
         private static void WriteOutputPixelsAndWindow(SourceWriter w, DdfSpec spec, GpuWindow window, bool stepInside)
         {
-            w.WriteLine("""
-                var g = launch.Geometry;
-                int outH = g.OutHeight, outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
-                """);
+            w.WriteLine(PlaneSizes);
             WritePixelsOfThread(w, window.Pixels, "ox", "oy", "outW", "outH");
             w.WriteLine("int iy = oy * Stride - Pad, ix = ox * Stride - Pad;");
             WriteWindow(w, spec, window, stepInside);
@@ -439,9 +451,7 @@ public sealed partial class DdfGenerator
                 return;
             }
             for (int p = 0; p < pixels; p++)
-                for (int u = 0; u < spec.KernelSize; u++)
-                    w.WriteLine("T " + string.Join(", ", Enumerable.Range(u * spec.KernelSize, spec.KernelSize).Select(t =>
-                        $"s{p}_{t} = spatialFilter[sf{TapOffset(t, "outPlane")} + {PixelName(p)}]")) + ";");
+                WriteTapRows(w, spec, t => $"s{p}_{t} = spatialFilter[sf{TapOffset(t, "outPlane")} + {PixelName(p)}]");
         }
 
         private static void WriteGpuInputGradient(SourceWriter w, DdfSpec spec, GpuWindow window)
@@ -456,10 +466,9 @@ public sealed partial class DdfGenerator
                 public static void InputGradient<T>({{GpuView}} gradOutput, {{GpuView}} channelFilter, {{GpuView}} spatialFilter, {{GpuView}} gradInput, {{Runtime}}.DdfGpuLaunch launch)
                     {{GpuConstraint}}
                 {
-                    var g = launch.Geometry;
-                    int outH = g.OutHeight, outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
                 """);
             w.Indentation++;
+            w.WriteLine(PlaneSizes);
             WritePixelsOfThread(w, window.Pixels, "x", "y", "g.Width", "g.Height");
             w.WriteLine("int jy = y + Pad, jx = x + Pad;");
             WriteWindow(w, spec, window, stepInside: MasksThroughWeights(spec, window));
@@ -472,7 +481,7 @@ public sealed partial class DdfGenerator
                     for (int t = 0; t < spec.Taps; t++)
                     {
                         int u = t / k, j = window.ColumnOf[p, t % k];
-                        w.WriteLine($"T s{p}_{t} = {GpuLoad("spatialFilter", $"sf{TapOffset(t, "outPlane")} + row{u} + col{j}", WindowCondition(spec, window, u, j))};");
+                        w.WriteLine($"T s{p}_{t} = {Selected(WindowCondition(window, u, j), $"spatialFilter[sf{TapOffset(t, "outPlane")} + row{u} + col{j}]")};");
                     }
                 }
             }
@@ -498,8 +507,7 @@ public sealed partial class DdfGenerator
             w.Indentation++;
             WriteOutputPixelsAndWindow(w, spec, window, stepInside: false);
             for (int p = 0; p < window.Pixels; p++)
-                for (int u = 0; u < spec.KernelSize; u++)
-                    w.WriteLine("T " + string.Join(", ", Enumerable.Range(u * spec.KernelSize, spec.KernelSize).Select(t => $"a{p}_{t} = T.Zero")) + ";");
+                WriteTapRows(w, spec, t => $"a{p}_{t} = T.Zero");
             w.WriteLine("int cBegin = 0, cEnd = g.Channels;");
             // Taps in the padding read clamped (real) values; their sums are replaced by zero at the end, so that not even
             // an infinite value there reaches the result.
@@ -574,17 +582,13 @@ public sealed partial class DdfGenerator
             if (mul)
                 w.WriteLine("int sf = b * Taps * outPlane;");
             for (int i = 0; i < channels; i++)
-                for (int u = 0; u < spec.KernelSize; u++)
-                    w.WriteLine("T " + string.Join(", ", Enumerable.Range(u * spec.KernelSize, spec.KernelSize).Select(t => $"a{i}_{t} = T.Zero")) + ";");
+                WriteTapRows(w, spec, t => $"a{i}_{t} = T.Zero");
             using (w.OpenBlock($"for (int run = qBegin + thread; run < qEnd; run += {Tiling}.Threads)"))
             {
                 w.WriteLine(pixels == 1
                     ? "int oy = run / outW, ox = run - oy * outW, pixel = run;"
                     : "int oy = run / runsAcross, ox = (run - oy * runsAcross) * Pixels, pixel = oy * outW + ox;");
-                for (int p = 1; p < pixels; p++)
-                    w.WriteLine($"bool has{p} = ox + {p} < outW;");
-                for (int p = 1; p < pixels; p++)
-                    w.WriteLine($"int pixel{p} = has{p} ? pixel + {p} : pixel;");
+                WriteOtherPixels(w, pixels, "ox", "outW");
                 w.WriteLine("int iy = oy * Stride - Pad, ix = ox * Stride - Pad;");
                 WriteWindow(w, spec, window);
                 if (mul)

@@ -61,11 +61,10 @@ public sealed class DdfGpuKernelSet
         DdfGpuKernels<float> single, DdfGpuKernels<double> @double, int pixelsPerThread = 1, int inputPixelsPerThread = 1, int gradientChannels = 1,
         int minBlocksPerMultiprocessor = 0)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(minBlocksPerMultiprocessor);
-        Specialization = minBlocksPerMultiprocessor > 0 ? new KernelSpecialization(DdfGpuTiling.Threads, minBlocksPerMultiprocessor) : KernelSpecialization.Empty;
         ArgumentOutOfRangeException.ThrowIfLessThan(pixelsPerThread, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(inputPixelsPerThread, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(gradientChannels, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(minBlocksPerMultiprocessor);
         KernelSize = kernelSize;
         Dilation = dilation;
         Stride = stride;
@@ -81,6 +80,7 @@ public sealed class DdfGpuKernelSet
         PixelsPerThread = pixelsPerThread;
         InputPixelsPerThread = inputPixelsPerThread;
         GradientChannels = gradientChannels;
+        Specialization = minBlocksPerMultiprocessor > 0 ? new KernelSpecialization(DdfGpuTiling.Threads, minBlocksPerMultiprocessor) : KernelSpecialization.Empty;
     }
 
     /// <summary>Kernel size the kernels are specialised to; 0 for the generic kernels.</summary>

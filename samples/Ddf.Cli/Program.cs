@@ -8,6 +8,9 @@ namespace Ddf.Cli;
 /// <summary>ddf: train and use decoupled dynamic filter layers on real data.</summary>
 internal static class Program
 {
+    /// <summary>DDF_DEBUG=1: errors print their managed stack, the main job what other threads allocated while it trained.</summary>
+    public static bool Debugging => System.Environment.GetEnvironmentVariable("DDF_DEBUG") == "1";
+
     public static int Main(string[] args)
     {
         var app = new CommandApp<TrainMnistCommand>();
@@ -32,7 +35,7 @@ internal static class Program
             config.SetExceptionHandler((error, _) =>
             {
                 AnsiConsole.MarkupLineInterpolated($"[red]ddf: {error.Message}[/]");
-                if (System.Environment.GetEnvironmentVariable("DDF_DEBUG") == "1")
+                if (Debugging)
                     AnsiConsole.WriteLine(error.ToString());
                 return error is CommandAppException or ArgumentException ? 2 : 1;
             });

@@ -66,6 +66,6 @@ public sealed class DdfUpNet : Module<Tensor, Tensor, Tensor>
             x = refine[i].call(up[i].call(x, g));
         }
         var baseline = functional.interpolate(depth, scale_factor: [scale, scale], mode: InterpolationMode.Bicubic, align_corners: false);
-        return (baseline + head.call(x)).MoveToOuterDisposeScope();
+        return baseline.add(head.call(x), HeldScalars.One).MoveToOuterDisposeScope();
     }
 }

@@ -59,7 +59,7 @@ public sealed class FpnNeck : Module<Tensor[], Tensor[]>
             var up = upsample[i].call(merged[i + 1]);
             var here = lateral[i].call(levels[i]);
             // Odd sizes: crop the upsampled map to the finer level (both start at the top-left pixel).
-            merged[i] = here + up[.., .., ..(int)here.shape[2], ..(int)here.shape[3]];
+            merged[i] = here.add(up[.., .., ..(int)here.shape[2], ..(int)here.shape[3]], HeldScalars.One);
         }
         return merged.Select((m, i) => output[i].call(m).MoveToOuterDisposeScope()).ToArray();
     }

@@ -33,7 +33,7 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var y = functional.relu(bn1.call(conv1.call(x)));
         y = bn2.call(conv2.call(y));
-        return functional.relu(y + (downsample?.call(x) ?? x)).MoveToOuterDisposeScope();
+        return functional.relu(y.add(downsample?.call(x) ?? x, HeldScalars.One)).MoveToOuterDisposeScope();
     }
 }
 
@@ -65,7 +65,7 @@ internal sealed class Bottleneck : Module<Tensor, Tensor>
         var y = functional.relu(bn1.call(conv1.call(x)));
         y = functional.relu(bn2.call(conv2.call(y)));
         y = bn3.call(conv3.call(y));
-        return functional.relu(y + (downsample?.call(x) ?? x)).MoveToOuterDisposeScope();
+        return functional.relu(y.add(downsample?.call(x) ?? x, HeldScalars.One)).MoveToOuterDisposeScope();
     }
 }
 

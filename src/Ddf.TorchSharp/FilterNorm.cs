@@ -23,10 +23,12 @@ public enum FilterKind
 /// </summary>
 public sealed class FilterNorm : nn.Module<Tensor, Tensor>
 {
-    private const double Epsilon = 1e-10;
+    // Held, not converted per call: see HeldScalars for why a temporary Scalar is unsafe.
+    private static readonly Scalar Epsilon = 1e-10.ToScalar();
 
     private readonly Parameter? std;
     private readonly double scale;
+    private readonly Scalar scaleScalar;
 
     /// <summary>Creates a filter normalisation.</summary>
     /// <param name="kind">Spatial (per-pixel) or channel (per-channel) filters.</param>
@@ -46,10 +48,11 @@ public sealed class FilterNorm : nn.Module<Tensor, Tensor>
         this.groups = groups;
         this.kernel_size = kernel_size;
         scale = gain / kernel_size;
+        scaleScalar = scale.ToScalar();
         if (kind == FilterKind.Channel)
         {
             using var noGrad = no_grad();
-            std = new Parameter(randn(groups * kernel_size * kernel_size, dtype: dtype, device: device) * scale);
+            std = new Parameter(randn(groups * kernel_size * kernel_size, dtype: dtype, device: device).mul_(scaleScalar));
         }
         RegisterComponents();
     }
@@ -75,9 +78,17 @@ public sealed class FilterNorm : nn.Module<Tensor, Tensor>
         long b = filters.shape[0], h = filters.shape[2], w = filters.shape[3];
         var grouped = filters.reshape(b, groups, taps, h, w);
         var centred = grouped - grouped.mean([2], keepdim: true);
-        var normalised = centred / (centred.std(2, unbiased: true, keepdim: true) + Epsilon);
+        var normalised = centred / centred.std(2, unbiased: true, keepdim: true).add(Epsilon);
         var flat = normalised.reshape(b, groups * taps, h, w);
-        var result = std is null ? flat * scale : flat * std.reshape(1, groups * taps, 1, 1);
+        var result = std is null ? flat.mul(scaleScalar) : flat * std.reshape(1, groups * taps, 1, 1);
         return result.MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            scaleScalar.Dispose();
+        base.Dispose(disposing);
     }
 }

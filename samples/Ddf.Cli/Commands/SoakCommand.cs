@@ -34,23 +34,25 @@ internal sealed class SoakCommand : Command<SoakCommand.Settings>
         }
         long before = 0;
         var clock = new Stopwatch();
-        AnsiConsole.Progress().Start(progress =>
+        TrainingProgress.Run(progress =>
         {
             // Warm-up inside the same progress display, so one-time growth (JIT tiers, allocator arenas,
             // the display itself) is behind the baseline.
-            var warmUp = progress.AddTask("warm-up", maxValue: 1000);
+            var warmUp = progress.AddTask("warm-up", 1000);
             for (int i = 0; i < 1000; i++)
             {
                 Pass();
                 warmUp.Increment(1);
+                progress.Tick();
             }
             before = Rss();
             clock.Start();
-            var task = progress.AddTask("forward+backward", maxValue: settings.Iterations);
+            var task = progress.AddTask("forward+backward", settings.Iterations);
             for (int i = 0; i < settings.Iterations; i++)
             {
                 Pass();
                 task.Increment(1);
+                progress.Tick();
             }
         });
         long after = Rss();

@@ -63,34 +63,34 @@ internal sealed class TrainDepthCommand : Command<TrainDepthCommand.Settings>
             ("conv decoder", new ConvDecoder(settings.Scale)),
         };
         var rmse = new double[networks.Length];
-        AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(progress =>
+        TrainingProgress.Run(progress =>
+        {
+            for (int i = 0; i < networks.Length; i++)
             {
-                for (int i = 0; i < networks.Length; i++)
+                var task = progress.AddTask(networks[i].Name, maxValue: settings.Steps);
+                var model = networks[i].Model;
+                using var optimizer = optim.Adam(model.parameters(), lr: 2e-3);
+                var random = new Random(3);
+                model.train();
+                for (int step = 0; step < settings.Steps; step++)
                 {
-                    var task = progress.AddTask(networks[i].Name, maxValue: settings.Steps);
-                    var model = networks[i].Model;
-                    using var optimizer = optim.Adam(model.parameters(), lr: 2e-3);
-                    var random = new Random(3);
-                    model.train();
-                    for (int step = 0; step < settings.Steps; step++)
+                    optimizer.zero_grad();
+                    using (var scope = NewDisposeScope())
                     {
-                        optimizer.zero_grad();
-                        using (var scope = NewDisposeScope())
-                        {
-                            var index = tensor(new long[8].Select(_ => (long)random.Next(512)).ToArray());
-                            var depth = trainDepth.index_select(0, index);
-                            nn.functional.l1_loss(model.call(Low(depth), trainRgb.index_select(0, index)), depth).backward();
-                        }
-                        // Outside the scope: the optimizer's state tensors are created on its first step and must outlive it.
-                        optimizer.step();
-                        task.Increment(1);
+                        var index = tensor(new long[8].Select(_ => (long)random.Next(512)).ToArray());
+                        var depth = trainDepth.index_select(0, index);
+                        nn.functional.l1_loss(model.call(Low(depth), trainRgb.index_select(0, index)), depth).backward();
                     }
-                    rmse[i] = Rmse(Predict(model, Low(testDepth), testRgb), testDepth);
-                    GC.Collect();
-                    GC.WaitForPendingFinalizers();
+                    // Outside the scope: the optimizer's state tensors are created on its first step and must outlive it.
+                    optimizer.step();
+                    task.Increment(1);
+                    progress.Tick();
                 }
-            });
+                rmse[i] = Rmse(Predict(model, Low(testDepth), testRgb), testDepth);
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+        });
 
         using var noGrad = no_grad();
         var bicubic = nn.functional.interpolate(Low(testDepth), scale_factor: [settings.Scale, settings.Scale], mode: InterpolationMode.Bicubic, align_corners: false);
@@ -118,7 +118,7 @@ internal sealed class TrainDepthCommand : Command<TrainDepthCommand.Settings>
     {
         model.eval();
         using var noGrad = no_grad();
-        return model.call(low, rgb).clamp(0, 1);
+        return model.call(low, rgb).clamp(HeldScalars.Zero, HeldScalars.One);
     }
 
     private static double Rmse(Tensor prediction, Tensor truth) => (prediction - truth).square().mean().sqrt().item<float>();

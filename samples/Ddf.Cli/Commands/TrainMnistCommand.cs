@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Globalization;
 using System.IO;
 using Ddf.Cli.Mnist;
 using Ddf.Runtime;
@@ -24,6 +25,11 @@ internal sealed class TrainMnistCommand : Command<TrainMnistCommand.Settings>
         [DefaultValue(64)]
         public int Batch { get; init; }
 
+        [CommandOption("--train-digits <N>")]
+        [Description("How many of the 8,000 training digits to use (the first N of the split). Default: all.")]
+        [DefaultValue(8000)]
+        public int TrainDigits { get; init; }
+
         [CommandOption("--seed <N>")]
         [Description("Seed of the initialisation and the shuffling. Default: 1.")]
         [DefaultValue(1)]
@@ -35,7 +41,9 @@ internal sealed class TrainMnistCommand : Command<TrainMnistCommand.Settings>
         public string Output { get; init; } = "ddf-output";
 
         public override ValidationResult Validate() =>
-            Epochs < 1 || Batch < 1 ? ValidationResult.Error("--epochs and --batch must be at least 1.") : ValidationResult.Success();
+            Epochs < 1 || Batch < 1 ? ValidationResult.Error("--epochs and --batch must be at least 1.")
+            : TrainDigits is < 1 or > 8000 ? ValidationResult.Error("--train-digits must be 1 to 8,000.")
+            : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings settings, System.Threading.CancellationToken cancellation)
@@ -45,32 +53,32 @@ internal sealed class TrainMnistCommand : Command<TrainMnistCommand.Settings>
         NativeMemoryTuning.KeepFreedMemory();
         var digits = MnistDigits.LoadEmbedded();
         var (train, test) = digits.Split();
+        train = train[..settings.TrainDigits];
         AnsiConsole.MarkupLine($"MNIST: {digits.Count:N0} real digits embedded, {train.Length:N0} train / {test.Length:N0} test; {settings.Epochs} epochs, batch {settings.Batch}, {Environment.ProcessorCount} cores");
 
         var results = new MnistTrainer.Result[2];
         var names = new[] { "DDF", "conv 3x3" };
-        AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(progress =>
+        long otherThreads = TrainingProgress.Run(progress =>
+        {
+            for (int i = 0; i < 2; i++)
             {
-                for (int i = 0; i < 2; i++)
+                var task = progress.AddTask(names[i], maxValue: 1.0);
+                manual_seed(settings.Seed);
+                var model = i == 0 ? MnistNets.Ddf() : MnistNets.Conv();
+                results[i] = MnistTrainer.Train(model, digits, train, test, settings.Epochs, settings.Batch, settings.Seed, fraction =>
                 {
-                    var task = progress.AddTask(names[i], maxValue: 1.0);
-                    manual_seed(settings.Seed);
-                    var model = i == 0 ? MnistNets.Ddf() : MnistNets.Conv();
-                    results[i] = MnistTrainer.Train(model, digits, train, test, settings.Epochs, settings.Batch, settings.Seed, fraction => task.Value = fraction);
-                    task.Value = 1.0;
-                    if (i == 0)
-                    {
-                        Directory.CreateDirectory(settings.Output);
-                        model.save(Path.Combine(settings.Output, "mnist-ddf.model.bin"));
-                    }
-                    // Free this network's native tensors now rather than from the finalizer thread while the
-                    // next one trains (TorchSharp's dispose scopes are per thread and not made for that).
-                    model.Dispose();
-                    GC.Collect();
-                    GC.WaitForPendingFinalizers();
+                    task.Value = fraction;
+                    progress.Tick();
+                });
+                task.Value = 1.0;
+                if (i == 0)
+                {
+                    Directory.CreateDirectory(settings.Output);
+                    model.save(Path.Combine(settings.Output, "mnist-ddf.model.bin"));
                 }
-            });
+                model.Dispose();
+            }
+        });
 
         var table = new Table().AddColumns("network", "parameters", "test accuracy", "final loss", "time");
         for (int i = 0; i < 2; i++)
@@ -79,6 +87,8 @@ internal sealed class TrainMnistCommand : Command<TrainMnistCommand.Settings>
             table.AddRow(names[i], $"{r.Parameters:N0}", $"{r.TestAccuracy:P2}", $"{r.FinalLoss:F4}", $"{r.Elapsed.TotalSeconds:F0} s");
         }
         AnsiConsole.Write(table);
+        if (Program.Debugging)
+            AnsiConsole.MarkupLine($"Managed memory allocated by other threads while training: {otherThreads.ToString("N0", CultureInfo.InvariantCulture)} bytes.");
         string chart = Path.Combine(settings.Output, "mnist-training.png");
         Charts.Training(chart, names, results);
         AnsiConsole.MarkupLine($"Saved the DDF model to {Markup.Escape(Path.Combine(settings.Output, "mnist-ddf.model.bin"))} and the loss/accuracy chart to {Markup.Escape(chart)}.");

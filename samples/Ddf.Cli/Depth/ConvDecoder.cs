@@ -44,6 +44,6 @@ internal sealed class ConvDecoder : Module<Tensor, Tensor, Tensor>
             x = stage.call(cat([x, g], 1));
         }
         var baseline = functional.interpolate(depth, scale_factor: [scale, scale], mode: InterpolationMode.Bicubic, align_corners: false);
-        return (baseline + head.call(x)).MoveToOuterDisposeScope();
+        return baseline.add(head.call(x), HeldScalars.One).MoveToOuterDisposeScope();
     }
 }

@@ -37,7 +37,7 @@ internal sealed class ResidualBlock : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return functional.relu(body.call(x) + (shortcut?.call(x) ?? x)).MoveToOuterDisposeScope();
+        return functional.relu(body.call(x).add(shortcut?.call(x) ?? x, HeldScalars.One)).MoveToOuterDisposeScope();
     }
 }
 

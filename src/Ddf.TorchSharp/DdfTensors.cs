@@ -29,7 +29,7 @@ public static unsafe class DdfTensors
     public static Tensor Forward(Tensor input, Tensor? channelFilter, Tensor? spatialFilter, DdfGeometry g, DdfCpuKernelSet kernels,
         DdfGpuKernelSet? gpuKernels = null, Tensor? output = null)
     {
-        output ??= empty([g.Batch, g.Channels, g.OutHeight, g.OutWidth], input.dtype, input.device);
+        output ??= ReusedTensorMemory.Empty([g.Batch, g.Channels, g.OutHeight, g.OutWidth], input);
         if (output.numel() == 0)
             return output;
         using var xc = new Contiguous(input);
@@ -50,9 +50,9 @@ public static unsafe class DdfTensors
         Tensor input, Tensor? channelFilter, Tensor? spatialFilter, Tensor gradOutput, DdfGeometry g, DdfCpuKernelSet kernels,
         bool wantInput, bool wantChannel, bool wantSpatial, DdfGpuKernelSet? gpuKernels = null)
     {
-        var dx = wantInput ? empty(input.shape, input.dtype, input.device) : null;
-        var dcf = wantChannel && channelFilter is not null ? empty(channelFilter.shape, input.dtype, input.device) : null;
-        var dsf = wantSpatial && spatialFilter is not null ? empty(spatialFilter.shape, input.dtype, input.device) : null;
+        var dx = wantInput ? ReusedTensorMemory.Empty(input.shape, input) : null;
+        var dcf = wantChannel && channelFilter is not null ? ReusedTensorMemory.Empty(channelFilter.shape, input) : null;
+        var dsf = wantSpatial && spatialFilter is not null ? ReusedTensorMemory.Empty(spatialFilter.shape, input) : null;
         if (input.numel() == 0 || gradOutput.numel() == 0)
             return (dx?.zero_(), dcf?.zero_(), dsf?.zero_());
         using var xc = new Contiguous(input);

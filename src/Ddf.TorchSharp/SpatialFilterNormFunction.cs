@@ -38,7 +38,7 @@ internal sealed unsafe class SpatialFilterNormFunction : autograd.SingleTensorFu
     {
         using var input = filters.contiguous();
         using var upstream = gradOutput?.contiguous();
-        var result = empty(filters.shape, filters.dtype, filters.device);
+        var result = ReusedTensorMemory.Empty(filters.shape, filters);
         int batches = (int)filters.shape[0];
         long pixels = filters.shape[2] * filters.shape[3];
         if (filters.dtype == ScalarType.Float32)

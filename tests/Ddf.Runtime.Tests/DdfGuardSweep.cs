@@ -93,12 +93,15 @@ internal static unsafe class DdfGuardSweep
     private static IEnumerable<int> Widths(int vw, int pad, int stride)
     {
         var widths = new SortedSet<int>(Enumerable.Range(1, 2 * vw + 3));
-        // Stride 1: one vector (generic), two (generated rows, filter gradients' pairs), four (generic groups) inside the padding.
+        // Stride 1: one vector (generic rows), two (generated rows) and four (generic groups) inside the padding on both
+        // sides; one and two vectors of a filter-gradient tap's columns (W - pad of them at its outer taps).
         // Stride > 1: a residue class of the strided input gradient wide enough for a vector.
-        int[] interiors = stride == 1 ? [vw, 2 * vw, 4 * vw] : [stride * (vw + 2 * ((pad + stride - 1) / stride))];
-        foreach (int interior in interiors)
+        int[] thresholds = stride == 1
+            ? [2 * pad + vw, 2 * pad + 2 * vw, 2 * pad + 4 * vw, pad + vw, pad + 2 * vw]
+            : [stride * (vw + 2 * ((pad + stride - 1) / stride))];
+        foreach (int threshold in thresholds)
             for (int delta = -stride; delta <= stride; delta++)
-                widths.Add(Math.Max(1, interior + (stride == 1 ? 2 * pad : 0) + delta));
+                widths.Add(Math.Max(1, threshold + delta));
         return widths;
     }
 

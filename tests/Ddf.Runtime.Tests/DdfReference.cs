@@ -25,25 +25,37 @@ internal static class DdfReference
 
     public static bool HasSpatial(this Weights w) => w != Weights.Channel;
 
-    private static double Weight(Weights w, double cf, double sf) => w switch
+    public static double[] Forward(DdfGeometry g, Weights w, double[] x, double[]? cf, double[]? sf)
     {
-        Weights.Mul => cf * sf,
-        Weights.Add => cf + sf,
-        Weights.Spatial => sf,
-        _ => cf,
-    };
+        var y = new double[g.Batch * g.Channels * g.OutPlane];
+        Taps(g, w, x, cf, sf, y, null, null, null, null);
+        return y;
+    }
+
+    public static (double[] Dx, double[]? Dcf, double[]? Dsf) Backward(DdfGeometry g, Weights w, double[] x, double[]? cf, double[]? sf, double[] gy)
+    {
+        var dx = new double[x.Length];
+        var dcf = cf is null ? null : new double[cf.Length];
+        var dsf = sf is null ? null : new double[sf.Length];
+        Taps(g, w, x, cf, sf, null, gy, dx, dcf, dsf);
+        return (dx, dcf, dsf);
+    }
 
     /// <summary>
-    /// Calls <paramref name="tap"/>(input index, channel-filter index, spatial-filter index, output index) for every tap
-    /// of every output that lies inside the input (the padded ones contribute nothing).
+    /// Every tap of every output that lies inside the input (padded taps contribute nothing): the forward into
+    /// <paramref name="y"/>, or for upstream gradient <paramref name="gy"/> the gradients into dx, dcf and dsf.
     /// </summary>
-    private static void ForEachTap(in DdfGeometry g, Action<long, long, long, long> tap)
+    private static void Taps(in DdfGeometry g, Weights w, double[] x, double[]? cf, double[]? sf,
+        double[]? y, double[]? gy, double[]? dx, double[]? dcf, double[]? dsf)
     {
         int k = g.KernelSize;
         for (int b = 0; b < g.Batch; b++)
             for (int c = 0; c < g.Channels; c++)
                 for (int oy = 0; oy < g.OutHeight; oy++)
                     for (int ox = 0; ox < g.OutWidth; ox++)
+                    {
+                        long oi = ((long)b * g.Channels + c) * g.OutPlane + (long)oy * g.OutWidth + ox;
+                        double sum = 0, upstream = gy?[oi] ?? 0;
                         for (int ky = 0; ky < k; ky++)
                         {
                             int iy = oy * g.Stride - g.Pad + ky * g.Dilation;
@@ -54,36 +66,27 @@ internal static class DdfReference
                                 int ix = ox * g.Stride - g.Pad + kx * g.Dilation, t = ky * k + kx;
                                 if (ix < 0 || ix >= g.Width)
                                     continue;
-                                tap(((long)b * g.Channels + c) * g.InPlane + (long)iy * g.Width + ix,
-                                    ((long)b * g.Channels + c) * g.Taps + t,
-                                    ((long)b * g.Taps + t) * g.OutPlane + (long)oy * g.OutWidth + ox,
-                                    ((long)b * g.Channels + c) * g.OutPlane + (long)oy * g.OutWidth + ox);
+                                long xi = ((long)b * g.Channels + c) * g.InPlane + (long)iy * g.Width + ix;
+                                long ci = ((long)b * g.Channels + c) * g.Taps + t;
+                                long si = ((long)b * g.Taps + t) * g.OutPlane + (long)oy * g.OutWidth + ox;
+                                double cv = cf is null ? 0 : cf[ci], sv = sf is null ? 0 : sf[si];
+                                double weight = w switch { Weights.Mul => cv * sv, Weights.Add => cv + sv, Weights.Spatial => sv, _ => cv };
+                                if (y is not null)
+                                {
+                                    sum += x[xi] * weight;
+                                    continue;
+                                }
+                                double gx = upstream * x[xi];
+                                dx![xi] += upstream * weight;
+                                if (dcf is not null)
+                                    dcf[ci] += w == Weights.Mul ? gx * sv : gx;
+                                if (dsf is not null)
+                                    dsf[si] += w == Weights.Mul ? gx * cv : gx;
                             }
                         }
-    }
-
-    public static double[] Forward(DdfGeometry g, Weights w, double[] x, double[]? cf, double[]? sf)
-    {
-        var y = new double[g.Batch * g.Channels * g.OutPlane];
-        ForEachTap(g, (xi, ci, si, oi) => y[oi] += x[xi] * Weight(w, cf?[ci] ?? 0, sf?[si] ?? 0));
-        return y;
-    }
-
-    public static (double[] Dx, double[]? Dcf, double[]? Dsf) Backward(DdfGeometry g, Weights w, double[] x, double[]? cf, double[]? sf, double[] gy)
-    {
-        var dx = new double[x.Length];
-        var dcf = cf is null ? null : new double[cf.Length];
-        var dsf = sf is null ? null : new double[sf.Length];
-        ForEachTap(g, (xi, ci, si, oi) =>
-        {
-            double c = cf?[ci] ?? 0, s = sf?[si] ?? 0, gx = gy[oi] * x[xi];
-            dx[xi] += gy[oi] * Weight(w, c, s);
-            if (dcf is not null)
-                dcf[ci] += w == Weights.Mul ? gx * s : gx;
-            if (dsf is not null)
-                dsf[si] += w == Weights.Mul ? gx * c : gx;
-        });
-        return (dx, dcf, dsf);
+                        if (y is not null)
+                            y[oi] = sum;
+                    }
     }
 
     /// <summary>Filter normalisation of (batches, groups * taps, pixels) filters (see FilterNormKernels).</summary>

@@ -1,6 +1,5 @@
 using System;
 using System.Numerics;
-using System.Runtime.InteropServices;
 
 namespace Ddf.Runtime;
 
@@ -85,7 +84,7 @@ public static unsafe class DdfCpuScheduler
         var g = a.Geometry;
         int rowBlocks = CpuParallelism.Blocks(g.OutHeight, RowBlock);
         long partialsPerTile = (long)g.Channels * g.Taps;
-        T* partials = dcf == null ? null : (T*)NativeMemory.Alloc((nuint)(g.Batch * rowBlocks * partialsPerTile), (nuint)sizeof(T));
+        T* partials = dcf == null ? null : (T*)ScratchMemory.Allocate((nuint)(g.Batch * rowBlocks * partialsPerTile), (nuint)sizeof(T));
         try
         {
             var tiles = new FilterGradientTiles<T, TRows>(a, rowBlocks, partials, inputGradient);
@@ -98,7 +97,7 @@ public static unsafe class DdfCpuScheduler
         }
         finally
         {
-            NativeMemory.Free(partials);
+            ScratchMemory.Free(partials);
         }
     }
 

@@ -6,20 +6,24 @@ namespace Ddf.Runtime;
 /// <summary>
 /// The 32-bit limits of the DDF GPU kernels, derived from what each kernel computes (see the emitter,
 /// <c>DdfGenerator.Emitter.Kernels.Gpu.cs</c>, and <see cref="GenericGpuKernels"/>): a call is refused exactly when one
-/// of the values below exceeds its limit, and no other shape is refused.
+/// of the values below exceeds its limit. Each is the largest value of its kind the call's launches compute, except the
+/// coordinate bound (last item), which may exceed that by a stride plus a dilation.
 /// <list type="bullet">
 /// <item>Tiled (generated) kernels index input, spatial filter, output and their gradients with 32-bit flat indices:
 /// the largest is the buffer's length - 1; the channel-gradient partial sums (B, C, k*k, parts) likewise. The channel
 /// filter is indexed with 64 bits. A thread's first pixel is found from tiles of 32 * pixels-per-thread columns and 8
 /// rows, so the plane width plus one tile width - 1 is computed; the channel-gradient threads stride through runs of
 /// pixels 256 at a time, so the runs plus 255 (or plus the parts - 1) are computed. Grid y (channel blocks) and z (batch)
-/// are at most 65535 (CUDA).</item>
+/// are at most 65535 (CUDA). (The kernels also hold the plane sizes H * W and Ho * Wo in 32 bits; a plane of 2^31
+/// elements whose flat indices fit has B * C = 1, where the wrapped size only multiplies plane 0, or is the channel-gradient
+/// run count, refused above; so they refuse nothing more.)</item>
 /// <item>Flat (generic) kernels and the partial-sum reduction index with 64 bits but take one thread per element, and
 /// ILGPU's <c>Grid.GlobalIndex</c> is 32-bit: the largest thread index is the element count rounded up to 256, - 1.</item>
 /// <item>Every kernel computes row and column coordinates before clamping them, and the padding itself
 /// (dilation * (k - 1)) in 32 bits; their bound here (largest plane side + padding + a stride or dilation step per extra
-/// pixel of a thread) is exact for the flat kernels' pixels and at most a stride plus a dilation above the true largest
-/// coordinate of the tiled ones: it matters only for planes or dilations near 2^31.</item>
+/// pixel of a thread) is at most a stride plus a dilation above the largest coordinate a launch computes (exact for the
+/// generic input gradient, which computes y + padding): it can refuse a fitting shape only for planes or dilations within
+/// that much of 2^31.</item>
 /// </list>
 /// </summary>
 internal static class DdfGpuLimits

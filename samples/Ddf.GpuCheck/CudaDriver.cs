@@ -43,3 +43,47 @@ internal sealed class ForeignDeviceBuffer : IDisposable
     [DllImport(Cuda)] private static extern int cuMemcpyHtoD_v2(IntPtr destination, float[] source, nuint bytes);
     [DllImport(Cuda)] private static extern int cuMemcpyDtoH_v2(float[] destination, IntPtr source, nuint bytes);
 }
+
+/// <summary>What the GPU check reads of the CUDA driver's context state, to check DdfCudaDevices' context handling.</summary>
+internal static class CudaContextProbe
+{
+    private const string Cuda = "libcuda.so.1";
+
+    /// <summary>CU_POINTER_ATTRIBUTE_CONTEXT.</summary>
+    private const int PointerAttributeContext = 1;
+
+    /// <summary>The calling thread's current context (zero: none).</summary>
+    public static IntPtr Current()
+    {
+        Check(cuCtxGetCurrent(out var context), "cuCtxGetCurrent");
+        return context;
+    }
+
+    /// <summary>Device <paramref name="ordinal"/>'s primary context (retained and released again: it stays alive while DdfCudaDevices holds it).</summary>
+    public static IntPtr Primary(int ordinal)
+    {
+        Check(cuDeviceGet(out int device, ordinal), "cuDeviceGet");
+        Check(cuDevicePrimaryCtxRetain(out var context, device), "cuDevicePrimaryCtxRetain");
+        Check(cuDevicePrimaryCtxRelease_v2(device), "cuDevicePrimaryCtxRelease");
+        return context;
+    }
+
+    /// <summary>The context device memory at <paramref name="pointer"/> was allocated in.</summary>
+    public static IntPtr ContextOf(IntPtr pointer)
+    {
+        Check(cuPointerGetAttribute(out var context, PointerAttributeContext, pointer), "cuPointerGetAttribute");
+        return context;
+    }
+
+    private static void Check(int result, string call)
+    {
+        if (result != 0)
+            throw new InvalidOperationException($"{call} failed with CUDA error {result}.");
+    }
+
+    [DllImport(Cuda)] private static extern int cuCtxGetCurrent(out IntPtr context);
+    [DllImport(Cuda)] private static extern int cuDeviceGet(out int device, int ordinal);
+    [DllImport(Cuda)] private static extern int cuDevicePrimaryCtxRetain(out IntPtr context, int device);
+    [DllImport(Cuda)] private static extern int cuDevicePrimaryCtxRelease_v2(int device);
+    [DllImport(Cuda)] private static extern int cuPointerGetAttribute(out IntPtr data, int attribute, IntPtr pointer);
+}

@@ -133,38 +133,60 @@ internal static class GpuChecks
 
     /// <summary>
     /// The kernels on device memory allocated outside ILGPU in the primary context (as libtorch allocates), through
-    /// <see cref="DdfCudaDevices"/> and <see cref="DdfGpuMemory"/>: no copy.
+    /// <see cref="DdfCudaDevices"/> and <see cref="DdfGpuMemory"/>: no copy. Checks the context handling too: inside
+    /// <see cref="DdfCudaDevices.Enter"/> the primary context is current (and the memory allocated there is the primary
+    /// context's), afterwards the thread's previous context is back; on this thread (which has the check's own ILGPU
+    /// accelerator, in a private context, current) and on a thread-pool thread (no context, like autograd's backward thread).
     /// </summary>
     public static bool ZeroCopy(Report report)
     {
         report.Line("## Kernels on foreign device memory (allocated by the CUDA driver in the primary context, as libtorch does)");
         report.Line();
+        bool passed = true;
         try
         {
-            var g = new DdfGeometry(2, 19, 37, 53, 3, 1, 1);
-            var data = KernelComparison.RandomData<float>(g, FilterBranches.Both, seed: 7);
-            var expected = KernelComparison.RunCpu(K3.CpuKernels.Set, g, data);
-            var accelerator = DdfCudaDevices.Get(0);
-            using var x = new ForeignDeviceBuffer(data.Input);
-            using var cf = new ForeignDeviceBuffer(data.ChannelFilter!);
-            using var sf = new ForeignDeviceBuffer(data.SpatialFilter!);
-            using var y = new ForeignDeviceBuffer(new float[expected.Output.Length]);
-            DdfGpu.Forward<float>(accelerator.DefaultStream, K3.GpuKernels.Set, View(x), View(cf), View(sf), View(y), g);
-            accelerator.DefaultStream.Synchronize();
-            double error = KernelComparison.WorstError(expected.Output, y.Read(), out _);
-            bool passed = error <= SingleTolerance;
-            report.Line($"Forward on foreign memory, no copy: worst error {error:0.0E+0}: {(passed ? "ok" : "FAIL")}.");
-            report.Line();
-            return passed;
-
-            ArrayView<float> View(ForeignDeviceBuffer buffer) => DdfGpuMemory.View<float>(accelerator, buffer.Pointer, buffer.Length);
+            passed &= ZeroCopyOnThisThread(report, "this thread");
+            passed &= System.Threading.Tasks.Task.Run(() => ZeroCopyOnThisThread(report, "a thread-pool thread")).GetAwaiter().GetResult();
         }
         catch (Exception e)
         {
             report.Line($"FAIL: {e.GetType().Name}: {e.Message}");
-            report.Line();
-            return false;
+            passed = false;
         }
+        report.Line();
+        return passed;
+    }
+
+    private static bool ZeroCopyOnThisThread(Report report, string thread)
+    {
+        var g = new DdfGeometry(2, 19, 37, 53, 3, 1, 1);
+        var data = KernelComparison.RandomData<float>(g, FilterBranches.Both, seed: 7);
+        var expected = KernelComparison.RunCpu(K3.CpuKernels.Set, g, data);
+        IntPtr before = CudaContextProbe.Current();
+        var ilgpuBefore = Accelerator.Current;
+        double error;
+        bool inPrimary, allocatedInPrimary;
+        using (var scope = DdfCudaDevices.Enter(0))
+        {
+            var accelerator = scope.Accelerator;
+            IntPtr primary = CudaContextProbe.Primary(accelerator.DeviceId);
+            inPrimary = CudaContextProbe.Current() == primary && accelerator.NativePtr == primary;
+            using var x = new ForeignDeviceBuffer(data.Input);
+            using var cf = new ForeignDeviceBuffer(data.ChannelFilter!);
+            using var sf = new ForeignDeviceBuffer(data.SpatialFilter!);
+            using var y = new ForeignDeviceBuffer(new float[expected.Output.Length]);
+            allocatedInPrimary = CudaContextProbe.ContextOf(x.Pointer) == primary;
+            DdfGpu.Forward<float>(accelerator.DefaultStream, K3.GpuKernels.Set, View(x), View(cf), View(sf), View(y), g);
+            accelerator.DefaultStream.Synchronize();
+            error = KernelComparison.WorstError(expected.Output, y.Read(), out _);
+
+            ArrayView<float> View(ForeignDeviceBuffer buffer) => DdfGpuMemory.View<float>(accelerator, buffer.Pointer, buffer.Length);
+        }
+        bool restored = CudaContextProbe.Current() == before && Accelerator.Current == ilgpuBefore;
+        bool passed = error <= SingleTolerance && inPrimary && allocatedInPrimary && restored;
+        report.Line($"Forward on foreign memory, no copy, on {thread}: worst error {error:0.0E+0}; primary context current inside: {inPrimary}, " +
+            $"memory in it: {allocatedInPrimary}; previous context ({(before == IntPtr.Zero ? "none" : "one")}) and ILGPU binding restored: {restored}: {(passed ? "ok" : "FAIL")}.");
+        return passed;
     }
 
     private static double Worst<T>(DdfResults<T> expected, DdfResults<T> actual) where T : unmanaged, IFloatingPointIeee754<T> =>

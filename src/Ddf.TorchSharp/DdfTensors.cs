@@ -29,6 +29,8 @@ public static unsafe class DdfTensors
     public static Tensor Forward(Tensor input, Tensor? channelFilter, Tensor? spatialFilter, DdfGeometry g, DdfCpuKernelSet kernels,
         DdfGpuKernelSet? gpuKernels = null, Tensor? output = null)
     {
+        if (input.device_type == TorchSharp.DeviceType.CUDA)
+            DdfGpu.CheckFits(GpuKernels(gpuKernels), g); // before allocating
         output ??= ReusedTensorMemory.Empty([g.Batch, g.Channels, g.OutHeight, g.OutWidth], input);
         if (output.numel() == 0)
             return output;
@@ -50,6 +52,8 @@ public static unsafe class DdfTensors
         Tensor input, Tensor? channelFilter, Tensor? spatialFilter, Tensor gradOutput, DdfGeometry g, DdfCpuKernelSet kernels,
         bool wantInput, bool wantChannel, bool wantSpatial, DdfGpuKernelSet? gpuKernels = null)
     {
+        if (input.device_type == TorchSharp.DeviceType.CUDA)
+            DdfGpu.CheckFits(GpuKernels(gpuKernels), g, wantInput, wantChannel && channelFilter is not null, wantSpatial && spatialFilter is not null); // before allocating
         var dx = wantInput ? ReusedTensorMemory.Empty(input.shape, input) : null;
         var dcf = wantChannel && channelFilter is not null ? ReusedTensorMemory.Empty(channelFilter.shape, input) : null;
         var dsf = wantSpatial && spatialFilter is not null ? ReusedTensorMemory.Empty(spatialFilter.shape, input) : null;

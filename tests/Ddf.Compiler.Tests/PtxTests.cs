@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Reflection;
@@ -15,16 +16,34 @@ using Xunit;
 namespace Ddf.Compiler.Tests;
 
 /// <summary>
-/// Every snapshot spec's generated GPU kernels, compiled to PTX with ILGPU's CUDA backend for sm_80 and sm_90
-/// (no GPU needed): each entry the spec needs exists, the per-thread work is the designed one, only the
-/// channel-gradient reduction uses shared memory (exactly its warp sums, between barriers), the others read
-/// global memory without barriers, padded taps are selects rather than branches, and nothing spills to local memory.
+/// Every kernel the runtime can launch, compiled to PTX with ILGPU's CUDA backend for sm_80 and sm_90 in float32 and
+/// float64 (no GPU needed): each snapshot spec's generated kernels (as its kernel set holds them), the generic kernels
+/// (every generic set holds the same four methods) and stage two of the reductions (<c>SumGroups</c>). Each entry exists
+/// and nothing uses local memory; in the generated kernels the per-thread work is the designed one, only the
+/// channel-gradient reduction uses shared memory (exactly its warp sums, between barriers), the others read global
+/// memory without barriers, and padded taps are selects rather than branches; the generic kernels and SumGroups use no
+/// shared memory and no barrier.
 /// </summary>
-public sealed class PtxTests : IDisposable
+public sealed class PtxTests(PtxTests.Backends backends) : IClassFixture<PtxTests.Backends>
 {
-    private readonly Context context = Context.Create(builder => builder.Cuda().CPU());
+    private static readonly CudaArchitecture[] Architectures = [CudaArchitecture.SM_80, CudaArchitecture.SM_90];
 
-    public void Dispose() => context.Dispose();
+    /// <summary>One ILGPU context and one PTX backend per architecture, shared by every test of the class (created once).</summary>
+    public sealed class Backends : IDisposable
+    {
+        private readonly Context context = Context.Create(builder => builder.Cuda().CPU());
+
+        public Backends() => ByArchitecture = Architectures.Select(a => new PTXBackend(context, a, CudaInstructionSet.ISA_80, nvvmAPI: null!)).ToArray();
+
+        public PTXBackend[] ByArchitecture { get; }
+
+        public void Dispose()
+        {
+            foreach (var backend in ByArchitecture)
+                backend.Dispose();
+            context.Dispose();
+        }
+    }
 
     public static TheoryData<string, string> Specs => SnapshotTests.Specs;
 
@@ -50,39 +69,97 @@ public sealed class PtxTests : IDisposable
             bool spatial = set.Branches != Ddf.FilterBranches.Channel, channel = set.Branches != Ddf.FilterBranches.Spatial;
             Assert.Equal(spatial, kernels.GetMethod("SpatialGradient") is not null);
             Assert.Equal(channel, kernels.GetMethod("ChannelGradient") is not null);
-            var entries = new[] { "Forward", "InputGradient" }.Concat(spatial ? ["SpatialGradient"] : []).Concat(channel ? ["ChannelGradient"] : []);
-            foreach (var architecture in new[] { CudaArchitecture.SM_80, CudaArchitecture.SM_90 })
+            foreach (var (kernel, method, elementSize) in Entries(set.Single, sizeof(float)).Concat(Entries(set.Double, sizeof(double))))
             {
-                using var backend = new PTXBackend(context, architecture, CudaInstructionSet.ISA_80, nvvmAPI: null!);
-                foreach (var kernel in entries)
+                // The set holds exactly the spec's generated methods (the ones the runtime loads).
+                Assert.Equal(kernels, method.DeclaringType);
+                foreach (var (architecture, ptx) in Compile(method, set.Specialization))
                 {
-                    var method = kernels.GetMethod(kernel)!.MakeGenericMethod(typeof(float));
-                    var compiled = (PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), set.Specialization);
-                    string ptx = compiled.PTXAssembly, what = $"{name} {kernel} {architecture}";
-                    Assert.Matches(@"\.visible \.entry \w+\(", ptx);
-                    Assert.DoesNotContain(".local", ptx);
+                    string what = $"{name} {kernel}<{method.GetGenericArguments()[0].Name}> {architecture}";
+                    AssertEntryWithoutLocalMemory(ptx, what);
                     // k = 5 and 7: compiled for at least 2 blocks of 256 threads per multiprocessor (within 128 registers).
-                    Assert.Equal(k > 3, ptx.Contains(".maxntid 256, 1, 1") && ptx.Contains(".minnctapersm 2"));
+                    Assert.True((k > 3) == (ptx.Contains(".maxntid 256, 1, 1") && ptx.Contains(".minnctapersm 2")), $"{what}: launch bounds");
                     // Taps in the padding are dropped by selects, not branches: only loops, stores of pixels past the row's
                     // end and the reduction's steps branch (a select compiled as a branch per tap gave ~250 here).
                     int branches = Regex.Count(ptx, @"@!?%p\d+\s+bra");
                     Assert.True(branches <= 16, $"{what}: {branches} conditional branches");
-                    int[] shared = Regex.Matches(ptx, @"\.shared \.align \d+ \.b8 \w+\[(\d+)\]").Select(m => int.Parse(m.Groups[1].Value)).ToArray();
+                    int[] shared = SharedAllocations(ptx);
                     if (kernel == "ChannelGradient")
                     {
-                        // Warp sums of every (channel, tap) of the block: 8 warps x 4 bytes each.
-                        Assert.True(shared.SequenceEqual([gradientChannels * k * k * 8 * 4]), $"{what}: shared allocations [{string.Join(", ", shared)}] bytes");
+                        // Warp sums of every (channel, tap) of the block: 8 warps, one element each.
+                        Assert.True(shared.SequenceEqual([gradientChannels * k * k * 8 * elementSize]), $"{what}: shared allocations [{string.Join(", ", shared)}] bytes");
                         Assert.Contains("bar.sync", ptx);
                         Assert.Contains("shfl.sync.down", ptx);
                     }
                     else
-                    {
-                        Assert.True(shared.Length == 0, $"{what}: reads global memory, yet allocates shared memory [{string.Join(", ", shared)}]");
-                        Assert.DoesNotContain("bar.sync", ptx);
-                    }
+                        AssertNoSharedMemory(ptx, shared, what);
                 }
             }
         }
+    }
+
+    [Fact]
+    public void Generic_gpu_kernels_and_the_partial_sums_compile_to_ptx_without_local_memory()
+    {
+        // Every generic set (one per weight mode) holds the same four methods: the weight mode is a launch argument.
+        var sets = new[] { Ddf.FilterBranches.Both, Ddf.FilterBranches.Spatial, Ddf.FilterBranches.Channel }
+            .SelectMany(b => new[] { Ddf.KernelCombine.Mul, Ddf.KernelCombine.Add }.Select(c => Ddf.Runtime.DdfGpuKernelSet.Generic(b, c))).ToArray();
+        var methods = Entries(sets[0].Single, sizeof(float)).Concat(Entries(sets[0].Double, sizeof(double))).ToArray();
+        Assert.Equal(8, methods.Length);
+        foreach (var set in sets)
+        {
+            Assert.Equal((0, Ddf.Runtime.DdfGpuLayout.Flat), (set.KernelSize, set.Layout));
+            Assert.Equal(methods.Select(m => m.Method), Entries(set.Single, 4).Concat(Entries(set.Double, 8)).Select(m => m.Method));
+        }
+        // Stage two of the channel-filter gradient, which every set's backward launches.
+        var sumGroups = typeof(Ddf.Runtime.DdfGpu).Assembly.GetType("Ddf.Runtime.GpuPartialSums", throwOnError: true)!.GetMethod("SumGroups")!;
+        var all = methods.Select(m => (m.Kernel, m.Method))
+            .Concat([("SumGroups", sumGroups.MakeGenericMethod(typeof(float))), ("SumGroups", sumGroups.MakeGenericMethod(typeof(double)))]);
+        foreach (var (kernel, method) in all)
+        {
+            foreach (var (architecture, ptx) in Compile(method, sets[0].Specialization))
+            {
+                string what = $"generic {kernel}<{method.GetGenericArguments()[0].Name}> {architecture}";
+                AssertEntryWithoutLocalMemory(ptx, what);
+                AssertNoSharedMemory(ptx, SharedAllocations(ptx), what);
+            }
+        }
+    }
+
+    /// <summary>The kernels a set's element type holds, as the runtime loads them (absent branches left out), with the element size.</summary>
+    private static IEnumerable<(string Kernel, MethodInfo Method, int ElementSize)> Entries<T>(Ddf.Runtime.DdfGpuKernels<T> kernels, int elementSize) where T : unmanaged
+    {
+        yield return ("Forward", kernels.Forward.Method, elementSize);
+        yield return ("InputGradient", kernels.InputGradient.Method, elementSize);
+        if (kernels.SpatialGradient is not null)
+            yield return ("SpatialGradient", kernels.SpatialGradient.Method, elementSize);
+        if (kernels.ChannelGradient is not null)
+            yield return ("ChannelGradient", kernels.ChannelGradient.Method, elementSize);
+    }
+
+    /// <summary>The PTX of <paramref name="method"/> as an explicitly grouped kernel, per architecture.</summary>
+    private IEnumerable<(CudaArchitecture Architecture, string Ptx)> Compile(MethodInfo method, KernelSpecialization specialization)
+    {
+        for (int i = 0; i < Architectures.Length; i++)
+        {
+            var compiled = (PTXCompiledKernel)backends.ByArchitecture[i].Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), specialization);
+            yield return (Architectures[i], compiled.PTXAssembly);
+        }
+    }
+
+    private static void AssertEntryWithoutLocalMemory(string ptx, string what)
+    {
+        Assert.True(Regex.IsMatch(ptx, @"\.visible \.entry \w+\("), $"{what}: no entry");
+        Assert.False(ptx.Contains(".local", StringComparison.Ordinal), $"{what}: uses local memory");
+    }
+
+    private static int[] SharedAllocations(string ptx) =>
+        Regex.Matches(ptx, @"\.shared \.align \d+ \.b8 \w+\[(\d+)\]").Select(m => int.Parse(m.Groups[1].Value)).ToArray();
+
+    private static void AssertNoSharedMemory(string ptx, int[] shared, string what)
+    {
+        Assert.True(shared.Length == 0, $"{what}: reads global memory, yet allocates shared memory [{string.Join(", ", shared)}]");
+        Assert.False(ptx.Contains("bar.sync", StringComparison.Ordinal), $"{what}: has a barrier");
     }
 
     /// <summary>Runs the generator on <paramref name="source"/>, compiles the result in memory and returns its GpuKernels classes.</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using ILGPU;
@@ -16,16 +17,13 @@ namespace Ddf.Runtime;
 /// </summary>
 public static class DdfGpu
 {
-    /// <summary>Blocks the tiled channel-filter gradient aims for when it splits the output plane into parts.</summary>
-    private const int TargetBlocks = 2048;
-
     private static readonly ConditionalWeakTable<AcceleratorStream, GpuScratch> Scratch = new();
 
     /// <summary>Writes the DDF output of <paramref name="input"/> into <paramref name="output"/> (queued on <paramref name="stream"/>).</summary>
     public static void Forward<T>(AcceleratorStream stream, DdfGpuKernelSet kernels, ArrayView<T> input, ArrayView<T> channelFilter,
         ArrayView<T> spatialFilter, ArrayView<T> output, DdfGeometry geometry) where T : unmanaged, INumber<T>
     {
-        var loaded = Prepare<T>(stream, kernels, geometry);
+        var loaded = Prepare<T>(stream, kernels, geometry, g => DdfGpuLimits.Forward(kernels, g));
         CheckInputs(kernels, input, channelFilter, spatialFilter, geometry);
         Check(output, nameof(output), (long)geometry.Batch * geometry.Channels * geometry.OutPlane, "(B, C, Ho, Wo)");
         if (output.Length == 0)
@@ -44,11 +42,11 @@ public static class DdfGpu
         ArrayView<T> spatialFilter, ArrayView<T> gradOutput, ArrayView<T> gradInput, ArrayView<T> gradChannelFilter, ArrayView<T> gradSpatialFilter,
         DdfGeometry geometry) where T : unmanaged, INumber<T>
     {
-        var loaded = Prepare<T>(stream, kernels, geometry);
+        bool wantInput = gradInput.Length > 0, wantChannel = gradChannelFilter.Length > 0, wantSpatial = gradSpatialFilter.Length > 0;
+        var loaded = Prepare<T>(stream, kernels, geometry, g => DdfGpuLimits.Backward(kernels, g, wantInput, wantChannel, wantSpatial));
         var g = geometry;
         CheckInputs(kernels, input, channelFilter, spatialFilter, g);
         Check(gradOutput, nameof(gradOutput), (long)g.Batch * g.Channels * g.OutPlane, "(B, C, Ho, Wo)");
-        bool wantInput = gradInput.Length > 0, wantChannel = gradChannelFilter.Length > 0, wantSpatial = gradSpatialFilter.Length > 0;
         if (wantInput)
             Check(gradInput, nameof(gradInput), input.Length, "(B, C, H, W), like input");
         if (wantChannel)
@@ -82,8 +80,7 @@ public static class DdfGpu
 
         // Stage one writes partial sums per part of the output plane (tiled: blocks of channels x parts, enough blocks
         // to fill the GPU, at least one run of pixels per thread; generic: one per output row); stage two adds them in order.
-        int channelBlocks = Blocks(g.Channels, kernels.GradientChannels) * g.Batch;
-        int parts = tiled ? (int)Math.Clamp(Blocks(TargetBlocks, channelBlocks), 1, Math.Max(1, g.OutPlane / (DdfGpuTiling.Threads * kernels.PixelsPerThread))) : g.OutHeight;
+        int parts = (int)DdfGpuLimits.ChannelGradientParts(kernels, g);
         long partials = (long)g.Batch * g.Channels * g.Taps * parts;
         var scratch = Scratch.GetValue(stream, s => new GpuScratch(s.Accelerator));
         lock (scratch)
@@ -95,7 +92,34 @@ public static class DdfGpu
         }
     }
 
-    private static LoadedGpuKernels<T> Prepare<T>(AcceleratorStream stream, DdfGpuKernelSet kernels, DdfGeometry g) where T : unmanaged, INumber<T>
+    /// <summary>
+    /// Throws the <see cref="ArgumentException"/> that <see cref="Forward{T}"/> throws for <paramref name="geometry"/> when a
+    /// value its launch computes does not fit the kernels' 32-bit indices (or CUDA's grid), naming the argument, its shape
+    /// and the limit; callers use it to refuse before allocating.
+    /// </summary>
+    public static void CheckFits(DdfGpuKernelSet kernels, DdfGeometry geometry)
+    {
+        ArgumentNullException.ThrowIfNull(kernels);
+        if ((long)geometry.Batch * geometry.Channels > 0 && DdfGpuLimits.Refusal(DdfGpuLimits.Forward(kernels, geometry)) is { } refusal)
+            throw refusal;
+    }
+
+    /// <summary>Like <see cref="CheckFits(DdfGpuKernelSet, DdfGeometry)"/>, for <see cref="Backward{T}"/> with the gradients wanted.</summary>
+    public static void CheckFits(DdfGpuKernelSet kernels, DdfGeometry geometry, bool wantInput, bool wantChannel, bool wantSpatial)
+    {
+        ArgumentNullException.ThrowIfNull(kernels);
+        if ((long)geometry.Batch * geometry.Channels > 0
+            && DdfGpuLimits.Refusal(DdfGpuLimits.Backward(kernels, geometry, wantInput, wantChannel, wantSpatial)) is { } refusal)
+            throw refusal;
+    }
+
+    /// <summary>
+    /// Checks the call before any view: the stream, the kernels and the geometry, and that every value the launches
+    /// (<paramref name="extents"/>) compute fits its 32-bit index or grid limit (checked only when there is work: B * C > 0);
+    /// then loads the kernels.
+    /// </summary>
+    private static LoadedGpuKernels<T> Prepare<T>(AcceleratorStream stream, DdfGpuKernelSet kernels, DdfGeometry g,
+        Func<DdfGeometry, IEnumerable<DdfGpuLimits.Extent>> extents) where T : unmanaged, INumber<T>
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(kernels);
@@ -105,8 +129,8 @@ public static class DdfGpu
                 $"the geometry has k = {g.KernelSize}, dilation {g.Dilation}, stride {g.Stride}.", "geometry");
         if (g.Batch < 0 || g.Channels < 0 || g.Height < 1 || g.Width < 1 || g.KernelSize < 1 || g.KernelSize % 2 == 0 || g.Dilation < 1 || g.Stride < 1)
             throw new ArgumentException($"Invalid DDF geometry {g}: sizes must be positive and the kernel size odd.", "geometry");
-        if (g.Batch > ushort.MaxValue || (long)g.Batch * g.Channels * Math.Max(g.InPlane, g.OutPlane * g.Taps) > int.MaxValue)
-            throw new ArgumentException($"The DDF GPU kernels index with 32-bit grids; geometry {g} is too large: split the batch.", "geometry");
+        if ((long)g.Batch * g.Channels > 0 && DdfGpuLimits.Refusal(extents(g)) is { } refusal)
+            throw refusal;
         if (kernels.Layout == DdfGpuLayout.Tiled && stream.Accelerator.WarpSize != 32)
             throw new NotSupportedException(
                 $"The tiled DDF kernels need a warp size of 32; accelerator '{stream.Accelerator.Name}' has {stream.Accelerator.WarpSize}.");

@@ -38,7 +38,13 @@ public static class DdfGpuMemory
     private sealed class ExternalCudaBuffer : MemoryBuffer
     {
         public ExternalCudaBuffer(CudaAccelerator accelerator, IntPtr pointer, long length, int elementSize)
-            : base(accelerator, length, elementSize) => NativePtr = pointer;
+            : base(accelerator, length, elementSize)
+        {
+            NativePtr = pointer;
+            // Nothing to free; and ILGPU's finalizer would bind the accelerator (cuCtxSetCurrent) on the finalizer thread
+            // to run DisposeAcceleratorObject, which only clears the pointer.
+            GC.SuppressFinalize(this);
+        }
 
         protected override void MemSet(AcceleratorStream stream, byte value, in ArrayView<byte> targetView) =>
             CudaMemoryBuffer.CudaMemSet(stream as CudaStream, value, targetView);

@@ -18,6 +18,9 @@ namespace Ddf.Testing;
 /// </summary>
 internal static class SnapshotFiles
 {
+    /// <summary>Lines of diff shown per file; a changed kernel size changes hundreds of kernel lines.</summary>
+    private const int MaxDiffLines = 60;
+
     private const string AcceptHint = "Run the tests with DDF_ACCEPT_SNAPSHOTS=1 to accept the received files as the new snapshots (refused when CI=true).";
 
     public static void Match(string folder, string name, IEnumerable<(string HintName, string Text)> generated, SnapshotEnvironment environment)
@@ -98,10 +101,16 @@ internal static class SnapshotFiles
                 keep[j] = true;
         }
         var diff = new StringBuilder("--- verified\n+++ received\n");
+        int shown = 0;
         for (int i = 0; i < lines.Count; i++)
         {
             if (!keep[i])
                 continue;
+            if (++shown > MaxDiffLines)
+            {
+                diff.AppendLine($"@@ ... {lines.Skip(i).Count(l => l.Type != ChangeType.Unchanged)} more changed lines: compare the received file with the verified one");
+                break;
+            }
             if (i > 0 && !keep[i - 1])
                 diff.AppendLine("@@");
             string prefix = lines[i].Type switch { ChangeType.Inserted => "+ ", ChangeType.Deleted => "- ", _ => "  " };

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Ddf.Generators;
+using Ddf.Testing;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -11,37 +12,17 @@ namespace Ddf.Compiler.Tests;
 /// <summary>Runs the generator over source text the way the compiler does, with step tracking on.</summary>
 internal static class GeneratorHarness
 {
-    private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
+    // The parse options, references and compilation options DdfSnapshots.Verify uses (Ddf.Testing's GeneratorRun):
+    // the .NET 10 reference assemblies plus the assemblies generated code uses, named explicitly.
+    private static readonly ImmutableArray<MetadataReference> References = GeneratorRun.References;
 
-    // Reference assemblies of .NET 10 plus the assemblies generated code uses, named explicitly so the
-    // result does not depend on what the test host happened to load.
-    private static readonly ImmutableArray<MetadataReference> References =
-    [
-        .. Basic.Reference.Assemblies.Net100.References.All,
-        MetadataReference.CreateFromFile(typeof(DynamicFilterAttribute).Assembly.Location),
-        MetadataReference.CreateFromFile(typeof(Ddf.Runtime.DdfGeometry).Assembly.Location),
-        MetadataReference.CreateFromFile(typeof(Ddf.ops).Assembly.Location),
-        MetadataReference.CreateFromFile(typeof(TorchSharp.torch).Assembly.Location),
-        MetadataReference.CreateFromFile(typeof(ILGPU.ArrayView<float>).Assembly.Location),
-    ];
-
-    public static CSharpCompilation Compile(bool allowUnsafe = true, params string[] sources) => Create(References, allowUnsafe, sources);
+    public static CSharpCompilation Compile(bool allowUnsafe = true, params string[] sources) => GeneratorRun.Compile(References, allowUnsafe, sources);
 
     /// <summary>A compilation that references Ddf.Runtime and ILGPU but not TorchSharp (the generator then emits kernels only).</summary>
     public static CSharpCompilation CompileWithoutTorchSharp(string source) =>
-        Create([.. References.Where(r => !r.Display!.EndsWith("TorchSharp.dll", StringComparison.Ordinal))], true, [source]);
+        GeneratorRun.Compile([.. References.Where(r => !r.Display!.EndsWith("TorchSharp.dll", StringComparison.Ordinal))], true, source);
 
-    private static CSharpCompilation Create(IEnumerable<MetadataReference> references, bool allowUnsafe, string[] sources) =>
-        CSharpCompilation.Create("Tests",
-            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Source{i}.cs")),
-            references,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: allowUnsafe, nullableContextOptions: NullableContextOptions.Enable));
-
-    public static GeneratorDriver Driver() =>
-        CSharpGeneratorDriver.Create(
-            [new DdfGenerator().AsSourceGenerator()],
-            parseOptions: ParseOptions,
-            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+    public static GeneratorDriver Driver() => GeneratorRun.Driver(new DdfGenerator().AsSourceGenerator(), trackSteps: true);
 
     /// <summary>Runs the generator; returns the driver (for reruns), its result and the compilation with the generated files.</summary>
     public static (GeneratorDriver Driver, GeneratorDriverRunResult Result, Compilation Output) Run(CSharpCompilation compilation, GeneratorDriver? driver = null)

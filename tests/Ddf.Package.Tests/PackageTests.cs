@@ -12,7 +12,7 @@ namespace Ddf.Package.Tests;
 /// references only it and TorchSharp's CPU backend builds, runs a [DynamicFilter] and a [DynamicFilterUp]
 /// layer forward and backward, and its generated module matches the generator's snapshot.
 /// </summary>
-public class PackageTests
+public partial class PackageTests
 {
     private static readonly string RepoRoot = typeof(PackageTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "RepoRoot").Value!;

@@ -103,6 +103,25 @@ public static class BenchRunner
         var depthwise = randn([C, 1, K, K], generator: generator);
         var gradOutput = randn([B, C, H, W], generator: generator);
         var floorTarget = empty_like(x);
+        var layer = new Ddf3x3(C);
+
+        // First, before anything primes the heap: inference loops as users write them.
+        var steady = new List<(string Name, double Ms, double GrowthMiB)>();
+        void Steady(string name, Func<Tensor> call)
+        {
+            var (ms, growth) = Measure.SteadyLoop(call,
+                times => Console.Error.WriteLine($"  steady {name}: calls (ms) {string.Join(" ", Array.ConvertAll(times, t => t.ToString("F0", Invariant)))}"));
+            steady.Add((name, ms, growth));
+        }
+        using (no_grad())
+        {
+            var reused = empty_like(x);
+            Steady("Ddf.ops.ddf forward", () => ops.ddf(x, cf, sf, K));
+            Steady("Ddf.ops.ddf forward, out: one preallocated output", () => ops.ddf(x, cf, sf, K, @out: reused));
+            Steady("generated Ddf3x3 layer forward", () => layer.forward(x));
+            Steady("TorchSharp depthwise conv2d forward", () => nn.functional.conv2d(x, depthwise, padding: [1, 1], groups: C));
+        }
+
         if (keepFreedMemory)
         {
             // Touch once the heap memory the ops below will cycle through, so that no row pays the
@@ -150,7 +169,6 @@ public static class BenchRunner
         using (no_grad())
             Time("generated Ddf3x3 kernel forward", () => Ddf3x3.filter(x, cf, sf).Dispose(), runs);
         Time("generated Ddf3x3 kernel forward+backward", () => ForwardBackward(t => Ddf3x3.filter(t[0], t[1], t[2]), x, cf, sf), runs);
-        var layer = new Ddf3x3(C);
         var conv = nn.Conv2d(C, C, K, padding: 1, bias: false);
         using (no_grad())
         {
@@ -200,6 +218,11 @@ public static class BenchRunner
         double floor = rows[0].Ms;
         Console.WriteLine();
         Console.WriteLine($"### {B}x{C}x{H}x{W}, k = {K}, float32, {Environment.ProcessorCount} threads, {(keepFreedMemory ? "glibc keeping freed memory" : "default glibc malloc")}");
+        Console.WriteLine();
+        Console.WriteLine($"| steady loop, {Measure.SteadyCalls} calls, nothing primed | median of calls 7-{Measure.SteadyCalls}, ms | resident memory gained, calls 3-{Measure.SteadyCalls}, MiB |");
+        Console.WriteLine("|---|---:|---:|");
+        foreach (var (name, ms, growth) in steady)
+            Console.WriteLine(string.Create(Invariant, $"| {name} | {ms:F1} | {growth:+0;-0;0} |"));
         Console.WriteLine();
         Console.WriteLine("| operation | median ms | x copy floor | x depthwise conv (same pass) |");
         Console.WriteLine("|---|---:|---:|---:|");

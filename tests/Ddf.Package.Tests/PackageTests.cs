@@ -111,6 +111,10 @@ public sealed class PackageTests : IClassFixture<PackageTests.Consumer>
                 string loaded = File.ReadLines("/proc/self/maps").Select(line => line.Split(' ', System.StringSplitOptions.RemoveEmptyEntries).Last())
                     .First(path => path.EndsWith("/libLibTorchSharp.so"));
                 System.Console.WriteLine($"loaded {loaded}");
+                // Reference weights in PyTorch's format load strictly through the package's TorchSharp.PyBridge dependency.
+                TorchSharp.PyBridge.PyBridgeModuleExtensions.save_py(layer, "layer.pt");
+                var copy = new Layer(8).load_weights("layer.pt");
+                System.Console.WriteLine($"weights equal {copy.state_dict().All(entry => entry.Value.eq(layer.state_dict()[entry.Key]).all().item<bool>())}");
 
                 [DynamicFilter(KernelSize = 5)]
                 partial class Layer;
@@ -167,6 +171,7 @@ public sealed class PackageTests : IClassFixture<PackageTests.Consumer>
     {
         string output = Dotnet(consumer.ProjectDirectory, "run", "-c", "Release");
         Assert.Contains("shape 2x8x18x40 finite-grad True nonzero-grad True", output);
+        Assert.Contains("weights equal True", output);
         // The output's own copy (patched where the system libstdc++ needs it), not one TorchSharp's loader
         // consolidates from the NuGet cache into cpu/ after a failed regular load.
         string bin = Path.Combine(consumer.ProjectDirectory, "bin", "Release", "net10.0");

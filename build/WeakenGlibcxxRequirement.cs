@@ -43,7 +43,13 @@ public sealed class WeakenGlibcxxRequirement : Task
         switch (Weaken(elf))
         {
             case PatchResult.Patched:
-                File.WriteAllBytes(Library, elf);
+                // Written to a new file (a copy keeps the mode) that replaces the old one, so an output copy
+                // hard-linked to the NuGet cache leaves the cache's file as it was.
+                string patched = Library + ".ddf-patch";
+                File.Copy(Library, patched, true);
+                File.WriteAllBytes(patched, elf);
+                File.Delete(Library);
+                File.Move(patched, Library);
                 Log.LogMessage(MessageImportance.High, $"Marked {RequiredVersion} weak in {Path.GetFileName(Library)} (system libstdc++ lacks it).");
                 return true;
             case PatchResult.AlreadyWeak:

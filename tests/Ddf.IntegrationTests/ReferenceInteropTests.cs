@@ -1,6 +1,5 @@
 using System;
 using System.IO;
-using TorchSharp.PyBridge;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -8,22 +7,19 @@ namespace Ddf.IntegrationTests;
 
 /// <summary>
 /// state_dicts saved by real PyTorch from the reference DDFPack / DDFUpPack modules load into the
-/// generated layers, which then reproduce PyTorch's outputs (fixtures: tools/fixtures/make_ddf_fixtures.py).
+/// generated layers through the strict <see cref="weights.load{TModule}(TModule, string)"/> (every key present with its
+/// shape, nothing else), which then reproduce PyTorch's outputs (fixtures: tools/fixtures/make_ddf_fixtures.py).
 /// </summary>
 public class ReferenceInteropTests
 {
     private static string Fixture(string file) => Path.Combine(AppContext.BaseDirectory, "Fixtures", file);
 
-    private static Tensor Io(string name, string key)
-    {
-        using var stream = File.OpenRead(Fixture($"{name}.io.pt"));
-        return (Tensor)PyTorchUnpickler.UnpickleStateDict(stream)[key]!;
-    }
+    private static Tensor Io(string name, string key) => weights.read(Fixture($"{name}.io.pt"))[key];
 
     private static void AssertReproduces<TLayer>(string name, TLayer layer, Func<TLayer, Tensor, Tensor?, Tensor> run, bool joint = false)
         where TLayer : nn.Module
     {
-        layer.load_py(Fixture($"{name}.pt"));
+        weights.load(layer, Fixture($"{name}.pt"));
         layer.eval();
         using var noGrad = no_grad();
         var actual = run(layer, Io(name, "input"), joint ? Io(name, "guidance") : null);

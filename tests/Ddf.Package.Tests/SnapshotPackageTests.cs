@@ -40,14 +40,11 @@ public partial class PackageTests
     [Fact]
     public void A_fresh_test_project_snapshots_its_layers_with_the_packed_Ddf_Testing()
     {
-        string version = $"0.1.0-snapshots.{DateTime.UtcNow:yyyyMMddHHmmss}";
-        string root = Directory.CreateTempSubdirectory("ddf-testing-package-").FullName, feed = Path.Combine(root, "feed"), consumer = Path.Combine(root, "consumer");
-        string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        string[] cached = [Path.Combine(packages, "ddf.compiler", version), Path.Combine(packages, "ddf.testing", version)];
+        // The packages of the solution's pack (the class fixture): Ddf.Testing is one of them.
+        string version = consumer.Version, feed = consumer.Feed;
+        string root = Directory.CreateTempSubdirectory("ddf-testing-package-").FullName, project = Path.Combine(root, "project");
         try
         {
-            Run(RepoRoot, "pack", "src/Ddf.Compiler/Ddf.Compiler.csproj", "-c", "Release", "-o", feed, $"-p:Version={version}");
-            Run(RepoRoot, "pack", "src/Ddf.Testing/Ddf.Testing.csproj", "-c", "Release", "-o", feed, $"-p:Version={version}");
             using (var package = ZipFile.OpenRead(Path.Combine(feed, $"Ddf.Testing.{version}.nupkg")))
             {
                 // The generator comes from the Ddf.Compiler package the test project builds with; Ddf.Testing ships no copy.
@@ -57,8 +54,8 @@ public partial class PackageTests
                 Assert.Contains(package.Entries, e => e.FullName == "buildTransitive/Ddf.Testing.targets");
             }
 
-            Directory.CreateDirectory(consumer);
-            File.WriteAllText(Path.Combine(consumer, "nuget.config"), $"""
+            Directory.CreateDirectory(project);
+            File.WriteAllText(Path.Combine(project, "nuget.config"), $"""
                 <configuration>
                   <packageSources>
                     <add key="local" value="{feed}" />
@@ -66,7 +63,7 @@ public partial class PackageTests
                 </configuration>
                 """);
             // Deterministic source paths, as CI builds often have: [CallerFilePath] is then /_/LayerSnapshotTests.cs.
-            File.WriteAllText(Path.Combine(consumer, "Consumer.Tests.csproj"), $"""
+            File.WriteAllText(Path.Combine(project, "Consumer.Tests.csproj"), $"""
                 <Project Sdk="Microsoft.NET.Sdk">
                   <PropertyGroup>
                     <TargetFramework>net10.0</TargetFramework>
@@ -83,12 +80,12 @@ public partial class PackageTests
                   </ItemGroup>
                 </Project>
                 """);
-            string testFile = Path.Combine(consumer, "LayerSnapshotTests.cs"), snapshots = Path.Combine(consumer, "Snapshots");
+            string testFile = Path.Combine(project, "LayerSnapshotTests.cs"), snapshots = Path.Combine(project, "Snapshots");
             File.WriteAllText(testFile, SnapshotTest);
             string[] verified = ["Layer#Layer.Autograd.g.verified.cs", "Layer#Layer.Kernels.Cpu.g.verified.cs", "Layer#Layer.Kernels.Gpu.g.verified.cs", "Layer#Layer.Module.g.verified.cs"];
 
             // 1. Accept: the snapshots are written, the same files as the generator's own snapshot of this declaration.
-            var (code, output) = RunTests(consumer, accept: "1", ci: null);
+            var (code, output) = RunTests(project, accept: "1", ci: null);
             Assert.True(code == 0, output);
             Assert.Equal(verified, Directory.GetFiles(snapshots).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal));
             foreach (var file in verified)
@@ -96,17 +93,17 @@ public partial class PackageTests
                     File.ReadAllText(Path.Combine(snapshots, file)));
 
             // 2. Compare: they pass.
-            (code, output) = RunTests(consumer, accept: null, ci: null, "--no-build");
+            (code, output) = RunTests(project, accept: null, ci: null, "--no-build");
             Assert.True(code == 0, output);
 
             // 3. Accepting under CI=true is refused.
-            (code, output) = RunTests(consumer, accept: "1", ci: "true", "--no-build");
+            (code, output) = RunTests(project, accept: "1", ci: "true", "--no-build");
             Assert.True(code != 0, output);
             Assert.True(output.Contains("DDF_ACCEPT_SNAPSHOTS=1 is refused when CI=true", StringComparison.Ordinal), output);
 
             // 4. A spec change fails with the diff and writes the received files; the verified ones stay.
             File.WriteAllText(testFile, SnapshotTest.Replace("KernelSize = 5", "KernelSize = 7", StringComparison.Ordinal));
-            (code, output) = RunTests(consumer, accept: null, ci: null);
+            (code, output) = RunTests(project, accept: null, ci: null);
             Assert.True(code != 0, output);
             Assert.True(output.Contains("Snapshot mismatch for Layer#Layer.Module.g.verified.cs", StringComparison.Ordinal), output);
             Assert.True(Regex.IsMatch(output, @"\n\s*- +public const int KernelSize = 5;"), output);
@@ -118,8 +115,6 @@ public partial class PackageTests
         finally
         {
             Directory.Delete(root, recursive: true);
-            foreach (var directory in cached.Where(Directory.Exists))
-                Directory.Delete(directory, recursive: true);
         }
     }
 

@@ -49,6 +49,7 @@ internal sealed class TrainMnistCommand : Command<TrainMnistCommand.Settings>
 
         var results = new MnistTrainer.Result[2];
         var names = new[] { "DDF", "conv 3x3" };
+        string? onnxReport = null; // issue 16: the DDF network as ONNX, checked under ONNX Runtime (Mnist/MnistOnnx.cs)
         AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(progress =>
             {
@@ -63,6 +64,7 @@ internal sealed class TrainMnistCommand : Command<TrainMnistCommand.Settings>
                     {
                         Directory.CreateDirectory(settings.Output);
                         model.save(Path.Combine(settings.Output, "mnist-ddf.model.bin"));
+                        onnxReport = MnistOnnx.ExportAndEvaluate(model, digits, test, Path.Combine(settings.Output, "mnist-ddf.onnx"));
                     }
                     // Free this network's native tensors now rather than from the finalizer thread while the
                     // next one trains (TorchSharp's dispose scopes are per thread and not made for that).
@@ -82,6 +84,7 @@ internal sealed class TrainMnistCommand : Command<TrainMnistCommand.Settings>
         string chart = Path.Combine(settings.Output, "mnist-training.png");
         Charts.Training(chart, names, results);
         AnsiConsole.MarkupLine($"Saved the DDF model to {Markup.Escape(Path.Combine(settings.Output, "mnist-ddf.model.bin"))} and the loss/accuracy chart to {Markup.Escape(chart)}.");
+        AnsiConsole.MarkupLine(Markup.Escape(onnxReport ?? ""));
         return 0;
     }
 }

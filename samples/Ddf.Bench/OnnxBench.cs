@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.Linq;
 using Microsoft.ML.OnnxRuntime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Ddf.Bench;

@@ -78,6 +78,8 @@ public class PackageTests
                 var y = up.forward(layer.forward(x));
                 y.sum().backward();
                 System.Console.WriteLine($"shape {string.Join("x", y.shape)} finite-grad {x.grad!.isfinite().all().item<bool>()} nonzero-grad {x.grad!.abs().sum().item<float>() > 0}");
+                Ddf.onnx.export(up, [randn(1, 8, 6, 6)], "up.onnx");
+                System.Console.WriteLine($"onnx written {new System.IO.FileInfo("up.onnx").Length > 0}");
 
                 [DynamicFilter(KernelSize = 5)]
                 partial class Layer;
@@ -92,6 +94,10 @@ public class PackageTests
             string generated = Directory.GetFiles(Path.Combine(consumer, "obj"), "Layer.Module.g.cs", SearchOption.AllDirectories).Single();
             string verified = File.ReadAllText(Path.Combine(RepoRoot, "tests/Ddf.Compiler.Tests/Snapshots/SnapshotTests.PackageConsumer#Layer.Module.g.verified.cs"));
             Assert.Equal(Normalise(verified.Substring(verified.IndexOf('\n') + 1)), Normalise(File.ReadAllText(generated)));
+            Assert.Contains("onnx written True", output);
+            string onnxWriter = Directory.GetFiles(Path.Combine(consumer, "obj"), "Layer.Onnx.g.cs", SearchOption.AllDirectories).Single();
+            string onnxVerified = File.ReadAllText(Path.Combine(RepoRoot, "tests/Ddf.Compiler.Tests/Snapshots/SnapshotTests.PackageConsumer#Layer.Onnx.g.verified.cs"));
+            Assert.Equal(Normalise(onnxVerified.Substring(onnxVerified.IndexOf('\n') + 1)), Normalise(File.ReadAllText(onnxWriter)));
         }
         finally
         {

@@ -7,7 +7,8 @@ namespace Ddf.Generators;
 
 /// <summary>
 /// Turns every <c>[DynamicFilter]</c> and <c>[DynamicFilterUp]</c> partial class into a TorchSharp DDF
-/// (or DDF-Up) layer: its module, an autograd function, and CPU and GPU kernels specialised to the spec. A project
+/// (or DDF-Up) layer: its module, an autograd function, and CPU and GPU kernels specialised to the spec (and, where
+/// Ddf.Onnx is referenced, its ONNX graph writer). A project
 /// that does not reference TorchSharp gets the spec's constants and kernels only. Pipeline wiring only: parsing is in
 /// <c>DdfGenerator.Parser.cs</c>, emission in <c>Emitters/</c>.
 /// </summary>
@@ -17,6 +18,7 @@ public sealed partial class DdfGenerator : IIncrementalGenerator
     internal const string DynamicFilterAttribute = "Ddf.DynamicFilterAttribute";
     internal const string DynamicFilterUpAttribute = "Ddf.DynamicFilterUpAttribute";
     internal const string TorchSharpType = "TorchSharp.torch";
+    internal const string OnnxExportableType = "Ddf.IOnnxExportable";
 
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -51,5 +53,16 @@ public sealed partial class DdfGenerator : IIncrementalGenerator
             .Select(static (compilation, _) => compilation.GetTypeByMetadataName(TorchSharpType) is not null)
             .WithTrackingName(TrackingNames.TorchSharp);
         context.RegisterSourceOutput(specs.Combine(torchSharp), static (output, input) => Emitter.Emit(output, input.Left, layers: input.Right));
+
+        // The ONNX graph writer, only where Ddf.Onnx (and so TorchSharp) is referenced; its own output, so the files above are untouched.
+        var onnx = context.CompilationProvider
+            .Select(static (compilation, _) => compilation.GetTypeByMetadataName(OnnxExportableType) is not null
+                && compilation.GetTypeByMetadataName(TorchSharpType) is not null)
+            .WithTrackingName(TrackingNames.Onnx);
+        context.RegisterSourceOutput(specs.Combine(onnx), static (output, input) =>
+        {
+            if (input.Right)
+                Emitter.EmitOnnx(output, input.Left);
+        });
     }
 }

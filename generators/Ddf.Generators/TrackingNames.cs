@@ -11,4 +11,7 @@ public static class TrackingNames
 
     /// <summary>Whether the compilation references TorchSharp (layers) or not (kernels only).</summary>
     public const string TorchSharp = nameof(TorchSharp);
+
+    /// <summary>Whether the compilation references Ddf.Onnx (the ONNX graph writer is emitted).</summary>
+    public const string Onnx = nameof(Onnx);
 }

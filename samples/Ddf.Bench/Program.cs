@@ -33,15 +33,22 @@ public static class BenchRunner
         for (int i = 0; i + 1 < args.Length; i += 2)
             options[args[i]] = args[i + 1];
         int runs = 11;
+        if (options.TryGetValue("--onnx", out var onnxOnly) && onnxOnly == "only" && !options.ContainsKey("--malloc"))
+            options["--malloc"] = KeepsFreedMemory ? "keep" : "default";
         if (args.Length % 2 != 0 || !options.TryGetValue("--malloc", out var malloc) || malloc is not ("default" or "keep")
             || (options.TryGetValue("--runs", out var r) && (!int.TryParse(r, NumberStyles.None, Invariant, out runs) || runs < 1))
-            || (options.TryGetValue("--unfold", out var u) && u is not ("yes" or "no")))
+            || (options.TryGetValue("--unfold", out var u) && u is not ("yes" or "no"))
+            || (options.TryGetValue("--onnx", out var o) && o is not ("yes" or "no" or "only")))
         {
-            Console.Error.WriteLine("usage: Ddf.Bench [--malloc default|keep] [--runs N] [--unfold yes|no]");
+            Console.Error.WriteLine("usage: Ddf.Bench [--malloc default|keep] [--runs N] [--unfold yes|no] [--onnx yes|no|only]");
             return 2;
         }
         bool unfold = u != "no";
-        Run(malloc == "keep", runs, unfold);
+        if (o != "only")
+            Run(malloc == "keep", runs, unfold);
+        // ONNX Runtime beside the TorchSharp path (issue 16): once, in the keep-memory child (the first), unless asked.
+        if (o == "only" || (o is null && malloc == "keep"))
+            OnnxBench.Run(runs);
         return 0;
     }
 

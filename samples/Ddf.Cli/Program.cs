@@ -27,6 +27,12 @@ internal static class Program
             });
             config.AddCommand<SummaryCommand>("summary")
                 .WithDescription("Per-part and total parameters and multiply-adds of a model at 224x224.");
+            config.AddBranch("export", export =>
+            {
+                export.SetDescription("Export a model.");
+                export.AddCommand<ExportOnnxCommand>("onnx")
+                    .WithDescription("A summary model as ONNX in standard operators (batch/height/width symbolic), checked under ONNX Runtime.");
+            });
             config.AddCommand<SoakCommand>("soak")
                 .WithDescription("10,000 forward+backward passes under dispose scopes; fails if resident memory grows 5 % or more.");
             config.AddCommand<BenchCommand>("bench")

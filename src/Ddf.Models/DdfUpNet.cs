@@ -12,7 +12,7 @@ namespace Ddf;
 /// spatial filters come from RGB features at each layer's input resolution; the network predicts a
 /// residual on top of the bicubic upsampling.
 /// </summary>
-public sealed class DdfUpNet : Module<Tensor, Tensor, Tensor>
+public sealed class DdfUpNet : Module<Tensor, Tensor, Tensor>, IOnnxExportable
 {
     private readonly Sequential depth_encoder, rgb_encoder;
     private readonly ModuleList<Module<Tensor, Tensor, Tensor>> up;
@@ -67,5 +67,25 @@ public sealed class DdfUpNet : Module<Tensor, Tensor, Tensor>
         }
         var baseline = functional.interpolate(depth, scale_factor: [scale, scale], mode: InterpolationMode.Bicubic, align_corners: false);
         return baseline.add(head.call(x), HeldScalars.One).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The forward above in ONNX operators; the bicubic baseline is Resize (cubic, a = -0.75, half-pixel centres, as PyTorch's).</summary>
+    public string[] ExportOnnx(OnnxGraph graph, string[] inputs)
+    {
+        if (inputs.Length != 2)
+            throw new ArgumentException($"DdfUpNet takes depth and rgb, got {inputs.Length} inputs.", nameof(inputs));
+        string guidance = graph.Call(rgb_encoder, nameof(rgb_encoder), inputs[1]);
+        string x = graph.Call(depth_encoder, nameof(depth_encoder), inputs[0]);
+        long factor = scale;
+        for (int i = 0; i < up.Count; i++)
+        {
+            factor /= 2;
+            string g = graph.Node("AveragePool", [guidance], OnnxAttribute.Ints("kernel_shape", factor * 2, factor * 2), OnnxAttribute.Ints("strides", factor * 2, factor * 2));
+            x = graph.Call(refine[i], $"refine.{i}", graph.Call(up[i], $"up.{i}", x, g));
+        }
+        string baseline = graph.Node("Resize", [inputs[0], "", graph.Floats([4], [1f, 1f, scale, scale])],
+            OnnxAttribute.String("mode", "cubic"), OnnxAttribute.Float("cubic_coeff_a", -0.75f),
+            OnnxAttribute.String("coordinate_transformation_mode", "half_pixel"));
+        return [graph.Node("Add", [baseline, graph.Call(head, nameof(head), x)])];
     }
 }

@@ -22,7 +22,7 @@ public enum FpnUpsampling
 /// each coarser level x2 and adds it, then 3x3 output convs. Its input is the backbone's levels, finest
 /// first, each half the size of the one before; its output has <c>out_channels</c> at every level.
 /// </summary>
-public sealed class FpnNeck : Module<Tensor[], Tensor[]>
+public sealed class FpnNeck : Module<Tensor[], Tensor[]>, IOnnxExportable
 {
     private readonly ModuleList<Module<Tensor, Tensor>> lateral, output, upsample;
 
@@ -62,5 +62,23 @@ public sealed class FpnNeck : Module<Tensor[], Tensor[]>
             merged[i] = here.add(up[.., .., ..(int)here.shape[2], ..(int)here.shape[3]], HeldScalars.One);
         }
         return merged.Select((m, i) => output[i].call(m).MoveToOuterDisposeScope()).ToArray();
+    }
+
+    /// <summary>The forward above in ONNX operators (the crop of odd sizes reads the finer level's shape in the graph).</summary>
+    public string[] ExportOnnx(OnnxGraph graph, string[] inputs)
+    {
+        if (inputs.Length != lateral.Count)
+            throw new ArgumentException($"expected {lateral.Count} levels, got {inputs.Length}.", nameof(inputs));
+        var merged = new string[inputs.Length];
+        merged[^1] = graph.Call(lateral[inputs.Length - 1], $"lateral.{inputs.Length - 1}", inputs[^1]);
+        for (int i = inputs.Length - 2; i >= 0; i--)
+        {
+            string up = graph.Call(upsample[i], $"upsample.{i}", merged[i + 1]);
+            string here = graph.Call(lateral[i], $"lateral.{i}", inputs[i]);
+            string size = graph.Node("Slice", [graph.Node("Shape", [here]), graph.Int64s(2), graph.Int64s(4), graph.Int64s(0)]);
+            string cropped = graph.Node("Slice", [up, graph.Int64s(0, 0), size, graph.Int64s(2, 3)]);
+            merged[i] = graph.Node("Add", [here, cropped]);
+        }
+        return merged.Select((m, i) => graph.Call(output[i], $"output.{i}", m)).ToArray();
     }
 }

@@ -10,7 +10,7 @@ namespace Ddf.Models;
 internal delegate Module<Tensor, Tensor> FilterFactory(long inChannels, long outChannels, long stride);
 
 /// <summary>ResNet basic block (ResNet-18/34): 3x3 - BN - ReLU - 3x3 - BN (+ shortcut) - ReLU.</summary>
-internal sealed class BasicBlock : Module<Tensor, Tensor>
+internal sealed class BasicBlock : Module<Tensor, Tensor>, IOnnxExportable
 {
     public const long Expansion = 1;
     private readonly Module<Tensor, Tensor> conv1, conv2;
@@ -35,10 +35,20 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
         y = bn2.call(conv2.call(y));
         return functional.relu(y.add(downsample?.call(x) ?? x, HeldScalars.One)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The forward above in ONNX operators.</summary>
+    public string[] ExportOnnx(OnnxGraph graph, string[] inputs)
+    {
+        string x = inputs[0];
+        string y = graph.Node("Relu", [graph.Call(bn1, nameof(bn1), graph.Call(conv1, nameof(conv1), x))]);
+        y = graph.Call(bn2, nameof(bn2), graph.Call(conv2, nameof(conv2), y));
+        string shortcut = downsample is null ? x : graph.Call(downsample, nameof(downsample), x);
+        return [graph.Node("Relu", [graph.Node("Add", [y, shortcut])])];
+    }
 }
 
 /// <summary>ResNet bottleneck (ResNet-50/101): 1x1 - BN - ReLU - 3x3 - BN - ReLU - 1x1 - BN (+ shortcut) - ReLU.</summary>
-internal sealed class Bottleneck : Module<Tensor, Tensor>
+internal sealed class Bottleneck : Module<Tensor, Tensor>, IOnnxExportable
 {
     public const long Expansion = 4;
     private readonly Conv2d conv1, conv3;
@@ -67,10 +77,21 @@ internal sealed class Bottleneck : Module<Tensor, Tensor>
         y = bn3.call(conv3.call(y));
         return functional.relu(y.add(downsample?.call(x) ?? x, HeldScalars.One)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The forward above in ONNX operators.</summary>
+    public string[] ExportOnnx(OnnxGraph graph, string[] inputs)
+    {
+        string x = inputs[0];
+        string y = graph.Node("Relu", [graph.Call(bn1, nameof(bn1), graph.Call(conv1, nameof(conv1), x))]);
+        y = graph.Node("Relu", [graph.Call(bn2, nameof(bn2), graph.Call(conv2, nameof(conv2), y))]);
+        y = graph.Call(bn3, nameof(bn3), graph.Call(conv3, nameof(conv3), y));
+        string shortcut = downsample is null ? x : graph.Call(downsample, nameof(downsample), x);
+        return [graph.Node("Relu", [graph.Node("Add", [y, shortcut])])];
+    }
 }
 
 /// <summary>The ImageNet ResNet (torchvision layout and state_dict names) with a chosen 3x3 filter.</summary>
-internal sealed class ResNet : Module<Tensor, Tensor>
+internal sealed class ResNet : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;
@@ -129,5 +150,18 @@ internal sealed class ResNet : Module<Tensor, Tensor>
         var y = maxpool.call(functional.relu(bn1.call(conv1.call(x))));
         y = layer4.call(layer3.call(layer2.call(layer1.call(y))));
         return fc.call(avgpool.call(y).flatten(1)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The forward above in ONNX operators.</summary>
+    public string[] ExportOnnx(OnnxGraph graph, string[] inputs)
+    {
+        string y = graph.Node("Relu", [graph.Call(bn1, nameof(bn1), graph.Call(conv1, nameof(conv1), inputs[0]))]);
+        y = graph.Call(maxpool, nameof(maxpool), y);
+        y = graph.Call(layer1, nameof(layer1), y);
+        y = graph.Call(layer2, nameof(layer2), y);
+        y = graph.Call(layer3, nameof(layer3), y);
+        y = graph.Call(layer4, nameof(layer4), y);
+        y = graph.Node("Flatten", [graph.Call(avgpool, nameof(avgpool), y)], OnnxAttribute.Int("axis", 1));
+        return [graph.Call(fc, nameof(fc), y)];
     }
 }

@@ -27,6 +27,7 @@ internal static class GeneratorRun
         MetadataReference.CreateFromFile(typeof(DynamicFilterAttribute).Assembly.Location),
         MetadataReference.CreateFromFile(typeof(Ddf.Runtime.DdfGeometry).Assembly.Location),
         MetadataReference.CreateFromFile(typeof(Ddf.ops).Assembly.Location),
+        MetadataReference.CreateFromFile(typeof(Ddf.onnx).Assembly.Location),
         MetadataReference.CreateFromFile(typeof(TorchSharp.torch).Assembly.Location),
         MetadataReference.CreateFromFile(typeof(ILGPU.ArrayView<float>).Assembly.Location),
     ];

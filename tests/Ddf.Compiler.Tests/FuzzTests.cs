@@ -178,7 +178,7 @@ public class FuzzTests
         {
             case Expect.Valid:
                 var userErrors = all.Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
-                if (userErrors.Length > 0 || ddfErrors.Length > 0 || run.GeneratedSources.Length != 4)
+                if (userErrors.Length > 0 || ddfErrors.Length > 0 || run.GeneratedSources.Length != 5)
                     throw new Exception($"valid input did not compile cleanly: {string.Join("; ", userErrors.Select(e => e.ToString()).Concat(ddfErrors))}");
                 break;
             case Expect.DdfError:

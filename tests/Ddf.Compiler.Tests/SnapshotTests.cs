@@ -44,7 +44,7 @@ public class SnapshotTests
 
         Assert.Empty(result.Diagnostics);
         Assert.Empty(GeneratorHarness.Errors(output));
-        Assert.Equal(4, result.GeneratedTrees.Length);
+        Assert.Equal(5, result.GeneratedTrees.Length);
         SnapshotAssert.Match(result, $"{nameof(SnapshotTests)}.{name}");
         CacheAssert.RerunIsCached(compilation, driver, result);
     }

@@ -115,6 +115,8 @@ public sealed partial class PackageTests : IClassFixture<PackageTests.Consumer>
                 TorchSharp.PyBridge.PyBridgeModuleExtensions.save_py(layer, "layer.pt");
                 var copy = new Layer(8).load_weights("layer.pt");
                 System.Console.WriteLine($"weights equal {copy.state_dict().All(entry => entry.Value.eq(layer.state_dict()[entry.Key]).all().item<bool>())}");
+                Ddf.onnx.export(up, [randn(1, 8, 6, 6)], "up.onnx");
+                System.Console.WriteLine($"onnx written {new System.IO.FileInfo("up.onnx").Length > 0}");
 
                 [DynamicFilter(KernelSize = 5)]
                 partial class Layer;
@@ -181,6 +183,10 @@ public sealed partial class PackageTests : IClassFixture<PackageTests.Consumer>
         string generated = Directory.GetFiles(Path.Combine(consumer.ProjectDirectory, "obj"), "Layer.Module.g.cs", SearchOption.AllDirectories).First();
         string verified = File.ReadAllText(Path.Combine(RepoRoot, "tests/Ddf.Compiler.Tests/Snapshots/SnapshotTests.PackageConsumer#Layer.Module.g.verified.cs"));
         Assert.Equal(Normalise(verified.Substring(verified.IndexOf('\n') + 1)), Normalise(File.ReadAllText(generated)));
+        Assert.Contains("onnx written True", output);
+        string onnxWriter = Directory.GetFiles(Path.Combine(consumer.ProjectDirectory, "obj"), "Layer.Onnx.g.cs", SearchOption.AllDirectories).First();
+        string onnxVerified = File.ReadAllText(Path.Combine(RepoRoot, "tests/Ddf.Compiler.Tests/Snapshots/SnapshotTests.PackageConsumer#Layer.Onnx.g.verified.cs"));
+        Assert.Equal(Normalise(onnxVerified.Substring(onnxVerified.IndexOf('\n') + 1)), Normalise(File.ReadAllText(onnxWriter)));
     }
 
     [Fact]

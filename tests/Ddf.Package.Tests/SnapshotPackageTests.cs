@@ -82,7 +82,7 @@ public partial class PackageTests
                 """);
             string testFile = Path.Combine(project, "LayerSnapshotTests.cs"), snapshots = Path.Combine(project, "Snapshots");
             File.WriteAllText(testFile, SnapshotTest);
-            string[] verified = ["Layer#Layer.Autograd.g.verified.cs", "Layer#Layer.Kernels.Cpu.g.verified.cs", "Layer#Layer.Kernels.Gpu.g.verified.cs", "Layer#Layer.Module.g.verified.cs"];
+            string[] verified = ["Layer#Layer.Autograd.g.verified.cs", "Layer#Layer.Kernels.Cpu.g.verified.cs", "Layer#Layer.Kernels.Gpu.g.verified.cs", "Layer#Layer.Module.g.verified.cs", "Layer#Layer.Onnx.g.verified.cs"];
 
             // 1. Accept: the snapshots are written, the same files as the generator's own snapshot of this declaration.
             var (code, output) = RunTests(project, accept: "1", ci: null);
@@ -109,7 +109,7 @@ public partial class PackageTests
             Assert.True(Regex.IsMatch(output, @"\n\s*- +public const int KernelSize = 5;"), output);
             Assert.True(Regex.IsMatch(output, @"\n\s*\+ +public const int KernelSize = 7;"), output);
             Assert.True(output.Contains("Run the tests with DDF_ACCEPT_SNAPSHOTS=1", StringComparison.Ordinal), output);
-            Assert.Equal(4, Directory.GetFiles(snapshots, "*.received.cs").Length);
+            Assert.Equal(5, Directory.GetFiles(snapshots, "*.received.cs").Length);
             Assert.Contains("public const int KernelSize = 5;", File.ReadAllText(Path.Combine(snapshots, "Layer#Layer.Module.g.verified.cs")));
         }
         finally

@@ -20,6 +20,10 @@ internal sealed class BenchCommand : Command<BenchCommand.Settings>
         [CommandOption("--unfold <YESNO>")]
         [Description("Time the (slow) unfold formulation too: yes or no. Default: yes.")]
         public string? Unfold { get; init; }
+
+        [CommandOption("--onnx <MODE>")]
+        [Description("ONNX Runtime rows (exported default layer, DDF-ResNet-50): yes, no or only. Default: yes.")]
+        public string? Onnx { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, System.Threading.CancellationToken cancellation)
@@ -31,6 +35,8 @@ internal sealed class BenchCommand : Command<BenchCommand.Settings>
             args.AddRange(["--runs", settings.Runs.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         if (settings.Unfold is not null)
             args.AddRange(["--unfold", settings.Unfold]);
+        if (settings.Onnx is not null)
+            args.AddRange(["--onnx", settings.Onnx]);
         return BenchRunner.Run(args.ToArray(), "bench");
     }
 }

@@ -10,7 +10,7 @@ namespace Ddf.Cli.Commands;
 /// <summary>Parameters and multiply-adds of a model, per top-level part, next to its plain counterpart.</summary>
 internal sealed class SummaryCommand : Command<SummaryCommand.Settings>
 {
-    private static readonly string[] Models = ["ddf_resnet18", "ddf_resnet50", "ddf_resnet101", "resnet18", "resnet50", "resnet101"];
+    internal static readonly string[] Models = ["ddf_resnet18", "ddf_resnet50", "ddf_resnet101", "resnet18", "resnet50", "resnet101"];
 
     public sealed class Settings : CommandSettings
     {
@@ -56,7 +56,7 @@ internal sealed class SummaryCommand : Command<SummaryCommand.Settings>
 
     private static string Giga(double macs) => $"{macs / 1e9:F3} B";
 
-    private static nn.Module<Tensor, Tensor> Create(string name) => name switch
+    internal static nn.Module<Tensor, Tensor> Create(string name) => name switch
     {
         "ddf_resnet18" => Ddf.models.ddf_resnet18(),
         "ddf_resnet50" => Ddf.models.ddf_resnet50(),

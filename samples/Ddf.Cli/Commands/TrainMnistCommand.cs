@@ -58,6 +58,7 @@ internal sealed class TrainMnistCommand : Command<TrainMnistCommand.Settings>
 
         var results = new MnistTrainer.Result[2];
         var names = new[] { "DDF", "conv 3x3" };
+        string? onnxReport = null; // the DDF network as ONNX, checked under ONNX Runtime (Mnist/MnistOnnx.cs)
         long otherThreads = TrainingProgress.Run(progress =>
         {
             for (int i = 0; i < 2; i++)
@@ -75,6 +76,7 @@ internal sealed class TrainMnistCommand : Command<TrainMnistCommand.Settings>
                 {
                     Directory.CreateDirectory(settings.Output);
                     model.save(Path.Combine(settings.Output, "mnist-ddf.model.bin"));
+                    onnxReport = MnistOnnx.ExportAndEvaluate(model, digits, test, Path.Combine(settings.Output, "mnist-ddf.onnx"));
                 }
                 model.Dispose();
             }
@@ -92,6 +94,7 @@ internal sealed class TrainMnistCommand : Command<TrainMnistCommand.Settings>
         string chart = Path.Combine(settings.Output, "mnist-training.png");
         Charts.Training(chart, names, results);
         AnsiConsole.MarkupLine($"Saved the DDF model to {Markup.Escape(Path.Combine(settings.Output, "mnist-ddf.model.bin"))} and the loss/accuracy chart to {Markup.Escape(chart)}.");
+        AnsiConsole.MarkupLine(Markup.Escape(onnxReport ?? ""));
         return 0;
     }
 }

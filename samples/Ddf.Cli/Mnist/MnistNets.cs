@@ -18,7 +18,7 @@ internal partial class Ddf3;
 /// BN - ReLU - 1x1 - BN, plus the shortcut. DDF's normalised filters are zero-mean, so like the paper we
 /// use them inside residual blocks, where the shortcut carries the rest.
 /// </summary>
-internal sealed class ResidualBlock : Module<Tensor, Tensor>
+internal sealed class ResidualBlock : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Sequential body;
     private readonly Module<Tensor, Tensor>? shortcut;
@@ -38,6 +38,15 @@ internal sealed class ResidualBlock : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         return functional.relu(body.call(x).add(shortcut?.call(x) ?? x, HeldScalars.One)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The forward above in ONNX operators (for <c>Ddf.onnx.export</c>).</summary>
+    public string[] ExportOnnx(OnnxGraph graph, string[] inputs)
+    {
+        string x = inputs[0];
+        string y = graph.Call(body, nameof(body), x);
+        string skip = shortcut is null ? x : graph.Call(shortcut, nameof(shortcut), x);
+        return [graph.Node("Relu", [graph.Node("Add", [y, skip])])];
     }
 }
 

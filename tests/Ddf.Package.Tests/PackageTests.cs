@@ -39,6 +39,16 @@ public sealed partial class PackageTests : IClassFixture<PackageTests.Consumer>
 
     private static string Dotnet(string workingDirectory, params string[] arguments) => Run(workingDirectory, "dotnet", arguments);
 
+    /// <summary>A nuget.config in <paramref name="directory"/> whose only source is <paramref name="feed"/>.</summary>
+    private static void WriteNuGetConfig(string directory, string feed) =>
+        File.WriteAllText(Path.Combine(directory, "nuget.config"), $"""
+            <configuration>
+              <packageSources>
+                <add key="local" value="{feed}" />
+              </packageSources>
+            </configuration>
+            """);
+
     /// <summary>
     /// Packs the solution once (from a copy of the sources, so the repository's own obj/ folders, which other
     /// test projects may be building from at the same time, are never restored with another version) and
@@ -72,13 +82,7 @@ public sealed partial class PackageTests : IClassFixture<PackageTests.Consumer>
         {
 
             Directory.CreateDirectory(ProjectDirectory);
-            File.WriteAllText(Path.Combine(ProjectDirectory, "nuget.config"), $"""
-                <configuration>
-                  <packageSources>
-                    <add key="local" value="{Feed}" />
-                  </packageSources>
-                </configuration>
-                """);
+            WriteNuGetConfig(ProjectDirectory, Feed);
             // The two PackageReferences a user needs besides TorchSharp itself: no RuntimeIdentifier, no other setting.
             File.WriteAllText(Path.Combine(ProjectDirectory, "Consumer.csproj"), $"""
                 <Project Sdk="Microsoft.NET.Sdk">

@@ -55,13 +55,7 @@ public partial class PackageTests
             }
 
             Directory.CreateDirectory(project);
-            File.WriteAllText(Path.Combine(project, "nuget.config"), $"""
-                <configuration>
-                  <packageSources>
-                    <add key="local" value="{feed}" />
-                  </packageSources>
-                </configuration>
-                """);
+            WriteNuGetConfig(project, feed);
             // Deterministic source paths, as CI builds often have: [CallerFilePath] is then /_/LayerSnapshotTests.cs.
             File.WriteAllText(Path.Combine(project, "Consumer.Tests.csproj"), $"""
                 <Project Sdk="Microsoft.NET.Sdk">

@@ -17,7 +17,7 @@ namespace Ddf.Testing;
 internal static class CompiledLayers
 {
     private static readonly Guid EmbeddedSource = new("0E8A571B-6926-466E-B4AD-8AB04611F5FE");
-    private static readonly string[] Parts = ["Module", "Autograd", "Spec", "Kernels.Cpu", "Kernels.Gpu"];
+    private static readonly string[] Parts = ["Module", "Autograd", "Spec", "Kernels.Cpu", "Kernels.Gpu", "Onnx"];
     private const string GeneratorFolder = "Ddf.Generators.DdfGenerator";
 
     public static List<(string HintName, string Text)> Files(Type layer)

@@ -23,7 +23,7 @@ public sealed partial class DdfGenerator
             var symbol = (INamedTypeSymbol)context.TargetSymbol;
             // A class with both attributes is reported once, by the [DynamicFilter] pipeline; a declaration
             // still missing its name (typing in progress) is left to the compiler's own syntax error.
-            if ((kind == LayerKind.Upsample && HasAttribute(symbol, DynamicFilterAttribute)) || HasMissingName(declaration))
+            if ((kind == LayerKind.Upsample && HasAttribute(symbol, KnownTypes.DynamicFilterAttribute)) || HasMissingName(declaration))
                 return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
             var diagnostics = new List<DiagnosticInfo>();
 
@@ -94,7 +94,7 @@ public sealed partial class DdfGenerator
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassHasBaseClass, name, symbol.Name, baseType.ToDisplayString()));
             if (symbol.IsStatic || symbol.IsAbstract)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.StaticOrAbstractClass, name, symbol.Name, symbol.IsStatic ? "static" : "abstract"));
-            if (kind == LayerKind.Filter && HasAttribute(symbol, DynamicFilterUpAttribute))
+            if (kind == LayerKind.Filter && HasAttribute(symbol, KnownTypes.DynamicFilterUpAttribute))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BothAttributes, name, symbol.Name));
         }
 

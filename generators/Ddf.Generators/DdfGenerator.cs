@@ -15,21 +15,16 @@ namespace Ddf.Generators;
 [Generator(LanguageNames.CSharp)]
 public sealed partial class DdfGenerator : IIncrementalGenerator
 {
-    internal const string DynamicFilterAttribute = "Ddf.DynamicFilterAttribute";
-    internal const string DynamicFilterUpAttribute = "Ddf.DynamicFilterUpAttribute";
-    internal const string TorchSharpType = "TorchSharp.torch";
-    internal const string OnnxExportableType = "Ddf.IOnnxExportable";
-
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         Register(context, context.SyntaxProvider
-            .ForAttributeWithMetadataName(DynamicFilterAttribute,
+            .ForAttributeWithMetadataName(KnownTypes.DynamicFilterAttribute,
                 static (node, _) => node is ClassDeclarationSyntax,
                 static (syntax, token) => Parser.Parse(syntax, LayerKind.Filter, token))
             .WithTrackingName(TrackingNames.Parse));
         Register(context, context.SyntaxProvider
-            .ForAttributeWithMetadataName(DynamicFilterUpAttribute,
+            .ForAttributeWithMetadataName(KnownTypes.DynamicFilterUpAttribute,
                 static (node, _) => node is ClassDeclarationSyntax,
                 static (syntax, token) => Parser.Parse(syntax, LayerKind.Upsample, token))
             .WithTrackingName(TrackingNames.Parse));
@@ -50,14 +45,14 @@ public sealed partial class DdfGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.Spec);
         // A bool, so edits elsewhere in the compilation leave the emitters cached.
         var torchSharp = context.CompilationProvider
-            .Select(static (compilation, _) => compilation.GetTypeByMetadataName(TorchSharpType) is not null)
+            .Select(static (compilation, _) => compilation.GetTypeByMetadataName(KnownTypes.TorchSharpMarker) is not null)
             .WithTrackingName(TrackingNames.TorchSharp);
         context.RegisterSourceOutput(specs.Combine(torchSharp), static (output, input) => Emitter.Emit(output, input.Left, layers: input.Right));
 
         // The ONNX graph writer, only where Ddf.Onnx (and so TorchSharp) is referenced; its own output, so the files above are untouched.
         var onnx = context.CompilationProvider
-            .Select(static (compilation, _) => compilation.GetTypeByMetadataName(OnnxExportableType) is not null
-                && compilation.GetTypeByMetadataName(TorchSharpType) is not null)
+            .Select(static (compilation, _) => compilation.GetTypeByMetadataName(KnownTypes.OnnxExportable) is not null
+                && compilation.GetTypeByMetadataName(KnownTypes.TorchSharpMarker) is not null)
             .WithTrackingName(TrackingNames.Onnx);
         context.RegisterSourceOutput(specs.Combine(onnx), static (output, input) =>
         {

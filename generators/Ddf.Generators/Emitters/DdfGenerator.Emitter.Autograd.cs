@@ -1,5 +1,7 @@
 using Ddf.Generators.Helpers;
 using Ddf.Generators.Model;
+using static Ddf.Generators.KnownTypes;
+using static Ddf.Generators.SpecText;
 
 namespace Ddf.Generators;
 

@@ -1,5 +1,7 @@
 using Ddf.Generators.Helpers;
 using Ddf.Generators.Model;
+using static Ddf.Generators.KnownTypes;
+using static Ddf.Generators.SpecText;
 
 namespace Ddf.Generators;
 
@@ -7,8 +9,6 @@ public sealed partial class DdfGenerator
 {
     internal static partial class Emitter
     {
-        private const string Nn = "global::TorchSharp.torch.nn";
-
         /// <summary>The documented partial declaration of the layer class, with its base class.</summary>
         private static string ModuleDeclaration(DdfSpec spec) => $$"""
             /// <summary>

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Ddf.Generators.Helpers;
 using Ddf.Generators.Model;
+using static Ddf.Generators.KnownTypes;
+using static Ddf.Generators.SpecText;
 
 namespace Ddf.Generators;
 
@@ -8,9 +10,6 @@ public sealed partial class DdfGenerator
 {
     internal static partial class Emitter
     {
-        private const string Graph = "global::Ddf.OnnxGraph";
-        private const string Attribute = "global::Ddf.OnnxAttribute";
-
         /// <summary>
         /// <c>{Type}.Onnx.g.cs</c>: the layer's ONNX graph writer (<c>global::Ddf.IOnnxExportable</c>) with the spec's
         /// constants baked in: the branches, their normalisation, the DDF operation as zero padding plus k*k strided
@@ -33,7 +32,7 @@ public sealed partial class DdfGenerator
                 : $"/// {spec.Heads} head(s), {spec.Normalization} normalisation, {spec.Branches} branch(es), {CombineName(spec)} combine.");
             writer.WriteLine("/// </summary>");
             int arity = up && spec.JointGuidance ? 2 : 1;
-            using (writer.OpenBlock($"string[] global::Ddf.IOnnxExportable.ExportOnnx({Graph} graph, string[] inputs)"))
+            using (writer.OpenBlock($"string[] global::Ddf.IOnnxExportable.ExportOnnx({OnnxGraph} graph, string[] inputs)"))
             {
                 writer.WriteLine($"if (inputs.Length != {arity})");
                 writer.WriteLine($"    throw new global::System.ArgumentException($\"{spec.TypeName} takes {arity} input(s), got {{inputs.Length}}.\", nameof(inputs));");
@@ -62,15 +61,15 @@ public sealed partial class DdfGenerator
                         {
                             writer.WriteLine("// Self guidance: a depthwise 3x3 conv first.");
                             writer.WriteLine("string features = graph.Node(\"Conv\", [input, graph.Weight(this, $\"spatial_branch.{i}.0.weight\"), graph.Weight(this, $\"spatial_branch.{i}.0.bias\")],");
-                            writer.WriteLine($"    {Attribute}.Ints(\"kernel_shape\", 3, 3), {Attribute}.Ints(\"pads\", 1, 1, 1, 1), {Attribute}.Int(\"group\", in_channels));");
+                            writer.WriteLine($"    {OnnxAttribute}.Ints(\"kernel_shape\", 3, 3), {OnnxAttribute}.Ints(\"pads\", 1, 1, 1, 1), {OnnxAttribute}.Int(\"group\", in_channels));");
                             writer.WriteLine("string spatialFilter = OnnxSpatialFilter(graph, features, $\"spatial_branch.{i}.1.0\", $\"spatial_branch.{i}.1.1\");");
                         }
                         writer.WriteLine("outputs[i] = OnnxFilter(graph, padded, channelFilter, spatialFilter);");
                     }
                     writer.WriteLine("// Output i*S + j goes to out[:, :, y*S + i, x*S + j] (PyTorch's pixel shuffle of the stacked outputs): the outputs");
                     writer.WriteLine("// side by side on the channel axis (channel (i*S + j)*C + c) are DepthToSpace's DCR order.");
-                    writer.WriteLine($"string stacked = graph.Node(\"Concat\", outputs, {Attribute}.Int(\"axis\", 1));");
-                    writer.WriteLine($"return [graph.Node(\"DepthToSpace\", [stacked], {Attribute}.Int(\"blocksize\", {spec.ScaleFactor}), {Attribute}.String(\"mode\", \"DCR\"))];");
+                    writer.WriteLine($"string stacked = graph.Node(\"Concat\", outputs, {OnnxAttribute}.Int(\"axis\", 1));");
+                    writer.WriteLine($"return [graph.Node(\"DepthToSpace\", [stacked], {OnnxAttribute}.Int(\"blocksize\", {spec.ScaleFactor}), {OnnxAttribute}.String(\"mode\", \"DCR\"))];");
                 }
             }
             writer.WriteLine();
@@ -104,7 +103,7 @@ public sealed partial class DdfGenerator
             writer.WriteLine(spec.Heads > 1
                 ? $"// The input as (B*{spec.Heads}, C/{spec.Heads}, H, W) (head j filters channels j*C/{spec.Heads} ...), zero-padded by {spec.Padding} on each side."
                 : $"// The input zero-padded by {spec.Padding} on each side.");
-            using (writer.OpenBlock($"private string OnnxPadded({Graph} graph, string input)"))
+            using (writer.OpenBlock($"private string OnnxPadded({OnnxGraph} graph, string input)"))
             {
                 string x = "input";
                 if (spec.Heads > 1)
@@ -120,10 +119,10 @@ public sealed partial class DdfGenerator
         private static void WriteOnnxSpatialFilter(SourceWriter writer, DdfSpec spec, int stride)
         {
             writer.WriteLine($"// The spatial branch: a 1x1 conv (stride {stride}) to {spec.Heads}*{spec.Taps} channels, {spec.Normalization} normalisation; as (B*{spec.Heads}, {spec.Taps}, Ho, Wo).");
-            using (writer.OpenBlock($"private string OnnxSpatialFilter({Graph} graph, string features, string conv, string norm)"))
+            using (writer.OpenBlock($"private string OnnxSpatialFilter({OnnxGraph} graph, string features, string conv, string norm)"))
             {
                 writer.WriteLine("string filter = graph.Node(\"Conv\", [features, graph.Weight(this, conv + \".weight\"), graph.Weight(this, conv + \".bias\")],");
-                writer.WriteLine($"    {Attribute}.Ints(\"kernel_shape\", 1, 1), {Attribute}.Ints(\"strides\", {stride}, {stride}));");
+                writer.WriteLine($"    {OnnxAttribute}.Ints(\"kernel_shape\", 1, 1), {OnnxAttribute}.Ints(\"strides\", {stride}, {stride}));");
                 string reshape = $"graph.Node(\"Reshape\", [filter, graph.Int64s(-1, {spec.Taps}, 0, 0)])";
                 switch (spec.Normalization)
                 {
@@ -150,7 +149,7 @@ public sealed partial class DdfGenerator
         {
             writer.WriteLine($"// The channel branch: global average, 1x1 conv, ReLU, 1x1 conv to C*{spec.Taps} channels (channel c*{spec.Taps} + t), {spec.Normalization} normalisation;");
             writer.WriteLine($"// as (B*{spec.Heads}, C/{spec.Heads}, {spec.Taps}, 1).");
-            using (writer.OpenBlock($"private string OnnxChannelFilter({Graph} graph, string input, string branch)"))
+            using (writer.OpenBlock($"private string OnnxChannelFilter({OnnxGraph} graph, string input, string branch)"))
             {
                 writer.WriteLine("string filter = graph.Node(\"GlobalAveragePool\", [input]);");
                 writer.WriteLine("filter = graph.Node(\"Conv\", [filter, graph.Weight(this, branch + \".1.weight\"), graph.Weight(this, branch + \".1.bias\")]);");
@@ -178,12 +177,12 @@ public sealed partial class DdfGenerator
         private static void WriteOnnxFilterNorm(SourceWriter writer, DdfSpec spec)
         {
             writer.WriteLine($"// FilterNorm over the {spec.Taps} taps on axis: (f - mean) / (unbiased std + 1e-10) * scale.");
-            using (writer.OpenBlock($"private static string OnnxFilterNorm({Graph} graph, string filter, long axis, string scale)"))
+            using (writer.OpenBlock($"private static string OnnxFilterNorm({OnnxGraph} graph, string filter, long axis, string scale)"))
             {
                 writer.WriteLine("string axes = graph.Int64s(axis);");
-                writer.WriteLine($"string sum = graph.Node(\"ReduceSum\", [filter, axes], {Attribute}.Int(\"keepdims\", 1));");
+                writer.WriteLine($"string sum = graph.Node(\"ReduceSum\", [filter, axes], {OnnxAttribute}.Int(\"keepdims\", 1));");
                 writer.WriteLine($"string centred = graph.Node(\"Sub\", [filter, graph.Node(\"Mul\", [sum, graph.Scalar({FloatLiteral(1.0 / spec.Taps)})])]);");
-                writer.WriteLine($"string squares = graph.Node(\"ReduceSum\", [graph.Node(\"Mul\", [centred, centred]), axes], {Attribute}.Int(\"keepdims\", 1));");
+                writer.WriteLine($"string squares = graph.Node(\"ReduceSum\", [graph.Node(\"Mul\", [centred, centred]), axes], {OnnxAttribute}.Int(\"keepdims\", 1));");
                 writer.WriteLine($"string std = graph.Node(\"Sqrt\", [graph.Node(\"Mul\", [squares, graph.Scalar({FloatLiteral(1.0 / (spec.Taps - 1))})])]);");
                 writer.WriteLine("string normalised = graph.Node(\"Div\", [centred, graph.Node(\"Add\", [std, graph.Scalar(1E-10f)])]);");
                 writer.WriteLine("return graph.Node(\"Mul\", [normalised, scale]);");
@@ -193,11 +192,11 @@ public sealed partial class DdfGenerator
         private static void WriteOnnxBatchNorm(SourceWriter writer)
         {
             writer.WriteLine("// BatchNorm2d (eps 1e-5) with its running statistics, as in eval mode.");
-            using (writer.OpenBlock($"private string OnnxBatchNorm({Graph} graph, string filter, string norm)"))
+            using (writer.OpenBlock($"private string OnnxBatchNorm({OnnxGraph} graph, string filter, string norm)"))
             {
                 writer.WriteLine("return graph.Node(\"BatchNormalization\", [filter, graph.Weight(this, norm + \".weight\"), graph.Weight(this, norm + \".bias\"),");
                 writer.WriteLine("    graph.Weight(this, norm + \".running_mean\"), graph.Weight(this, norm + \".running_var\")],");
-                writer.WriteLine($"    {Attribute}.Float(\"epsilon\", 1E-05f));");
+                writer.WriteLine($"    {OnnxAttribute}.Float(\"epsilon\", 1E-05f));");
             }
         }
 
@@ -212,7 +211,7 @@ public sealed partial class DdfGenerator
             };
             writer.WriteLine($"// The DDF operation: for each tap t = ky*{k} + kx, the padded input's rows ky*{d} + oy*{s} and columns kx*{d} + ox*{s}");
             writer.WriteLine($"// (a Slice from ky*{d} to {p2} - ky*{d} before the padded end, step {s}: Ho = (H - 1) / {s} + 1 rows), times {weight}, summed.");
-            using (writer.OpenBlock($"private string OnnxFilter({Graph} graph, string padded, string? channelFilter, string? spatialFilter)"))
+            using (writer.OpenBlock($"private string OnnxFilter({OnnxGraph} graph, string padded, string? channelFilter, string? spatialFilter)"))
             {
                 writer.WriteLine("string? sum = null;");
                 using (writer.OpenBlock($"for (long ky = 0; ky < {k}; ky++)"))
@@ -240,7 +239,7 @@ public sealed partial class DdfGenerator
             }
             writer.WriteLine();
             writer.WriteLine("// A Slice end counted back from the padded end; 0 back is the axis end itself.");
-            writer.WriteLine($"private static long SliceEnd(long back) => back == 0 ? {Graph}.End : back;");
+            writer.WriteLine($"private static long SliceEnd(long back) => back == 0 ? {OnnxGraph}.End : back;");
         }
 
         private static double FilterGain(DdfSpec spec) => spec.Kind == LayerKind.Upsample ? 1.0 : System.Math.Sqrt(2.0);

@@ -1,5 +1,7 @@
 using Ddf.Generators.Helpers;
 using Ddf.Generators.Model;
+using static Ddf.Generators.KnownTypes;
+using static Ddf.Generators.SpecText;
 
 namespace Ddf.Generators;
 
@@ -61,27 +63,28 @@ public sealed partial class DdfGenerator
                     long squeezed = global::System.Math.Max(1L, (long)(in_channels * Spec.SqueezeRatio));
                     var spatial = new {{Nn}}.Module<{{Tensor}}, {{Tensor}}>[Spec.ScaleFactor * Spec.ScaleFactor];
                     var channel = new {{Nn}}.Module<{{Tensor}}, {{Tensor}}>[Spec.ScaleFactor * Spec.ScaleFactor];
-                    for (int i = 0; i < spatial.Length; i++)
-                    {
                     """);
-                w.Indentation++;
-                if (spec.JointGuidance)
+                using (w.OpenBlock("for (int i = 0; i < spatial.Length; i++)"))
                 {
-                    w.WriteLine($"spatial[i] = {SpatialBranch(spec, "guidance_channels", "1")};");
-                }
-                else
-                {
-                    w.WriteLine($$"""
-                        // A depthwise 3x3 conv gives each branch a view of the neighbourhood before the 1x1 filter conv.
-                        spatial[i] = {{Nn}}.Sequential(
-                            {{Nn}}.Conv2d(in_channels, in_channels, 3, padding: 1, groups: in_channels, bias: true, device: device, dtype: dtype),
-                            {{SpatialBranch(spec, "in_channels", "1").Replace("\n", "\n    ")}});
-                        """);
-                }
-                w.WriteLine($"channel[i] = {ChannelBranch(spec)};");
-                w.Indentation--;
-                w.WriteLine($$"""
+                    if (spec.JointGuidance)
+                    {
+                        w.WriteLine($"spatial[i] = {SpatialBranch(spec, "guidance_channels", "1")};");
                     }
+                    else
+                    {
+                        w.WriteLine($$"""
+                            // A depthwise 3x3 conv gives each branch a view of the neighbourhood before the 1x1 filter conv.
+                            spatial[i] = {{Nn}}.Sequential(
+                            """);
+                        using (w.Indent())
+                        {
+                            w.WriteLine($"{Nn}.Conv2d(in_channels, in_channels, 3, padding: 1, groups: in_channels, bias: true, device: device, dtype: dtype),");
+                            w.WriteLine($"{SpatialBranch(spec, "in_channels", "1")});");
+                        }
+                    }
+                    w.WriteLine($"channel[i] = {ChannelBranch(spec)};");
+                }
+                w.WriteLine($$"""
                     spatial_branch = {{Nn}}.ModuleList(spatial);
                     channel_branch = {{Nn}}.ModuleList(channel);
                     RegisterComponents();

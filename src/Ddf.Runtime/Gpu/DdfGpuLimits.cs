@@ -5,7 +5,7 @@ namespace Ddf.Runtime;
 
 /// <summary>
 /// The 32-bit limits of the DDF GPU kernels, derived from what each kernel computes (see the emitter,
-/// <c>DdfGenerator.Emitter.Kernels.Gpu.cs</c>, and <see cref="GenericGpuKernels"/>): a call is refused exactly when one
+/// <c>generators/Ddf.Generators/Emitters/Gpu/</c>, and <see cref="GenericGpuKernels"/>): a call is refused exactly when one
 /// of the values below exceeds its limit. Each is the largest value of its kind the call's launches compute, except the
 /// coordinate bound (last item), which may exceed that by a stride plus a dilation.
 /// <list type="bullet">

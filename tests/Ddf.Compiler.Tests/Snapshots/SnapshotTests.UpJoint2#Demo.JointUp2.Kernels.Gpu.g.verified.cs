@@ -6,6 +6,16 @@ namespace Demo
 {
     partial class JointUp2
     {
+        // Names in these kernels (tap t = u * K + v: row u, column v of the K x K filter; i: a channel of the unrolled
+        // iteration; p: a pixel of the thread's run of adjacent pixels):
+        //   pixel, pixel{p}, has{p}  index of the thread's first pixel, of pixel p (clamped), whether pixel p is inside the row
+        //   row{u}, col{j}           plane offsets of window row u and window column j, clamped so every load is valid
+        //   hy{u}, hx{j}             whether window row u / column j lies inside the plane (transposed: is hit by a tap)
+        //   plane{i}, at{i}          plane index b * C + c of channel i and its first element; f{i} its first channel tap
+        //   v{i}_{u}_{j}             window value of channel i at window row u, column j
+        //   s{p}_{t}, k{i}_{t}       spatial tap t at pixel p; channel tap t of channel i
+        //   y{i}_{p}, d{i}_{p}       output and input-gradient sums; go{i}_{p}: the upstream gradient at pixel p
+        //   a{p}_{t}, a{i}_{t}       spatial-gradient sums (per pixel) and channel-gradient sums (per channel) of tap t
         /// <summary>
         /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = 3, dilation 1, stride 1, Both, Mul:
         /// each thread keeps its pixels' taps in registers across channels and reads the input from global memory with

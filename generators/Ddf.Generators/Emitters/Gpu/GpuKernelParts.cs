@@ -1,0 +1,222 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using Ddf.Generators.Helpers;
+using Ddf.Generators.Model;
+using static Ddf.Generators.KnownTypes;
+using static Ddf.Generators.SpecText;
+
+namespace Ddf.Generators;
+
+/// <summary>
+/// The pieces every GPU kernel writer is built from: this thread's pixels, the window it reads (rows, columns, whether
+/// inside), window loads, filter taps, the channel loop and stores. The names they declare are the legend at the top
+/// of each generated GPU kernel file (<see cref="GpuKernelWriter.Legend"/>).
+/// </summary>
+internal static class GpuKernelParts
+{
+    internal const string GpuConstraint = "where T : unmanaged, global::System.Numerics.INumber<T>";
+
+    internal static string GpuView => $"{Ilgpu}.ArrayView<T>";
+
+    /// <summary>The sizes the forward, input-gradient and spatial-gradient kernels start with (32-bit: the host checks they fit).</summary>
+    internal const string PlaneSizes = """
+        var g = launch.Geometry;
+        int outH = g.OutHeight, outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
+        """;
+
+    /// <summary>
+    /// The start of a kernel over pixels of a plane, <paramref name="pixels"/> adjacent ones per thread: this thread's first
+    /// pixel (<paramref name="x"/>, <paramref name="y"/>), an early return past the plane, <c>pixel</c> (its index) and
+    /// for the others <c>has{p}</c> (inside the row) and <c>pixel{p}</c> (its index, or pixel's where outside, so loads stay valid).
+    /// </summary>
+    internal static void WritePixelsOfThread(SourceWriter w, int pixels, string x, string y, string width, string height)
+    {
+        string span = pixels == 1 ? "TileWidth" : "(TileWidth * Pixels)", across = pixels == 1 ? "Group.IdxX" : "Group.IdxX * Pixels";
+        w.WriteLine($$"""
+            int tilesAcross = ({{width}} + {{span}} - 1) / {{span}};
+            int {{x}} = {{Ilgpu}}.Grid.IdxX % tilesAcross * {{span}} + {{Ilgpu}}.{{across}}, {{y}} = {{Ilgpu}}.Grid.IdxX / tilesAcross * TileHeight + {{Ilgpu}}.Group.IdxY;
+            if ({{x}} >= {{width}} || {{y}} >= {{height}})
+                return;
+            int b = {{Ilgpu}}.Grid.IdxZ, bc = b * g.Channels, pixel = {{y}} * {{width}} + {{x}};
+            """);
+        if (pixels == 1)
+            return;
+        w.WriteLine("// The thread's other pixels may lie past the row's end: they are computed from clamped reads and not stored.");
+        WriteOtherPixels(w, pixels, x, width);
+    }
+
+    /// <summary>Declares <c>has{p}</c> (pixel p of the run lies inside the row) and <c>pixel{p}</c> (its index, or pixel's where outside).</summary>
+    internal static void WriteOtherPixels(SourceWriter w, int pixels, string x, string width)
+    {
+        for (int p = 1; p < pixels; p++)
+            w.WriteLine($"bool has{p} = {x} + {p} < {width};");
+        for (int p = 1; p < pixels; p++)
+            w.WriteLine($"int pixel{p} = has{p} ? pixel + {p} : pixel;");
+    }
+
+    /// <summary>The index of pixel p of the thread: <c>pixel</c>, <c>pixel1</c>, ...</summary>
+    internal static string PixelName(int p) => p == 0 ? "pixel" : $"pixel{p}";
+
+    /// <summary>
+    /// Declares the window's rows (<c>row{u}</c>, already scaled to a plane offset) and columns (<c>col{j}</c>), clamped into
+    /// the plane so that every load is valid (with <paramref name="stepInside"/>, moved to the nearest inside tap of the same
+    /// pixel; with dilation 1 that is the clamp), and whether each is inside (<c>hy{u}</c>, <c>hx{j}</c>; none for the
+    /// centre, which always is). Forward windows start from <c>iy</c>, <c>ix</c> in an input plane of g.Height x g.Width;
+    /// transposed ones from <c>jy</c>, <c>jx</c> in an upstream-gradient plane of outH x outW.
+    /// </summary>
+    internal static void WriteWindow(SourceWriter w, DdfSpec spec, GpuWindow window, bool stepInside = false)
+    {
+        bool t = window.IsTransposed;
+        string height = t ? "outH" : "g.Height", width = t ? "outW" : "g.Width";
+        string moved = stepInside ? "moved to the nearest inside tap of the same pixel" : "clamped into the plane";
+        w.WriteLine(t
+            ? $"// Upstream-gradient rows and columns the transposed taps read, {moved} (every load valid); hy/hx: a tap hits them."
+            : $"// Input rows and columns the taps read, {moved} (every load valid); hy/hx: inside the plane (else the tap adds zero).");
+        for (int u = 0; u < window.Rows.Length; u++)
+            WriteWindowLine(w, spec, window, "row", "hy", u, $"{(t ? "jy" : "iy")}{Offset(window.Rows[u])}", window.Rows[u] == window.Centre, height, $" * {width}", stepInside);
+        for (int j = 0; j < window.Columns.Length; j++)
+            WriteWindowLine(w, spec, window, "col", "hx", j, $"{(t ? "jx" : "ix")}{Offset(window.Columns[j])}", window.Columns[j] == window.Centre, width, "", stepInside);
+    }
+
+    internal static void WriteWindowLine(SourceWriter w, DdfSpec spec, GpuWindow window, string name, string hit, int index, string coordinate, bool centre, string size, string scale, bool stepInside)
+    {
+        string at = coordinate.Contains(' ') ? $"({coordinate})" : coordinate;
+        if (window.HitsByStride)
+        {
+            string n = $"n{name}{index}", q = $"q{name}{index}";
+            w.WriteLine($"int {n} = {coordinate}, {q} = {GpuTiling}.FloorDiv({n}, Stride);");
+            w.WriteLine($"bool {hit}{index} = {q} * Stride == {n} && (uint){q} < (uint){size};");
+            w.WriteLine($"int {name}{index} = {GpuTiling}.Clamp({q}, {size}){scale};");
+        }
+        else if (centre)
+            w.WriteLine($"int {name}{index} = {(scale.Length > 0 ? at : coordinate)}{scale};");
+        else
+        {
+            string inside = stepInside && spec.Dilation > 1 ? $"{GpuTiling}.StepInside({coordinate}, {size}, Dilation)" : $"{GpuTiling}.Clamp({coordinate}, {size})";
+            w.WriteLine($"int {name}{index} = {inside}{scale};");
+            w.WriteLine($"bool {hit}{index} = (uint){at} < (uint){size};");
+        }
+    }
+
+    /// <summary>Whether window element (u, j) needs a zero select, as a condition ("" when it is always inside).</summary>
+    internal static string WindowCondition(GpuWindow window, int u, int j)
+    {
+        var parts = new List<string>(2);
+        if (window.HitsByStride || window.Rows[u] != window.Centre)
+            parts.Add($"hy{u}");
+        if (window.HitsByStride || window.Columns[j] != window.Centre)
+            parts.Add($"hx{j}");
+        return string.Join(" & ", parts); // "&": no short-circuit branch
+    }
+
+    /// <summary>
+    /// Declares <c>v{i}_{u}_{j}</c>: the window of channel i (whose plane starts at <c>at{i}</c>) in <paramref name="view"/>, zero
+    /// outside the plane unless <paramref name="masked"/> is false (the caller then drops those taps' terms itself).
+    /// </summary>
+    internal static void WriteWindowLoads(SourceWriter w, DdfSpec spec, GpuWindow window, string view, int channels, bool masked = true)
+    {
+        for (int i = 0; i < channels; i++)
+            for (int u = 0; u < window.Rows.Length; u++)
+                for (int j = 0; j < window.Columns.Length; j++)
+                    w.WriteLine($"T v{i}_{u}_{j} = {Selected(masked ? WindowCondition(window, u, j) : "", $"{view}[at{i} + row{u} + col{j}]")};");
+    }
+
+    /// <summary>The condition (or "") under which pixel p's tap t reads inside the plane.</summary>
+    internal static string TapCondition(DdfSpec spec, GpuWindow window, int p, int t) =>
+        WindowCondition(window, t / spec.KernelSize, window.ColumnOf[p, t % spec.KernelSize]);
+
+    /// <summary><paramref name="value"/> where <paramref name="condition"/> holds, else zero ("" keeps it).</summary>
+    internal static string Selected(string condition, string value) => condition.Length == 0 ? value : $"{GpuTiling}.ZeroUnless({condition}, {value})";
+
+    /// <summary>The window value pixel p's tap t reads in channel i.</summary>
+    internal static string WindowValue(DdfSpec spec, GpuWindow window, int i, int p, int t) =>
+        $"v{i}_{t / spec.KernelSize}_{window.ColumnOf[p, t % spec.KernelSize]}";
+
+    /// <summary>
+    /// Declares <c>k{i}_{t}</c>: the channel-filter taps of channel i (plane <c>plane{i}</c>), one line per tap row. The
+    /// index is 64-bit (<c>f{i}</c>), so ptxas folds each tap's constant offset into its load instead of widening a 32-bit
+    /// sum per tap: k3 forward loop 447 -> 390 SASS instructions for 8 outputs, 64 -> 56 registers (ptxas 11.8, sm_90).
+    /// </summary>
+    internal static void WriteChannelTaps(SourceWriter w, DdfSpec spec, int channels)
+    {
+        w.WriteLine("long " + string.Join(", ", Enumerable.Range(0, channels).Select(i => $"f{i} = (long)plane{i} * Taps")) + ";");
+        for (int i = 0; i < channels; i++)
+            WriteTapRows(w, spec, t => $"k{i}_{t} = channelFilter[f{i}{(t == 0 ? "" : $" + {t}")}]");
+    }
+
+    /// <summary>Declares one T local per tap, one line per tap row: <c>T {declaration(t)}, ...;</c>.</summary>
+    internal static void WriteTapRows(SourceWriter w, DdfSpec spec, Func<int, string> declaration)
+    {
+        for (int u = 0; u < spec.KernelSize; u++)
+            w.WriteLine("T " + string.Join(", ", Enumerable.Range(u * spec.KernelSize, spec.KernelSize).Select(declaration)) + ";");
+    }
+
+    /// <summary>The combined weight of a tap from spatial register <paramref name="spatial"/> and channel tap <paramref name="channel"/>.</summary>
+    internal static string TapWeight(DdfSpec spec, string spatial, string channel) => spec.Branches switch
+    {
+        BranchesMode.Spatial => spatial,
+        BranchesMode.Channel => channel,
+        _ => spec.Combine == CombineMode.Add ? $"({spatial} + {channel})" : $"({spatial} * {channel})",
+    };
+
+    /// <summary>
+    /// The channel loop of the forward, input-gradient and spatial-gradient kernels over [cBegin, cEnd):
+    /// the pass's unroll (the constant named <see cref="GpuPass.UnrollConstant"/>) channels per iteration, then one at a time;
+    /// <paramref name="body"/> writes the body for n channels, with <c>plane{i}</c> (b * C + channel) and <c>at{i}</c> (its
+    /// first element in <paramref name="plane"/>) set.
+    /// </summary>
+    internal static void WriteChannelLoop(SourceWriter w, GpuPass pass, string plane, Action<int> body)
+    {
+        int unroll = pass.Unroll;
+        string name = pass.UnrollConstant;
+        w.WriteLine("int c = cBegin;");
+        foreach (int n in unroll > 1 ? new[] { unroll, 1 } : new[] { 1 })
+        {
+            using (w.OpenBlock(n > 1 ? $"for (; c + {name} <= cEnd; c += {name})" : "for (; c < cEnd; c++)"))
+            {
+                w.WriteLine("int " + string.Join(", ", Enumerable.Range(0, n).Select(i => $"plane{i} = bc + c{Offset(i)}")) + ";");
+                w.WriteLine("int " + string.Join(", ", Enumerable.Range(0, n).Select(i => $"at{i} = plane{i} * {plane}")) + ";");
+                body(n);
+            }
+        }
+    }
+
+    /// <summary>Stores <paramref name="value"/> at <paramref name="index"/> of pixel p (pixels after the first only where they exist).</summary>
+    internal static void WritePixelStore(SourceWriter w, int p, string target, string value) =>
+        w.WriteLine(p == 0 ? $"{target} = {value};" : $"if (has{p})\n    {target} = {value};");
+
+    /// <summary>
+    /// The start of the forward and spatial-gradient kernels: sizes, this thread's output pixels and the input window
+    /// their taps read (see <see cref="WriteWindow"/>).
+    /// </summary>
+    internal static void WriteOutputPixelsAndWindow(SourceWriter w, DdfSpec spec, GpuWindow window, bool stepInside)
+    {
+        w.WriteLine(PlaneSizes);
+        WritePixelsOfThread(w, window.Pixels, "ox", "oy", "outW", "outH");
+        w.WriteLine("int iy = oy * Stride - Pad, ix = ox * Stride - Pad;");
+        WriteWindow(w, spec, window, stepInside);
+    }
+
+    /// <summary>
+    /// Declares <c>s{p}_{t}</c>: the spatial taps of this thread's output pixels, in registers for all its channels (and
+    /// first <c>sf</c>, the batch element's spatial filter, unless <paramref name="declareBase"/> is false); zero for the
+    /// taps of <paramref name="zeroPadded"/> in the padding when given.
+    /// </summary>
+    internal static void WriteSpatialTaps(SourceWriter w, DdfSpec spec, int pixels, bool declareBase = true, GpuWindow? zeroPadded = null)
+    {
+        if (declareBase)
+            w.WriteLine("int sf = b * Taps * outPlane;");
+        if (zeroPadded is not null)
+        {
+            w.WriteLine("// Zero for taps in the padding: their (real, clamped) window values then add nothing.");
+            for (int p = 0; p < pixels; p++)
+                for (int t = 0; t < spec.Taps; t++)
+                    w.WriteLine($"T s{p}_{t} = {Selected(TapCondition(spec, zeroPadded, p, t), $"spatialFilter[sf{TapOffset(t, "outPlane")} + {PixelName(p)}]")};");
+            return;
+        }
+        for (int p = 0; p < pixels; p++)
+            WriteTapRows(w, spec, t => $"s{p}_{t} = spatialFilter[sf{TapOffset(t, "outPlane")} + {PixelName(p)}]");
+    }
+}

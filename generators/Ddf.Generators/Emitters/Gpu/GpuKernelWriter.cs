@@ -1,0 +1,119 @@
+using Ddf.Generators.Helpers;
+using Ddf.Generators.Model;
+using static Ddf.Generators.KnownTypes;
+using static Ddf.Generators.SpecText;
+
+namespace Ddf.Generators;
+
+/// <summary>
+/// Writes <c>{Type}.Kernels.Gpu.g.cs</c>: ILGPU kernels with the spec's constants baked in and its taps unrolled, as
+/// <see cref="GpuKernelPlan"/> decides (above k = <see cref="GpuKernelPlan.UnrolledKernelSize"/>, the runtime's generic
+/// kernels). They read the input (or upstream gradient) straight from global memory: measured on an H200 with ILGPU
+/// 1.5.3, that beat staging tiles in shared memory (docs/performance.md, GPU run 12), because the L1 cache already
+/// serves the neighbours' overlapping windows and staging cost barriers and index arithmetic.
+/// </summary>
+internal static class GpuKernelWriter
+{
+    /// <summary>The comment that opens a file of unrolled kernels: what the names <see cref="GpuKernelParts"/> declares stand for.</summary>
+    public const string Legend = """
+        // Names in these kernels (tap t = u * K + v: row u, column v of the K x K filter; i: a channel of the unrolled
+        // iteration; p: a pixel of the thread's run of adjacent pixels):
+        //   pixel, pixel{p}, has{p}  index of the thread's first pixel, of pixel p (clamped), whether pixel p is inside the row
+        //   row{u}, col{j}           plane offsets of window row u and window column j, clamped so every load is valid
+        //   hy{u}, hx{j}             whether window row u / column j lies inside the plane (transposed: is hit by a tap)
+        //   plane{i}, at{i}          plane index b * C + c of channel i and its first element; f{i} its first channel tap
+        //   v{i}_{u}_{j}             window value of channel i at window row u, column j
+        //   s{p}_{t}, k{i}_{t}       spatial tap t at pixel p; channel tap t of channel i
+        //   y{i}_{p}, d{i}_{p}       output and input-gradient sums; go{i}_{p}: the upstream gradient at pixel p
+        //   a{p}_{t}, a{i}_{t}       spatial-gradient sums (per pixel) and channel-gradient sums (per channel) of tap t
+        """;
+
+    public static void Write(SourceWriter w, DdfSpec spec)
+    {
+        var plan = GpuKernelPlan.For(spec);
+        string branches = $"global::Ddf.FilterBranches.{spec.Branches}", combine = $"global::Ddf.KernelCombine.{CombineName(spec)}";
+        if (!plan.Unrolled)
+        {
+            w.WriteLine($$"""
+                /// <summary>
+                /// GPU kernels of this layer: k = {{spec.KernelSize}} has {{spec.Taps}} taps per pixel, too many to keep in registers, so it runs the
+                /// runtime's generic kernels (unrolled tiled kernels are emitted up to k = {{GpuKernelPlan.UnrolledKernelSize}}).
+                /// </summary>
+                {{GeneratedCode}}
+                """);
+            using (w.OpenBlock("internal static class GpuKernels"))
+            {
+                w.WriteLine($$"""
+                    /// <summary>The generic kernels for this layer's branches and combine mode, as Ddf.Runtime.DdfGpu runs them.</summary>
+                    public static readonly {{Runtime}}.DdfGpuKernelSet Set = {{Runtime}}.DdfGpuKernelSet.Generic({{branches}}, {{combine}});
+                    """);
+            }
+            return;
+        }
+
+        int k = spec.KernelSize, d = spec.Dilation, s = spec.Stride;
+        GpuWindow forward = plan.Forward.Window, transposed = plan.InputGradient.Window;
+        string Kernels(string type) =>
+            $"new(Forward<{type}>, InputGradient<{type}>, {(spec.HasSpatial ? $"SpatialGradient<{type}>" : "null")}, {(spec.HasChannel ? $"ChannelGradient<{type}>" : "null")})";
+        w.WriteLine(Legend);
+        w.WriteLine($$"""
+            /// <summary>
+            /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = {{k}}, dilation {{d}}, stride {{s}}, {{spec.Branches}}, {{CombineName(spec)}}:
+            /// each thread keeps its pixels' taps in registers across channels and reads the input from global memory with
+            /// clamped addresses and zero selects (no branches); the channel-filter gradient is reduced in two fixed-order
+            /// stages (no atomics), so every result is bitwise reproducible.
+            /// </summary>
+            {{GeneratedCode}}
+            """);
+        using (w.OpenBlock("internal static class GpuKernels"))
+        {
+            w.WriteLine($$"""
+                /// <summary>These kernels for float32 and float64, as Ddf.Runtime.DdfGpu runs them.</summary>
+                public static readonly {{Runtime}}.DdfGpuKernelSet Set = new({{k}}, {{d}}, {{s}}, {{branches}}, {{combine}}, {{Runtime}}.DdfGpuLayout.Tiled,
+                    {{Kernels("float")}},
+                    {{Kernels("double")}},
+                    pixelsPerThread: Pixels, inputPixelsPerThread: InputPixels, gradientChannels: GradientChannels, minBlocksPerMultiprocessor: MinBlocks);
+
+                private const int K = {{k}};
+                private const int Dilation = {{d}};
+                private const int Stride = {{s}};
+                private const int Pad = {{spec.Padding}};
+                private const int Taps = {{spec.Taps}};
+
+                private const int TileWidth = {{GpuTiling}}.Width;
+                private const int TileHeight = {{GpuTiling}}.Height;
+                private const int ChannelsPerBlock = {{GpuTiling}}.ChannelsPerBlock;
+
+                // Adjacent pixels of a row per thread: their windows overlap, so each channel's loads serve all of them
+                // (two pixels per thread measured 1.3x faster than one for k = 3; k = 7 keeps one to bound registers).
+                private const int Pixels = {{forward.Pixels}};
+                private const int InputPixels = {{transposed.Pixels}};
+
+                // Channels per loop iteration: their {{forward.Loads}} (input gradient: {{transposed.Loads}}) window loads each are issued together.
+                private const int Unroll = {{plan.Forward.Unroll}};
+                private const int InputUnroll = {{plan.InputGradient.Unroll}};
+
+                // Channels one channel-gradient block sums: each spatial-filter load serves all of them.
+                private const int GradientChannels = {{plan.GradientChannels}};
+
+                // Resident blocks per multiprocessor the kernels' registers must allow (0: the compiler decides). Left to
+                // itself ptxas gives k = 5 and 7 kernels up to 245 registers (one block of 8 warps); k = 3 ones fit 3 blocks.
+                private const int MinBlocks = {{plan.MinBlocks}};
+
+                """);
+            GpuForwardWriter.WriteForward(w, spec, plan.Forward);
+            w.WriteLine();
+            GpuForwardWriter.WriteInputGradient(w, spec, plan.InputGradient);
+            if (spec.HasSpatial)
+            {
+                w.WriteLine();
+                GpuFilterGradientWriter.WriteSpatialGradient(w, spec, plan.SpatialGradient);
+            }
+            if (spec.HasChannel)
+            {
+                w.WriteLine();
+                GpuFilterGradientWriter.WriteChannelGradient(w, spec, plan);
+            }
+        }
+    }
+}

@@ -5,11 +5,11 @@ using Spectre.Console;
 namespace Ddf.Cli;
 
 /// <summary>
-/// Spectre's progress display, drawn by the thread that trains instead of its own render thread. That thread
-/// allocates while the training thread is inside libtorch, and a garbage collection it starts there can free a
-/// temporary TorchSharp Scalar that libtorch is still reading (README, "TorchSharp and the garbage collector";
-/// TorchSharp's own modules and optimizers create such temporaries). Drawn from the training thread between
-/// calls, nothing else allocates during a step.
+/// Spectre's progress display, drawn by the thread that trains (between steps) instead of a render thread of its own,
+/// so the display allocates nothing on another thread. The steps themselves run in <see cref="CollectionFree"/>, which
+/// is what keeps TorchSharp's temporary Scalars alive while libtorch reads them whatever other threads do (README,
+/// "TorchSharp and the garbage collector"); <c>DDF_STRESS_THREAD=1</c> starts a thread that allocates beside the
+/// training, the stress test's lever.
 /// </summary>
 internal sealed class TrainingProgress
 {
@@ -27,6 +27,7 @@ internal sealed class TrainingProgress
     public static long Run(Action<TrainingProgress> body)
     {
         long before = OtherThreadsAllocated();
+        using var stress = Environment.GetEnvironmentVariable("DDF_STRESS_THREAD") == "1" ? new AllocatingThread() : null;
         AnsiConsole.Progress().AutoRefresh(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(context => body(new TrainingProgress(context)));
@@ -45,5 +46,36 @@ internal sealed class TrainingProgress
             return;
         context.Refresh();
         lastDrawn = Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>
+    /// A thread allocating about 50 MB/s in small objects (as a display, a logger or finalizers may) until disposed: with
+    /// frequent collections most of them start on this thread, at any point of the training thread's native calls.
+    /// </summary>
+    private sealed class AllocatingThread : IDisposable
+    {
+        private readonly System.Threading.Thread thread;
+        private volatile bool stop;
+
+        public AllocatingThread()
+        {
+            thread = new System.Threading.Thread(() =>
+            {
+                object?[] recent = new object?[64];
+                for (int i = 0; !stop; i++)
+                {
+                    recent[i % recent.Length] = new byte[1000];
+                    if (i % 64 == 63)
+                        System.Threading.Thread.Sleep(1);
+                }
+            }) { IsBackground = true, Name = "DDF_STRESS_THREAD" };
+            thread.Start();
+        }
+
+        public void Dispose()
+        {
+            stop = true;
+            thread.Join();
+        }
     }
 }

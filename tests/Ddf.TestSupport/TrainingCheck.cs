@@ -14,11 +14,15 @@ public static class TrainingCheck
         double first = double.NaN, last = double.NaN;
         for (int step = 0; step < steps; step++)
         {
-            optimizer.zero_grad();
-            var value = loss();
-            value.backward();
-            optimizer.step();
-            last = value.item<float>();
+            // No collection starts during the step: Adam hands libtorch temporary Scalars (README, "TorchSharp and the garbage collector").
+            last = CollectionFree.Run(() =>
+            {
+                optimizer.zero_grad();
+                var value = loss();
+                value.backward();
+                optimizer.step();
+                return value.item<float>();
+            });
             if (step == 0)
                 first = last;
         }

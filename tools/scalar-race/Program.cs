@@ -1,45 +1,78 @@
 using System;
 using System.Diagnostics;
 using System.Threading;
+using Ddf;
 using TorchSharp;
 using static TorchSharp.torch;
 
+// dotnet run --project tools/scalar-race -c Release -- [temporary|held|collectionfree] [thread|nothread] [seconds]
+//
 // BatchNorm's num_batches_tracked.add_(1) and a float add_, in a loop, for N seconds. "temporary" lets TorchSharp
-// convert 1 and 1e-8 to Scalars per call (only a finalizer frees them); "held" passes Scalars kept alive. "thread"
-// runs a second thread that allocates, so garbage collections start while the loop is inside libtorch.
-// Measured (2026-12-02, 2-core dev VM): temporary + thread failed in 0.1-2.1 s in 4 of 4 runs ("Unknown scalar type.",
-// "Expected false to be true"); temporary + nothread and held + thread ran 60 s clean.
-bool held = args.Length > 0 && args[0] == "held";
+// convert 1 and 1e-8 to Scalars per call (only a finalizer frees them); "held" passes Scalars kept alive;
+// "collectionfree" makes the temporaries but runs every 1,000 iterations inside Ddf.CollectionFree.Run. "thread" runs
+// a second thread that allocates about 15 MB/s (16 KB, then a 1 ms sleep), so garbage collections start there while
+// the loop is inside libtorch; run with DOTNET_GCgen0size=0x10000 to make them frequent.
+// Measured: README, "TorchSharp and the garbage collector".
+string mode = args.Length > 0 ? args[0] : "temporary";
 bool thread = args.Length < 2 || args[1] == "thread";
 double seconds = args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 60;
+if (mode is not ("temporary" or "held" or "collectionfree"))
+{
+    Console.WriteLine($"mode must be temporary, held or collectionfree, got {mode}");
+    return 2;
+}
 
 var counter = zeros(1, dtype: ScalarType.Int64);
 var value = zeros(1);
 using var one = 1.ToScalar();
 using var tiny = 1e-8.ToScalar();
 bool stop = false;
-object? sink = null;
-var allocator = new Thread(() => { while (!Volatile.Read(ref stop)) sink = new byte[64]; }) { IsBackground = true };
+var allocator = new Thread(() =>
+{
+    var recent = new object[256];
+    for (int i = 0; !Volatile.Read(ref stop); i++)
+    {
+        recent[i % recent.Length] = new byte[64];
+        if (i % 256 == 255)
+            Thread.Sleep(1);
+    }
+}) { IsBackground = true };
 if (thread)
     allocator.Start();
 var clock = Stopwatch.StartNew();
 long calls = 0;
+
+void Temporaries(int n)
+{
+    for (int i = 0; i < n; i++, calls++)
+    {
+        counter.add_(1);
+        value.add_(1e-8);
+    }
+}
+
 try
 {
-    for (; clock.Elapsed.TotalSeconds < seconds; calls++)
+    while (clock.Elapsed.TotalSeconds < seconds)
     {
-        if (held)
+        switch (mode)
         {
-            counter.add_(one, one);
-            value.add_(tiny, one);
-        }
-        else
-        {
-            counter.add_(1);
-            value.add_(1e-8);
+            case "held":
+                for (int i = 0; i < 1000; i++, calls++)
+                {
+                    counter.add_(one, one);
+                    value.add_(tiny, one);
+                }
+                break;
+            case "collectionfree":
+                CollectionFree.Run(() => Temporaries(1000));
+                break;
+            default:
+                Temporaries(1000);
+                break;
         }
     }
-    Console.WriteLine($"ok: {calls:N0} iterations in {seconds} s, {GC.CollectionCount(0):N0} collections");
+    Console.WriteLine($"ok: {calls:N0} iterations in {seconds} s, {GC.CollectionCount(0):N0} collections, {CollectionFree.Lapsed} lapsed regions");
     return 0;
 }
 catch (Exception e)
@@ -50,5 +83,4 @@ catch (Exception e)
 finally
 {
     Volatile.Write(ref stop, true);
-    GC.KeepAlive(sink);
 }

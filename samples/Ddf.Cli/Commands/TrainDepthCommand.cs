@@ -74,15 +74,19 @@ internal sealed class TrainDepthCommand : Command<TrainDepthCommand.Settings>
                 model.train();
                 for (int step = 0; step < settings.Steps; step++)
                 {
-                    optimizer.zero_grad();
-                    using (var scope = NewDisposeScope())
+                    // No collection starts during the step: TorchSharp's BatchNorm and Adam hand libtorch temporary Scalars.
+                    CollectionFree.Run(() =>
                     {
-                        var index = tensor(new long[8].Select(_ => (long)random.Next(512)).ToArray());
-                        var depth = trainDepth.index_select(0, index);
-                        nn.functional.l1_loss(model.call(Low(depth), trainRgb.index_select(0, index)), depth).backward();
-                    }
-                    // Outside the scope: the optimizer's state tensors are created on its first step and must outlive it.
-                    optimizer.step();
+                        optimizer.zero_grad();
+                        using (var scope = NewDisposeScope())
+                        {
+                            var index = tensor(new long[8].Select(_ => (long)random.Next(512)).ToArray());
+                            var depth = trainDepth.index_select(0, index);
+                            nn.functional.l1_loss(model.call(Low(depth), trainRgb.index_select(0, index)), depth).backward();
+                        }
+                        // Outside the scope: the optimizer's state tensors are created on its first step and must outlive it.
+                        optimizer.step();
+                    });
                     task.Increment(1);
                     progress.Tick();
                 }

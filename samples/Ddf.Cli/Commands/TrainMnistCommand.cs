@@ -90,7 +90,10 @@ internal sealed class TrainMnistCommand : Command<TrainMnistCommand.Settings>
         }
         AnsiConsole.Write(table);
         if (Program.Debugging)
+        {
             AnsiConsole.MarkupLine($"Managed memory allocated by other threads while training: {otherThreads.ToString("N0", CultureInfo.InvariantCulture)} bytes.");
+            AnsiConsole.MarkupLine($"Steps run without the no-collection guarantee: {CollectionFree.Lapsed.ToString("N0", CultureInfo.InvariantCulture)}.");
+        }
         string chart = Path.Combine(settings.Output, "mnist-training.png");
         Charts.Training(chart, names, results);
         AnsiConsole.MarkupLine($"Saved the DDF model to {Markup.Escape(Path.Combine(settings.Output, "mnist-ddf.model.bin"))} and the loss/accuracy chart to {Markup.Escape(chart)}.");

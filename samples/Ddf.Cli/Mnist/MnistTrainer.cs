@@ -32,16 +32,20 @@ internal static class MnistTrainer
             {
                 foreach (var group in optimizer.ParamGroups)
                     group.LearningRate = peak * 0.5 * (1 + Math.Cos(Math.PI * step / total));
-                optimizer.zero_grad();
-                using (var scope = NewDisposeScope())
+                // No collection starts during the step: TorchSharp's BatchNorm and Adam hand libtorch temporary Scalars.
+                CollectionFree.Run(() =>
                 {
-                    var (images, labels) = digits.Batch(order.AsSpan(start, Math.Min(batchSize, order.Length - start)), random);
-                    var loss = nn.functional.cross_entropy(model.call(images), labels);
-                    loss.backward();
-                    losses.Add(loss.item<float>());
-                }
-                // Outside the scope: the optimizer's state tensors are created on its first step and must outlive it.
-                optimizer.step();
+                    optimizer.zero_grad();
+                    using (var scope = NewDisposeScope())
+                    {
+                        var (images, labels) = digits.Batch(order.AsSpan(start, Math.Min(batchSize, order.Length - start)), random);
+                        var loss = nn.functional.cross_entropy(model.call(images), labels);
+                        loss.backward();
+                        losses.Add(loss.item<float>());
+                    }
+                    // Outside the scope: the optimizer's state tensors are created on its first step and must outlive it.
+                    optimizer.step();
+                });
                 progress?.Invoke((double)(step + 1) / total);
             }
             accuracies.Add(Evaluate(model, digits, test, batchSize));
@@ -59,9 +63,12 @@ internal static class MnistTrainer
         long correct = 0;
         for (int start = 0; start < test.Length; start += batchSize)
         {
-            using var scope = NewDisposeScope();
-            var (images, labels) = digits.Batch(test.AsSpan(start, Math.Min(batchSize, test.Length - start)));
-            correct += model.call(images).argmax(1).eq(labels).sum().item<long>();
+            correct += CollectionFree.Run(() =>
+            {
+                using var scope = NewDisposeScope();
+                var (images, labels) = digits.Batch(test.AsSpan(start, Math.Min(batchSize, test.Length - start)));
+                return model.call(images).argmax(1).eq(labels).sum().item<long>();
+            });
         }
         return (double)correct / test.Length;
     }

@@ -4,7 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 using Ddf.Runtime;
-using Ddf.TorchSharp.Tests;
+using Ddf.Reference;
 using static TorchSharp.torch;
 
 namespace Ddf.Bench;

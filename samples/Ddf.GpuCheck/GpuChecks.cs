@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Numerics;
+using Ddf.KernelChecks;
 using Ddf.Runtime;
 using ILGPU;
 using ILGPU.Runtime;

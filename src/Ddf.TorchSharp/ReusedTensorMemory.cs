@@ -12,7 +12,7 @@ namespace Ddf;
 /// Why not libtorch's <c>empty</c>: it allocates with <c>posix_memalign</c>, which asks glibc for the size plus the
 /// alignment and gives back the unused ends as small chunks; glibc's thread cache holds those (7 per size) instead
 /// of merging them, so the freed output is a few bytes short of the next request. With glibc keeping freed memory
-/// (<see cref="Runtime.NativeMemoryTuning"/>) each call then extended the heap by one output, for about 8 calls
+/// (<see cref="NativeMemoryTuning"/>) each call then extended the heap by one output, for about 8 calls
 /// (+700-940 MiB at the Table 2 size), and with glibc's defaults each output came from fresh pages.
 /// </para>
 /// At most <see cref="MaxKeptBlocks"/> free blocks and <see cref="MaxKeptBytes"/> bytes are kept; the rest go back to

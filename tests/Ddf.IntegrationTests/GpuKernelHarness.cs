@@ -1,5 +1,5 @@
 using System;
-using Ddf.GpuCheck;
+using Ddf.KernelChecks;
 using ILGPU;
 using ILGPU.Runtime.CPU;
 using Xunit;
@@ -8,7 +8,7 @@ namespace Ddf.IntegrationTests;
 
 /// <summary>
 /// ILGPU's CPU accelerator simulating an NVIDIA device (warps of 32, blocks up to 1024 threads), shared by the
-/// GPU kernel tests; the runs themselves are the GPU check's (samples/Ddf.GpuCheck, KernelComparison).
+/// GPU kernel tests; the runs themselves are the GPU check's (KernelComparison in tests/Ddf.KernelChecks, which samples/Ddf.GpuCheck runs on a GPU).
 /// </summary>
 public sealed class GpuKernelHarness : IDisposable
 {

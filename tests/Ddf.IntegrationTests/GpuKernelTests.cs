@@ -1,6 +1,6 @@
 using System;
 using System.Collections.Generic;
-using Ddf.GpuCheck;
+using Ddf.KernelChecks;
 using Ddf.Runtime;
 using Xunit;
 

@@ -4,7 +4,7 @@ using System.Numerics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Ddf.Runtime;
-using Ddf.Runtime.Tests;
+using Ddf.KernelChecks;
 using Xunit;
 using static TorchSharp.torch;
 

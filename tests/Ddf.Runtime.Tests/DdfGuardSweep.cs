@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using Ddf.KernelChecks;
 
 namespace Ddf.Runtime.Tests;
 

@@ -97,13 +97,8 @@ internal static class DdfReference
             for (long p = 0; p < pixels; p++)
             {
                 long at(int t) => (group * taps + t) * pixels + p;
-                double mean = 0, squares = 0;
-                for (int t = 0; t < taps; t++)
-                    mean += v[at(t)];
-                mean /= taps;
-                for (int t = 0; t < taps; t++)
-                    squares += (v[at(t)] - mean) * (v[at(t)] - mean);
-                double factor = scale / (Math.Sqrt(squares / (taps - 1)) + FilterNormKernels.Epsilon);
+                var (mean, sd) = MeanAndDeviation(v, at(0), pixels, taps);
+                double factor = scale / (sd + FilterNormKernels.Epsilon);
                 for (int t = 0; t < taps; t++)
                     result[at(t)] = (v[at(t)] - mean) * factor;
             }
@@ -118,13 +113,8 @@ internal static class DdfReference
             for (long p = 0; p < pixels; p++)
             {
                 long at(int t) => (group * taps + t) * pixels + p;
-                double mean = 0, squares = 0;
-                for (int t = 0; t < taps; t++)
-                    mean += v[at(t)];
-                mean /= taps;
-                for (int t = 0; t < taps; t++)
-                    squares += (v[at(t)] - mean) * (v[at(t)] - mean);
-                double sd = Math.Sqrt(squares / (taps - 1)), s = sd + FilterNormKernels.Epsilon;
+                var (mean, sd) = MeanAndDeviation(v, at(0), pixels, taps);
+                double s = sd + FilterNormKernels.Epsilon;
                 // y_j = scale * d_j / s with d = v - mean: dy_j/dv_i = scale * ((delta_ij - 1/n) / s - d_j * d_i / (s^2 * (n - 1) * sd)).
                 double gradSum = 0, gradDot = 0;
                 for (int t = 0; t < taps; t++)
@@ -136,5 +126,20 @@ internal static class DdfReference
                     result[at(t)] = (scale * gy[at(t)] - gradSum / taps) / s - (v[at(t)] - mean) * gradDot / (s * s * (taps - 1) * sd);
             }
         return result;
+    }
+
+    /// <summary>
+    /// Mean and sample standard deviation (divided by n - 1, as FilterNormKernels) of the <paramref name="taps"/> values
+    /// v[first + t * pixels]: one filter's taps at one pixel.
+    /// </summary>
+    private static (double Mean, double Deviation) MeanAndDeviation(double[] v, long first, long pixels, int taps)
+    {
+        double mean = 0, squares = 0;
+        for (int t = 0; t < taps; t++)
+            mean += v[first + t * pixels];
+        mean /= taps;
+        for (int t = 0; t < taps; t++)
+            squares += (v[first + t * pixels] - mean) * (v[first + t * pixels] - mean);
+        return (mean, Math.Sqrt(squares / (taps - 1)));
     }
 }

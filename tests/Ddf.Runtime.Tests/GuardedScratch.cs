@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using Ddf.KernelChecks;
 
 namespace Ddf.Runtime.Tests;
 

@@ -1,4 +1,5 @@
 using System;
+using Ddf.KernelChecks;
 
 namespace Ddf.Runtime.Tests;
 

@@ -1,2 +1,3 @@
 global using TorchSharp;
+global using Ddf.Reference;
 global using Ddf.TestSupport;

@@ -3,7 +3,6 @@ using System.ComponentModel;
 using System.IO;
 using System.Linq;
 using Ddf.Cli.Depth;
-using Ddf.Runtime;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using TorchSharp;

@@ -3,7 +3,6 @@ using System.ComponentModel;
 using System.Globalization;
 using System.IO;
 using Ddf.Cli.Mnist;
-using Ddf.Runtime;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using static TorchSharp.torch;

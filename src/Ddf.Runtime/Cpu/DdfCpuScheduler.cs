@@ -35,7 +35,7 @@ public static unsafe class DdfCpuScheduler
         where TRows : IDdfCpuRows<T>
     {
         var g = args.Geometry;
-        var loop = new ForwardTiles<T, TRows>(args, CpuParallelism.Blocks(g.OutHeight, RowBlock), CpuParallelism.Blocks(g.Channels, ChannelBlock));
+        var loop = new ChannelPairTiles<T, TRows, ForwardPass<T, TRows>>(args, CpuParallelism.Blocks(g.OutHeight, RowBlock), CpuParallelism.Blocks(g.Channels, ChannelBlock));
         CpuParallelism.For(g.Batch * loop.RowBlocks * loop.ChannelBlocks, ref loop);
     }
 
@@ -56,7 +56,7 @@ public static unsafe class DdfCpuScheduler
         bool fuse = filters && args.GradInput != null && g.Batch * CpuParallelism.Blocks(g.OutHeight, RowBlock) >= 2 * CpuParallelism.Threads;
         if (args.GradInput != null && !fuse)
         {
-            var loop = new InputGradientTiles<T, TRows>(args, CpuParallelism.Blocks(g.Height, RowBlock), CpuParallelism.Blocks(g.Channels, ChannelBlock));
+            var loop = new ChannelPairTiles<T, TRows, InputGradientPass<T, TRows>>(args, CpuParallelism.Blocks(g.Height, RowBlock), CpuParallelism.Blocks(g.Channels, ChannelBlock));
             CpuParallelism.For(g.Batch * loop.RowBlocks * loop.ChannelBlocks, ref loop);
         }
         if (args.GradSpatialFilter == null && args.GradInput == null && gradChannelFilter != null)
@@ -101,10 +101,14 @@ public static unsafe class DdfCpuScheduler
         }
     }
 
-    /// <summary>Forward tile: (batch, output rows, channels).</summary>
-    private readonly struct ForwardTiles<T, TRows>(DdfCpuArgs<T> a, int rowBlocks, int channelBlocks) : ITileLoop
+    /// <summary>
+    /// Tile of a pass over (batch, rows, channels), channels taken in pairs: the forward over output rows, or the input
+    /// gradient on its own over input rows (<typeparamref name="TPass"/>).
+    /// </summary>
+    private readonly struct ChannelPairTiles<T, TRows, TPass>(DdfCpuArgs<T> a, int rowBlocks, int channelBlocks) : ITileLoop
         where T : unmanaged, IFloatingPointIeee754<T>
         where TRows : IDdfCpuRows<T>
+        where TPass : IRowPass<T, TRows>
     {
         public int RowBlocks => rowBlocks;
         public int ChannelBlocks => channelBlocks;
@@ -113,34 +117,43 @@ public static unsafe class DdfCpuScheduler
         {
             var g = a.Geometry;
             int cb = tile % channelBlocks, rb = tile / channelBlocks % rowBlocks, b = tile / channelBlocks / rowBlocks;
-            int c1 = Math.Min(g.Channels, (cb + 1) * ChannelBlock), oy1 = Math.Min(g.OutHeight, (rb + 1) * RowBlock);
+            int c1 = Math.Min(g.Channels, (cb + 1) * ChannelBlock), y1 = Math.Min(TPass.Rows(g), (rb + 1) * RowBlock);
             for (int c = cb * ChannelBlock; c < c1; c += 2)
             {
-                for (int oy = rb * RowBlock; oy < oy1; oy++)
-                    TRows.Forward(a, b, c, c + 1 < c1, oy);
+                for (int y = rb * RowBlock; y < y1; y++)
+                    TPass.Row(a, b, c, c + 1 < c1, y);
             }
         }
     }
 
-    /// <summary>Input-gradient tile on its own: (batch, input rows, channels), channels taken in pairs.</summary>
-    private readonly struct InputGradientTiles<T, TRows>(DdfCpuArgs<T> a, int rowBlocks, int channelBlocks) : ITileLoop
+    /// <summary>The row kernel a <see cref="ChannelPairTiles{T, TRows, TPass}"/> pass calls, and how many rows it has.</summary>
+    private interface IRowPass<T, TRows>
         where T : unmanaged, IFloatingPointIeee754<T>
         where TRows : IDdfCpuRows<T>
     {
-        public int RowBlocks => rowBlocks;
-        public int ChannelBlocks => channelBlocks;
+        static abstract int Rows(in DdfGeometry g);
 
-        public void Run(int tile)
-        {
-            var g = a.Geometry;
-            int cb = tile % channelBlocks, rb = tile / channelBlocks % rowBlocks, b = tile / channelBlocks / rowBlocks;
-            int c1 = Math.Min(g.Channels, (cb + 1) * ChannelBlock), y1 = Math.Min(g.Height, (rb + 1) * RowBlock);
-            for (int c = cb * ChannelBlock; c < c1; c += 2)
-            {
-                for (int y = rb * RowBlock; y < y1; y++)
-                    TRows.InputGradient(a, b, c, c + 1 < c1, y);
-            }
-        }
+        static abstract void Row(in DdfCpuArgs<T> a, int b, int c, bool pair, int y);
+    }
+
+    /// <summary>The forward: output rows.</summary>
+    private readonly struct ForwardPass<T, TRows> : IRowPass<T, TRows>
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TRows : IDdfCpuRows<T>
+    {
+        public static int Rows(in DdfGeometry g) => g.OutHeight;
+
+        public static void Row(in DdfCpuArgs<T> a, int b, int c, bool pair, int y) => TRows.Forward(a, b, c, pair, y);
+    }
+
+    /// <summary>The input gradient: input rows.</summary>
+    private readonly struct InputGradientPass<T, TRows> : IRowPass<T, TRows>
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TRows : IDdfCpuRows<T>
+    {
+        public static int Rows(in DdfGeometry g) => g.Height;
+
+        public static void Row(in DdfCpuArgs<T> a, int b, int c, bool pair, int y) => TRows.InputGradient(a, b, c, pair, y);
     }
 
     /// <summary>

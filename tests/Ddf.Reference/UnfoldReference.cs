@@ -1,12 +1,12 @@
 using static TorchSharp.torch;
 
-namespace Ddf.TorchSharp.Tests;
+namespace Ddf.Reference;
 
 /// <summary>
 /// An independent DDF built only from TorchSharp ops (unfold + broadcasting), differentiable by
 /// TorchSharp's own autograd. Written from ddf-spec.md, sharing no code with the kernels.
 /// </summary>
-internal static class UnfoldReference
+public static class UnfoldReference
 {
     public static Tensor Ddf(Tensor x, Tensor? cf, Tensor? sf, long k, long dilation = 1, long stride = 1, KernelCombine combine = KernelCombine.Mul)
     {

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
 
-namespace Ddf.Runtime.Tests;
+namespace Ddf.KernelChecks;
 
 /// <summary>Which side of a <see cref="GuardedBuffer"/> touches the inaccessible page.</summary>
 public enum GuardSide

@@ -4,7 +4,7 @@ using Ddf.Runtime;
 using ILGPU;
 using ILGPU.Runtime;
 
-namespace Ddf.GpuCheck;
+namespace Ddf.KernelChecks;
 
 /// <summary>The tensors of one DDF call as flat NCHW arrays (null where a branch is absent).</summary>
 public sealed record DdfData<T>(T[] Input, T[]? ChannelFilter, T[]? SpatialFilter, T[] GradOutput);

@@ -17,6 +17,10 @@ public sealed partial class DdfGenerator
     /// <summary>Symbol and syntax to <see cref="DdfSpec"/> plus diagnostics. Never throws on user code.</summary>
     internal static class Parser
     {
+        /// <summary>The attributes' own defaults: what an argument left out means.</summary>
+        private static readonly DynamicFilterAttribute FilterDefaults = new();
+        private static readonly DynamicFilterUpAttribute UpDefaults = new();
+
         public static ParseResult Parse(GeneratorAttributeSyntaxContext context, LayerKind kind, CancellationToken token)
         {
             var declaration = (ClassDeclarationSyntax)context.TargetNode;
@@ -32,25 +36,26 @@ public sealed partial class DdfGenerator
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsafeCodeNotAllowed, declaration.Identifier, symbol.Name));
             token.ThrowIfCancellationRequested();
 
+            // Names, defaults and enum members come from the DSL assembly itself (Ddf.Abstractions, loaded beside the generator).
             var values = new AttributeValues(context.Attributes[0], diagnostics);
-            int kernelSize = values.Int("KernelSize", 3, k => k >= 3 && k <= 31 && k % 2 == 1, DiagnosticDescriptors.InvalidKernelSize);
-            int dilation = values.Int("Dilation", 1, d => d >= 1, DiagnosticDescriptors.InvalidDilation);
-            int heads = values.Int("Heads", 1, h => h >= 1, DiagnosticDescriptors.InvalidHeads);
-            double squeezeRatio = values.Double("SqueezeRatio", 0.2, r => r > 0 && r <= 1, DiagnosticDescriptors.InvalidSqueezeRatio);
-            var normalization = (NormalizationMode)values.Enum("Normalization", 0, 3, "FilterNormalization");
-            var combine = (CombineMode)values.Enum("Combine", 0, 1, "KernelCombine");
+            int kernelSize = values.Int(nameof(DynamicFilterAttribute.KernelSize), FilterDefaults.KernelSize, k => k >= 3 && k <= 31 && k % 2 == 1, DiagnosticDescriptors.InvalidKernelSize);
+            int dilation = values.Int(nameof(DynamicFilterAttribute.Dilation), FilterDefaults.Dilation, d => d >= 1, DiagnosticDescriptors.InvalidDilation);
+            int heads = values.Int(nameof(DynamicFilterAttribute.Heads), FilterDefaults.Heads, h => h >= 1, DiagnosticDescriptors.InvalidHeads);
+            double squeezeRatio = values.Double(nameof(DynamicFilterAttribute.SqueezeRatio), FilterDefaults.SqueezeRatio, r => r > 0 && r <= 1, DiagnosticDescriptors.InvalidSqueezeRatio);
+            var normalization = values.Enum(nameof(DynamicFilterAttribute.Normalization), FilterDefaults.Normalization);
+            var combine = values.Enum(nameof(DynamicFilterAttribute.Combine), FilterDefaults.Combine);
             int stride = 1, scaleFactor = 1;
-            var branches = BranchesMode.Both;
+            var branches = FilterDefaults.Branches;
             bool joint = false;
             if (kind == LayerKind.Filter)
             {
-                stride = values.Int("Stride", 1, s => s >= 1, DiagnosticDescriptors.InvalidStride);
-                branches = (BranchesMode)values.Enum("Branches", 0, 2, "FilterBranches");
+                stride = values.Int(nameof(DynamicFilterAttribute.Stride), FilterDefaults.Stride, s => s >= 1, DiagnosticDescriptors.InvalidStride);
+                branches = values.Enum(nameof(DynamicFilterAttribute.Branches), FilterDefaults.Branches);
             }
             else
             {
-                scaleFactor = values.Int("ScaleFactor", 2, s => s >= 2 && s <= 8, DiagnosticDescriptors.InvalidScaleFactor);
-                joint = values.Enum("Guidance", 0, 1, "UpsampleGuidance") == 1;
+                scaleFactor = values.Int(nameof(DynamicFilterUpAttribute.ScaleFactor), UpDefaults.ScaleFactor, s => s >= 2 && s <= 8, DiagnosticDescriptors.InvalidScaleFactor);
+                joint = values.Enum(nameof(DynamicFilterUpAttribute.Guidance), UpDefaults.Guidance) == UpsampleGuidance.Joint;
             }
 
             if (diagnostics.Count > 0 || values.HasCompilerErrors)
@@ -152,7 +157,8 @@ public sealed partial class DdfGenerator
             }
 
             /// <summary>An enum value; an int cast to the enum that names no member is reported, not guessed at.</summary>
-            public int Enum(string name, int fallback, int max, string enumName)
+            public TEnum Enum<TEnum>(string name, TEnum fallback)
+                where TEnum : struct, System.Enum
             {
                 if (!TryGet(name, out var constant))
                     return fallback;
@@ -161,9 +167,9 @@ public sealed partial class DdfGenerator
                     HasCompilerErrors = true;
                     return fallback;
                 }
-                if (value < 0 || value > max)
-                    Report(name, DiagnosticDescriptors.UndefinedEnumValue, name, value.ToString(CultureInfo.InvariantCulture), enumName);
-                return value;
+                if (!System.Enum.IsDefined(typeof(TEnum), value))
+                    Report(name, DiagnosticDescriptors.UndefinedEnumValue, name, value.ToString(CultureInfo.InvariantCulture), typeof(TEnum).Name);
+                return (TEnum)(object)value;
             }
 
             private bool TryGet(string name, out TypedConstant constant)

@@ -52,9 +52,17 @@ internal static class GeneratorAssembly
             _assemblies.GetOrAdd(fullPath, static p => new GeneratorLoadContext(p).LoadFromAssemblyPath(p));
     }
 
-    /// <summary>The generator alone; Roslyn (and anything else) resolves to the test's copies, so the types match.</summary>
+    /// <summary>
+    /// The generator and the assemblies shipped beside it (Ddf.Abstractions, the DSL it reads its names and defaults
+    /// from), as the compiler loads them; Roslyn and anything else resolve to the test's copies, so the types match.
+    /// </summary>
     private sealed class GeneratorLoadContext(string path) : AssemblyLoadContext($"Ddf.Testing: {path}")
     {
-        protected override Assembly? Load(AssemblyName assemblyName) => null;
+        protected override Assembly? Load(AssemblyName assemblyName)
+        {
+            string beside = Path.Combine(Path.GetDirectoryName(path)!, assemblyName.Name + ".dll");
+            return assemblyName.Name != "Microsoft.CodeAnalysis" && !assemblyName.Name!.StartsWith("Microsoft.CodeAnalysis.", StringComparison.Ordinal)
+                && File.Exists(beside) ? LoadFromAssemblyPath(beside) : null;
+        }
     }
 }

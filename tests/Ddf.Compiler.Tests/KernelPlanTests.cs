@@ -1,6 +1,5 @@
 using Ddf.Generators;
 using Ddf.Generators.Helpers;
-using Ddf.Generators.Model;
 using Xunit;
 
 namespace Ddf.Compiler.Tests;
@@ -11,8 +10,8 @@ namespace Ddf.Compiler.Tests;
 /// </summary>
 public class KernelPlanTests
 {
-    private static DdfSpec Spec(int k, int d = 1, int s = 1, BranchesMode branches = BranchesMode.Both, CombineMode combine = CombineMode.Mul) =>
-        new(null, "Layer", EquatableArray<ContainingType>.Empty, k, d, s, 1, 0.2, NormalizationMode.Filter, branches, combine);
+    private static Ddf.Generators.Model.DdfSpec Spec(int k, int d = 1, int s = 1, FilterBranches branches = FilterBranches.Both, KernelCombine combine = KernelCombine.Mul) =>
+        new(null, "Layer", EquatableArray<Ddf.Generators.Model.ContainingType>.Empty, k, d, s, 1, 0.2, FilterNormalization.Filter, branches, combine);
 
     [Theory]
     // k, d, s: forward pixels, loads, unroll; input-gradient pixels, loads, unroll; gradient channels; min blocks
@@ -52,27 +51,26 @@ public class KernelPlanTests
         Assert.Equal(pixels, GpuKernelPlan.For(Spec(k, d)).ChannelGradientWindow.Pixels);
 
     [Theory]
-    // branches: 0 both, 1 spatial, 2 channel; combine: 0 Mul, 1 Add (the DSL's enum values)
-    [InlineData(0, 0, 1, true, true)]
-    [InlineData(1, 0, 1, true, true)]
-    [InlineData(0, 1, 1, false, false)]
-    [InlineData(2, 0, 1, false, false)]
-    [InlineData(0, 0, 2, true, false)] // a strided transposed window hits taps by divisibility
+    [InlineData(FilterBranches.Both, KernelCombine.Mul, 1, true, true)]
+    [InlineData(FilterBranches.Spatial, KernelCombine.Mul, 1, true, true)]
+    [InlineData(FilterBranches.Both, KernelCombine.Add, 1, false, false)]
+    [InlineData(FilterBranches.Channel, KernelCombine.Mul, 1, false, false)]
+    [InlineData(FilterBranches.Both, KernelCombine.Mul, 2, true, false)] // a strided transposed window hits taps by divisibility
     public void Padded_taps_are_dropped_through_the_weights_only_where_every_weight_scales_with_the_spatial_tap(
-        int branches, int combine, int stride, bool forward, bool inputGradient)
+        FilterBranches branches, KernelCombine combine, int stride, bool forward, bool inputGradient)
     {
-        var plan = GpuKernelPlan.For(Spec(3, 1, stride, (BranchesMode)branches, (CombineMode)combine));
+        var plan = GpuKernelPlan.For(Spec(3, 1, stride, branches, combine));
         Assert.Equal(forward, plan.Forward.MasksThroughWeights);
         Assert.Equal(inputGradient, plan.InputGradient.MasksThroughWeights);
     }
 
     [Theory]
-    [InlineData(3, 1, 0, true, false, true)]
-    [InlineData(5, 1, 0, true, false, true)]
-    [InlineData(3, 2, 0, true, true, false)]
-    [InlineData(3, 1, 2, true, false, false)] // channel branch only: no spatial load to share between two channels
-    [InlineData(7, 1, 0, false, false, false)]
+    [InlineData(3, 1, FilterBranches.Both, true, false, true)]
+    [InlineData(5, 1, FilterBranches.Both, true, false, true)]
+    [InlineData(3, 2, FilterBranches.Both, true, true, false)]
+    [InlineData(3, 1, FilterBranches.Channel, true, false, false)] // no spatial load to share between two channels
+    [InlineData(7, 1, FilterBranches.Both, false, false, false)]
     public void The_CPU_plan_unrolls_up_to_k_5_and_pairs_channels_only_where_they_share_spatial_loads(
-        int k, int s, int branches, bool unrolled, bool strided, bool pairs) =>
-        Assert.Equal(new CpuKernelPlan(unrolled, strided, pairs), CpuKernelPlan.For(Spec(k, 1, s, (BranchesMode)branches)));
+        int k, int s, FilterBranches branches, bool unrolled, bool strided, bool pairs) =>
+        Assert.Equal(new CpuKernelPlan(unrolled, strided, pairs), CpuKernelPlan.For(Spec(k, 1, s, branches)));
 }

@@ -15,8 +15,8 @@ public sealed partial class DdfGenerator
             string name = spec.TypeName;
             string parameters = spec.Branches switch
             {
-                BranchesMode.Spatial => $"{Tensor} input, {Tensor} spatial_filter",
-                BranchesMode.Channel => $"{Tensor} input, {Tensor} channel_filter",
+                FilterBranches.Spatial => $"{Tensor} input, {Tensor} spatial_filter",
+                FilterBranches.Channel => $"{Tensor} input, {Tensor} channel_filter",
                 _ => $"{Tensor} input, {Tensor} channel_filter, {Tensor} spatial_filter",
             };
             string cf = spec.HasChannel ? "channel_filter" : "null";
@@ -28,7 +28,7 @@ public sealed partial class DdfGenerator
             string sfDoc = spec.HasSpatial ? "\n/// <param name=\"spatial_filter\">Per-pixel filters (B, k*k, Ho, Wo).</param>" : "";
             w.WriteLine($$"""
                 /// <summary>
-                /// The DDF operation with this layer's settings (k = {{spec.KernelSize}}, dilation {{spec.Dilation}}, stride {{spec.Stride}}, {{spec.Branches}}, {{CombineName(spec)}}) on its
+                /// The DDF operation with this layer's settings (k = {{spec.KernelSize}}, dilation {{spec.Dilation}}, stride {{spec.Stride}}, {{spec.Branches}}, {{spec.Combine}}) on its
                 /// specialised CPU kernels (CUDA tensors: its GPU kernels); differentiable in every tensor. Same semantics as Ddf.ops.ddf.
                 /// </summary>
                 /// <param name="input">Input (B, C, H, W).</param>{{cfDoc}}{{sfDoc}}

@@ -28,8 +28,8 @@ public sealed partial class DdfGenerator
                 ? $"/// Writes this layer's eval-mode forward into an ONNX graph in standard operators: {spec.ScaleFactor * spec.ScaleFactor} filter pairs (k = {spec.KernelSize},"
                 : $"/// Writes this layer's eval-mode forward into an ONNX graph in standard operators: k = {spec.KernelSize}, dilation {spec.Dilation}, stride {s},");
             writer.WriteLine(up
-                ? $"/// dilation {spec.Dilation}, {spec.Heads} head(s), {spec.Normalization} normalisation, {spec.Branches} branch(es), {CombineName(spec)}) whose outputs DepthToSpace shuffles by {spec.ScaleFactor}."
-                : $"/// {spec.Heads} head(s), {spec.Normalization} normalisation, {spec.Branches} branch(es), {CombineName(spec)} combine.");
+                ? $"/// dilation {spec.Dilation}, {spec.Heads} head(s), {spec.Normalization} normalisation, {spec.Branches} branch(es), {spec.Combine}) whose outputs DepthToSpace shuffles by {spec.ScaleFactor}."
+                : $"/// {spec.Heads} head(s), {spec.Normalization} normalisation, {spec.Branches} branch(es), {spec.Combine} combine.");
             writer.WriteLine("/// </summary>");
             int arity = up && spec.JointGuidance ? 2 : 1;
             using (writer.OpenBlock($"string[] global::Ddf.IOnnxExportable.ExportOnnx({OnnxGraph} graph, string[] inputs)"))
@@ -84,12 +84,12 @@ public sealed partial class DdfGenerator
                 writer.WriteLine();
                 WriteOnnxChannelFilter(writer, spec);
             }
-            if (spec.Normalization == NormalizationMode.Filter)
+            if (spec.Normalization == FilterNormalization.Filter)
             {
                 writer.WriteLine();
                 WriteOnnxFilterNorm(writer, spec);
             }
-            if (spec.Normalization == NormalizationMode.Batch)
+            if (spec.Normalization == FilterNormalization.Batch)
             {
                 writer.WriteLine();
                 WriteOnnxBatchNorm(writer);
@@ -126,15 +126,15 @@ public sealed partial class DdfGenerator
                 string reshape = $"graph.Node(\"Reshape\", [filter, graph.Int64s(-1, {spec.Taps}, 0, 0)])";
                 switch (spec.Normalization)
                 {
-                    case NormalizationMode.Filter:
+                    case FilterNormalization.Filter:
                         writer.WriteLine($"filter = {reshape};");
                         writer.WriteLine($"return OnnxFilterNorm(graph, filter, 1, graph.Scalar({FloatLiteral(FilterGain(spec) / spec.KernelSize)}));");
                         break;
-                    case NormalizationMode.Batch:
+                    case FilterNormalization.Batch:
                         writer.WriteLine("filter = OnnxBatchNorm(graph, filter, norm);");
                         writer.WriteLine($"return {reshape};");
                         break;
-                    case NormalizationMode.Sigmoid:
+                    case FilterNormalization.Sigmoid:
                         writer.WriteLine("filter = graph.Node(\"Sigmoid\", [filter]);");
                         writer.WriteLine($"return {reshape};");
                         break;
@@ -157,16 +157,16 @@ public sealed partial class DdfGenerator
                 writer.WriteLine("filter = graph.Node(\"Conv\", [filter, graph.Weight(this, branch + \".3.weight\"), graph.Weight(this, branch + \".3.bias\")]);");
                 switch (spec.Normalization)
                 {
-                    case NormalizationMode.Filter:
+                    case FilterNormalization.Filter:
                         writer.WriteLine($"filter = graph.Node(\"Reshape\", [filter, graph.Int64s(-1, in_channels, {spec.Taps})]);");
                         writer.WriteLine("// The learnable scale std (C*k*k) as (C, k*k).");
                         writer.WriteLine($"string scale = graph.Node(\"Reshape\", [graph.Weight(this, branch + \".4.std\"), graph.Int64s(in_channels, {spec.Taps})]);");
                         writer.WriteLine("filter = OnnxFilterNorm(graph, filter, 2, scale);");
                         break;
-                    case NormalizationMode.Batch:
+                    case FilterNormalization.Batch:
                         writer.WriteLine("filter = OnnxBatchNorm(graph, filter, branch + \".4\");");
                         break;
-                    case NormalizationMode.Sigmoid:
+                    case FilterNormalization.Sigmoid:
                         writer.WriteLine("filter = graph.Node(\"Sigmoid\", [filter]);");
                         break;
                 }
@@ -205,9 +205,9 @@ public sealed partial class DdfGenerator
             int k = spec.KernelSize, d = spec.Dilation, p2 = 2 * spec.Padding;
             string weight = spec.Branches switch
             {
-                BranchesMode.Spatial => "the spatial tap",
-                BranchesMode.Channel => "the channel tap",
-                _ => spec.Combine == CombineMode.Add ? "(channel tap + spatial tap)" : "the spatial tap times the channel tap",
+                FilterBranches.Spatial => "the spatial tap",
+                FilterBranches.Channel => "the channel tap",
+                _ => spec.Combine == KernelCombine.Add ? "(channel tap + spatial tap)" : "the spatial tap times the channel tap",
             };
             writer.WriteLine($"// The DDF operation: for each tap t = ky*{k} + kx, the padded input's rows ky*{d} + oy*{s} and columns kx*{d} + ox*{s}");
             writer.WriteLine($"// (a Slice from ky*{d} to {p2} - ky*{d} before the padded end, step {s}: Ho = (H - 1) / {s} + 1 rows), times {weight}, summed.");
@@ -225,9 +225,9 @@ public sealed partial class DdfGenerator
                         writer.WriteLine("string channelTap = graph.Node(\"Slice\", [channelFilter!, graph.Int64s(t), graph.Int64s(t + 1), graph.Int64s(2)]);");
                     writer.WriteLine(spec.Branches switch
                     {
-                        BranchesMode.Spatial => "string term = graph.Node(\"Mul\", [window, spatialTap]);",
-                        BranchesMode.Channel => "string term = graph.Node(\"Mul\", [window, channelTap]);",
-                        _ => spec.Combine == CombineMode.Add
+                        FilterBranches.Spatial => "string term = graph.Node(\"Mul\", [window, spatialTap]);",
+                        FilterBranches.Channel => "string term = graph.Node(\"Mul\", [window, channelTap]);",
+                        _ => spec.Combine == KernelCombine.Add
                             ? "string term = graph.Node(\"Mul\", [window, graph.Node(\"Add\", [channelTap, spatialTap])]);"
                             : "string term = graph.Node(\"Mul\", [graph.Node(\"Mul\", [window, spatialTap]), channelTap]);",
                     });

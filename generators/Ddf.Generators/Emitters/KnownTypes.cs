@@ -6,11 +6,11 @@ namespace Ddf.Generators;
 /// </summary>
 internal static class KnownTypes
 {
-    /// <summary>Metadata name of <c>[DynamicFilter]</c>.</summary>
-    public const string DynamicFilterAttribute = "Ddf.DynamicFilterAttribute";
+    /// <summary>Metadata name of <c>[DynamicFilter]</c>, from the DSL assembly.</summary>
+    public static readonly string DynamicFilterAttribute = typeof(global::Ddf.DynamicFilterAttribute).FullName!;
 
     /// <summary>Metadata name of <c>[DynamicFilterUp]</c>.</summary>
-    public const string DynamicFilterUpAttribute = "Ddf.DynamicFilterUpAttribute";
+    public static readonly string DynamicFilterUpAttribute = typeof(global::Ddf.DynamicFilterUpAttribute).FullName!;
 
     /// <summary>A type only TorchSharp defines: its presence means layers are emitted, not kernels only.</summary>
     public const string TorchSharpMarker = "TorchSharp.torch";

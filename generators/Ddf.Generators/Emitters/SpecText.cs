@@ -6,10 +6,10 @@ namespace Ddf.Generators;
 /// <summary>How a spec's values and offsets are spelled in the emitted code: shared by every writer.</summary>
 internal static class SpecText
 {
-    /// <summary>The version stamped into [GeneratedCode].</summary>
-    public const string Version = "0.1.0";
+    /// <summary>The version stamped into [GeneratedCode]: the generator's own (major.minor.patch).</summary>
+    public static readonly string Version = typeof(SpecText).Assembly.GetName().Version!.ToString(3);
 
-    public const string GeneratedCode = $"[global::System.CodeDom.Compiler.GeneratedCode(\"Ddf.Compiler\", \"{Version}\")]";
+    public static readonly string GeneratedCode = $"[global::System.CodeDom.Compiler.GeneratedCode(\"Ddf.Compiler\", \"{Version}\")]";
 
     /// <summary>A double as a C# literal, invariant and round-trippable: 0.2, 1.0, 1E-05.</summary>
     public static string Literal(double value)
@@ -18,14 +18,12 @@ internal static class SpecText
         return text.IndexOfAny(['.', 'E']) >= 0 ? text : text + ".0";
     }
 
-    public static string CombineName(DdfSpec spec) => spec.Combine == CombineMode.Add ? "Add" : "Mul";
-
     /// <summary>The Ddf.Runtime tap-weight struct of the spec, for element type <paramref name="t"/>.</summary>
     public static string Weight(DdfSpec spec, string t) => spec.Branches switch
     {
-        BranchesMode.Spatial => $"{KnownTypes.Runtime}.SpatialWeight<{t}>",
-        BranchesMode.Channel => $"{KnownTypes.Runtime}.ChannelWeight<{t}>",
-        _ => spec.Combine == CombineMode.Add ? $"{KnownTypes.Runtime}.AddWeight<{t}>" : $"{KnownTypes.Runtime}.MulWeight<{t}>",
+        FilterBranches.Spatial => $"{KnownTypes.Runtime}.SpatialWeight<{t}>",
+        FilterBranches.Channel => $"{KnownTypes.Runtime}.ChannelWeight<{t}>",
+        _ => spec.Combine == KernelCombine.Add ? $"{KnownTypes.Runtime}.AddWeight<{t}>" : $"{KnownTypes.Runtime}.MulWeight<{t}>",
     };
 
     /// <summary>A constant added to an index: "", " + 3", " - 2".</summary>

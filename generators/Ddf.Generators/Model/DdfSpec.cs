@@ -2,15 +2,6 @@ using Ddf.Generators.Helpers;
 
 namespace Ddf.Generators.Model;
 
-/// <summary>How the two filters combine (mirrors Ddf.KernelCombine).</summary>
-internal enum CombineMode { Mul = 0, Add = 1 }
-
-/// <summary>Filter normalisation (mirrors Ddf.FilterNormalization).</summary>
-internal enum NormalizationMode { Filter = 0, Batch = 1, Sigmoid = 2, None = 3 }
-
-/// <summary>Filter branches (mirrors Ddf.FilterBranches).</summary>
-internal enum BranchesMode { Both = 0, Spatial = 1, Channel = 2 }
-
 /// <summary>Which attribute made the layer.</summary>
 internal enum LayerKind { Filter = 0, Upsample = 1 }
 
@@ -50,9 +41,9 @@ internal sealed record DdfSpec(
     int Stride,
     int Heads,
     double SqueezeRatio,
-    NormalizationMode Normalization,
-    BranchesMode Branches,
-    CombineMode Combine,
+    FilterNormalization Normalization,
+    FilterBranches Branches,
+    KernelCombine Combine,
     LayerKind Kind = LayerKind.Filter,
     int ScaleFactor = 1,
     bool JointGuidance = false)
@@ -61,9 +52,9 @@ internal sealed record DdfSpec(
 
     public int Padding => Dilation * (KernelSize - 1) / 2;
 
-    public bool HasSpatial => Branches != BranchesMode.Channel;
+    public bool HasSpatial => Branches != FilterBranches.Channel;
 
-    public bool HasChannel => Branches != BranchesMode.Spatial;
+    public bool HasChannel => Branches != FilterBranches.Spatial;
 
     /// <summary>File-name prefix of the generated files: namespace, containing types and name, dot-separated.</summary>
     public string HintPrefix

@@ -21,7 +21,7 @@ internal static class CpuKernelWriter
         string generic = $"{Runtime}.GenericRows<T, {Weight(spec, "T")}>";
         w.WriteLine($$"""
             /// <summary>
-            /// CPU kernels of this layer, specialised at compile time to k = {{spec.KernelSize}}, dilation {{spec.Dilation}}, stride {{spec.Stride}}, {{spec.Branches}}, {{CombineName(spec)}}:
+            /// CPU kernels of this layer, specialised at compile time to k = {{spec.KernelSize}}, dilation {{spec.Dilation}}, stride {{spec.Stride}}, {{spec.Branches}}, {{spec.Combine}}:
             /// the taps are unrolled with constant offsets, rows are vectorised, tiles run in parallel, and results do not
             /// depend on the thread count. They work in place on the tensors' memory.
             /// </summary>

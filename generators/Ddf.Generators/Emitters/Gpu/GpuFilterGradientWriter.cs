@@ -19,7 +19,7 @@ internal static class GpuFilterGradientWriter
     internal static void WriteSpatialGradient(SourceWriter w, DdfSpec spec, GpuPass pass)
     {
         var window = pass.Window;
-        bool mul = spec.HasChannel && spec.Combine == CombineMode.Mul;
+        bool mul = spec.HasChannel && spec.Combine == KernelCombine.Mul;
         w.WriteLine($$"""
             /// <summary>
             /// Spatial-filter gradient: each thread sums, for Pixels adjacent output pixels, every tap's product of upstream
@@ -72,7 +72,7 @@ internal static class GpuFilterGradientWriter
 
     internal static void WriteChannelGradient(SourceWriter w, DdfSpec spec, GpuKernelPlan plan)
     {
-        bool mul = spec.HasSpatial && spec.Combine == CombineMode.Mul;
+        bool mul = spec.HasSpatial && spec.Combine == KernelCombine.Mul;
         var window = plan.ChannelGradientWindow;
         int channels = plan.GradientChannels, pixels = window.Pixels;
         w.WriteLine($$"""

@@ -156,9 +156,9 @@ internal static class GpuKernelParts
     /// <summary>The combined weight of a tap from spatial register <paramref name="spatial"/> and channel tap <paramref name="channel"/>.</summary>
     internal static string TapWeight(DdfSpec spec, string spatial, string channel) => spec.Branches switch
     {
-        BranchesMode.Spatial => spatial,
-        BranchesMode.Channel => channel,
-        _ => spec.Combine == CombineMode.Add ? $"({spatial} + {channel})" : $"({spatial} * {channel})",
+        FilterBranches.Spatial => spatial,
+        FilterBranches.Channel => channel,
+        _ => spec.Combine == KernelCombine.Add ? $"({spatial} + {channel})" : $"({spatial} * {channel})",
     };
 
     /// <summary>

@@ -88,5 +88,5 @@ internal sealed class GpuKernelPlan
     private static int UnrollFor(GpuWindow window) => Math.Max(1, Math.Min(4, LoadBudget / window.Loads));
 
     private static bool WeightsMask(DdfSpec spec, GpuWindow window) =>
-        spec.HasSpatial && (spec.Branches == BranchesMode.Spatial || spec.Combine == CombineMode.Mul) && !window.HitsByStride;
+        spec.HasSpatial && (spec.Branches == FilterBranches.Spatial || spec.Combine == KernelCombine.Mul) && !window.HitsByStride;
 }

@@ -31,7 +31,7 @@ internal static class GpuKernelWriter
     public static void Write(SourceWriter w, DdfSpec spec)
     {
         var plan = GpuKernelPlan.For(spec);
-        string branches = $"global::Ddf.FilterBranches.{spec.Branches}", combine = $"global::Ddf.KernelCombine.{CombineName(spec)}";
+        string branches = $"global::Ddf.FilterBranches.{spec.Branches}", combine = $"global::Ddf.KernelCombine.{spec.Combine}";
         if (!plan.Unrolled)
         {
             w.WriteLine($$"""
@@ -58,7 +58,7 @@ internal static class GpuKernelWriter
         w.WriteLine(Legend);
         w.WriteLine($$"""
             /// <summary>
-            /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = {{k}}, dilation {{d}}, stride {{s}}, {{spec.Branches}}, {{CombineName(spec)}}:
+            /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = {{k}}, dilation {{d}}, stride {{s}}, {{spec.Branches}}, {{spec.Combine}}:
             /// each thread keeps its pixels' taps in registers across channels and reads the input from global memory with
             /// clamped addresses and zero selects (no branches); the channel-filter gradient is reduced in two fixed-order
             /// stages (no atomics), so every result is bitwise reproducible.

@@ -18,7 +18,13 @@ internal sealed class TrainingProgress
     private readonly ProgressContext context;
     private long lastDrawn;
 
-    private TrainingProgress(ProgressContext context) => this.context = context;
+    private readonly AllocatingThread? stress;
+
+    private TrainingProgress(ProgressContext context, AllocatingThread? stress)
+    {
+        this.context = context;
+        this.stress = stress;
+    }
 
     /// <summary>
     /// Runs <paramref name="body"/> with a display of its tasks (name, bar, percentage, time left) and returns the
@@ -30,7 +36,7 @@ internal sealed class TrainingProgress
         using var stress = Environment.GetEnvironmentVariable("DDF_STRESS_THREAD") == "1" ? new AllocatingThread() : null;
         AnsiConsole.Progress().AutoRefresh(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(context => body(new TrainingProgress(context)));
+            .Start(context => body(new TrainingProgress(context, stress)));
         return OtherThreadsAllocated() - before;
     }
 
@@ -42,6 +48,7 @@ internal sealed class TrainingProgress
     /// <summary>Redraws the display if it was last drawn 100 ms ago or more; call it between steps.</summary>
     public void Tick()
     {
+        stress?.Step();
         if (Stopwatch.GetElapsedTime(lastDrawn) < Interval)
             return;
         context.Refresh();
@@ -49,12 +56,16 @@ internal sealed class TrainingProgress
     }
 
     /// <summary>
-    /// A thread allocating about 50 MB/s in small objects (as a display, a logger or finalizers may) until disposed: with
-    /// frequent collections most of them start on this thread, at any point of the training thread's native calls.
+    /// A thread allocating small objects beside the training (as a display, a logger or finalizers may) until
+    /// disposed: 4 MB after each step, spread over the next (16 KB a millisecond). With frequent collections most of
+    /// them then start on this thread, at any point of the training thread's native calls; bounded per step, so a
+    /// <see cref="CollectionFree"/> step never runs out of budget, however slow the machine.
     /// </summary>
     private sealed class AllocatingThread : IDisposable
     {
+        private const int BytesPerStep = 4 << 20;
         private readonly System.Threading.Thread thread;
+        private readonly System.Threading.SemaphoreSlim steps = new(0);
         private volatile bool stop;
 
         public AllocatingThread()
@@ -62,19 +73,33 @@ internal sealed class TrainingProgress
             thread = new System.Threading.Thread(() =>
             {
                 object?[] recent = new object?[64];
-                for (int i = 0; !stop; i++)
+                while (true)
                 {
-                    recent[i % recent.Length] = new byte[1000];
-                    if (i % 64 == 63)
-                        System.Threading.Thread.Sleep(1);
+                    steps.Wait();
+                    if (stop)
+                        return;
+                    for (int i = 0; i < BytesPerStep / 1000 && !stop; i++)
+                    {
+                        recent[i % recent.Length] = new byte[1000];
+                        if (i % 16 == 15)
+                            System.Threading.Thread.Sleep(1);
+                    }
                 }
             }) { IsBackground = true, Name = "DDF_STRESS_THREAD" };
             thread.Start();
         }
 
+        /// <summary>Lets the thread allocate its next 4 MB (one grant waits while it still works on the last).</summary>
+        public void Step()
+        {
+            if (steps.CurrentCount == 0)
+                steps.Release();
+        }
+
         public void Dispose()
         {
             stop = true;
+            steps.Release();
             thread.Join();
         }
     }

@@ -34,6 +34,15 @@ public static class models
     public static Module<Tensor, Tensor> ddf_resnet101(long num_classes = 1000, KernelCombine combine = KernelCombine.Mul) =>
         new Models.ResNet("DDFResNet101", true, [3, 4, 23, 3], num_classes, (_, channels, stride) => Ddf(channels, stride, combine));
 
+    /// <summary>
+    /// The README's digit classifier (1 x 28 x 28 to 10 classes): a stem conv and three residual bottlenecks whose
+    /// filters are DDF layers (k = 3; stride 2 in the first two), 60,016 parameters.
+    /// </summary>
+    public static Module<Tensor, Tensor> mnist_ddf() => Models.MnistNets.Ddf();
+
+    /// <summary>The twin of <see cref="mnist_ddf"/> with 3x3 convolutions where it has DDF layers, 108,970 parameters.</summary>
+    public static Module<Tensor, Tensor> mnist_conv() => Models.MnistNets.Conv();
+
     /// <summary>The plain ResNet-18 (11,689,512 parameters with 1000 classes).</summary>
     /// <param name="num_classes">Classifier outputs. Default: 1000.</param>
     public static Module<Tensor, Tensor> resnet18(long num_classes = 1000) =>

@@ -43,7 +43,7 @@ public class CliTests
 
     /// <summary>
     /// The main job as a user starts it (its own process, both networks, the progress display) on a few digits, with
-    /// a collection every 64 KB allocated and another thread allocating about 1 MB/s beside it (<c>DDF_STRESS_THREAD=1</c>):
+    /// a collection every 64 KB allocated and another thread allocating 4 MB per step beside it (<c>DDF_STRESS_THREAD=1</c>):
     /// it finishes, every step ran without a collection starting in it, and the other thread did allocate. TorchSharp
     /// hands libtorch the handles of temporary Scalars that only a finalizer frees (its BatchNorm and Adam create them),
     /// so a collection that another thread starts during such a call frees memory libtorch still reads: the main job
@@ -141,7 +141,7 @@ public class CliTests
         manual_seed(1);
         var digits = MnistDigits.LoadEmbedded();
         var (train, test) = digits.Split();
-        var result = MnistTrainer.Train(MnistNets.Ddf(), digits, train[..256], test[..64], epochs: 2, batchSize: 32, seed: 1);
+        var result = MnistTrainer.Train(models.mnist_ddf(), digits, train[..256], test[..64], epochs: 2, batchSize: 32, seed: 1);
         double first = result.Losses.Take(4).Average(), last = result.Losses.TakeLast(4).Average();
         Assert.True(last < first, $"loss went from {first} to {last}");
         Assert.Equal(2, result.EpochAccuracies.Count);

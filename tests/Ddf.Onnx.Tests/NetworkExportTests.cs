@@ -1,4 +1,3 @@
-using Ddf.Cli.Mnist;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
@@ -58,7 +57,7 @@ public class NetworkExportTests
     {
         using var scope = NewDisposeScope();
         torch.random.manual_seed(9);
-        var net = OrtHarness.Prepare(MnistNets.Ddf(), 10);
+        var net = OrtHarness.Prepare(models.mnist_ddf(), 10);
         double error = OrtHarness.ExportAndCompare(net, [randn(1, 1, 28, 28)], [randn(3, 1, 28, 28)]);
         Assert.True(error <= Tolerance, $"28x28: relative error {error:E2}");
         error = OrtHarness.ExportAndCompare(net, [randn(1, 1, 28, 28)], [randn(2, 1, 33, 30)]);

@@ -6,15 +6,18 @@ using static TorchSharp.torch;
 
 namespace Ddf.TorchSharp.Tests;
 
-/// <summary>The no-GC region is process-wide: these tests run alone, so no other test's allocations count against it.</summary>
-[CollectionDefinition(nameof(CollectionFreeTests), DisableParallelization = true)]
-public sealed class CollectionFreeCollection;
+/// <summary>
+/// Tests of process-wide memory state run alone: a no-GC region counts every thread's allocations, and the full
+/// collection that starts one finalizes other tests' tensors into the reused-memory pool.
+/// </summary>
+[CollectionDefinition(nameof(ProcessWideMemory), DisableParallelization = true)]
+public sealed class ProcessWideMemory;
 
 /// <summary>
 /// <see cref="CollectionFree"/> keeps every collection out of a step, also one another thread would start, and says
 /// when a step outgrew it.
 /// </summary>
-[Collection(nameof(CollectionFreeTests))]
+[Collection(nameof(ProcessWideMemory))]
 public class CollectionFreeTests
 {
     [Fact]

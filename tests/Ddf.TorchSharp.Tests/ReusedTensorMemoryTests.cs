@@ -8,6 +8,7 @@ namespace Ddf.TorchSharp.Tests;
 /// Outputs and gradients live in memory the library reuses once their tensor is freed, so a loop of plain calls runs
 /// on touched pages. Each test uses a shape of its own: parallel tests share the pool but never a block size.
 /// </summary>
+[Collection(nameof(ProcessWideMemory))]
 public class ReusedTensorMemoryTests
 {
     private static IntPtr Data(Tensor t) => t.storage<double>().data_ptr();

@@ -1,7 +1,6 @@
 using System;
 using System.ComponentModel;
 using System.Diagnostics;
-using Ddf.Cli.Mnist;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using static TorchSharp.torch;

@@ -64,7 +64,7 @@ internal sealed class TrainMnistCommand : Command<TrainMnistCommand.Settings>
             {
                 var task = progress.AddTask(names[i], maxValue: 1.0);
                 manual_seed(settings.Seed);
-                var model = i == 0 ? MnistNets.Ddf() : MnistNets.Conv();
+                var model = i == 0 ? models.mnist_ddf() : models.mnist_conv();
                 results[i] = MnistTrainer.Train(model, digits, train, test, settings.Epochs, settings.Batch, settings.Seed, fraction =>
                 {
                     task.Value = fraction;

@@ -3,27 +3,19 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-namespace Ddf.Cli.Mnist;
-
-/// <summary>A DDF layer that halves the resolution: the spatial filters are predicted at stride 2.</summary>
-[DynamicFilter(KernelSize = 3, Stride = 2)]
-internal partial class DdfDown;
-
-/// <summary>The paper's default DDF layer: k = 3, squeeze ratio 0.2, filter normalisation, Mul.</summary>
-[DynamicFilter(KernelSize = 3)]
-internal partial class Ddf3;
+namespace Ddf.Models;
 
 /// <summary>
 /// A residual bottleneck as in DDF-ResNet: 1x1 - BN - ReLU - filter (3x3 conv or DDF, with the stride) -
 /// BN - ReLU - 1x1 - BN, plus the shortcut. DDF's normalised filters are zero-mean, so like the paper we
 /// use them inside residual blocks, where the shortcut carries the rest.
 /// </summary>
-internal sealed class ResidualBlock : Module<Tensor, Tensor>, IOnnxExportable
+internal sealed class MnistBlock : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Sequential body;
     private readonly Module<Tensor, Tensor>? shortcut;
 
-    public ResidualBlock(long inChannels, long width, long outChannels, long stride, Func<long, long, Module<Tensor, Tensor>> filter) : base(nameof(ResidualBlock))
+    public MnistBlock(long inChannels, long width, long outChannels, long stride, Func<long, long, Module<Tensor, Tensor>> filter) : base(nameof(MnistBlock))
     {
         body = Sequential(
             Conv2d(inChannels, width, 1, bias: false), BatchNorm2d(width), ReLU(),
@@ -50,19 +42,19 @@ internal sealed class ResidualBlock : Module<Tensor, Tensor>, IOnnxExportable
     }
 }
 
-/// <summary>Small digit classifiers: a DDF network and its twin with 3x3 convolutions in the same places.</summary>
+/// <summary>Small digit classifiers (the README's main job): a DDF network and its twin with 3x3 convolutions in the same places.</summary>
 internal static class MnistNets
 {
     public static Module<Tensor, Tensor> Ddf() =>
-        Build(static (channels, stride) => stride == 2 ? new DdfDown(channels) : new Ddf3(channels));
+        Build(static (channels, stride) => stride == 2 ? new ResNetDdfStride2(channels) : new ResNetDdf(channels));
 
     public static Module<Tensor, Tensor> Conv() =>
         Build(static (channels, stride) => Conv2d(channels, channels, 3, stride: stride, padding: 1, bias: false));
 
     private static Module<Tensor, Tensor> Build(Func<long, long, Module<Tensor, Tensor>> filter) => Sequential(
         Conv2d(1, 32, 3, padding: 1, bias: false), BatchNorm2d(32), ReLU(),    // 28 x 28
-        new ResidualBlock(32, 32, 64, 2, filter),                               // 14 x 14
-        new ResidualBlock(64, 48, 128, 2, filter),                              // 7 x 7
-        new ResidualBlock(128, 64, 128, 1, filter),
+        new MnistBlock(32, 32, 64, 2, filter),                               // 14 x 14
+        new MnistBlock(64, 48, 128, 2, filter),                              // 7 x 7
+        new MnistBlock(128, 64, 128, 1, filter),
         AdaptiveAvgPool2d(1), Flatten(), Linear(128, 10));
 }

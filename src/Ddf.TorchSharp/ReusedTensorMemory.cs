@@ -106,6 +106,17 @@ internal static unsafe class ReusedTensorMemory
         }
     }
 
+    /// <summary>Frees every kept block: the tests of the pool start from an empty one.</summary>
+    internal static void FreeKept()
+    {
+        lock (Gate)
+        {
+            for (; keptCount > 0; keptCount--)
+                NativeMemory.AlignedFree((byte*)Kept[keptCount - 1] - Alignment);
+            keptBytes = 0;
+        }
+    }
+
     /// <summary>libtorch's deleter of the tensor's storage.</summary>
     [UnmanagedCallersOnly]
     private static void Release(void* data) => Keep((byte*)data);

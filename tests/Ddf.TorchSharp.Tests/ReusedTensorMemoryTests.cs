@@ -13,6 +13,14 @@ public class ReusedTensorMemoryTests
 {
     private static IntPtr Data(Tensor t) => t.storage<double>().data_ptr();
 
+    /// <summary>Other tests' tensors, finalized late, must not have filled the pool with blocks of their sizes.</summary>
+    public ReusedTensorMemoryTests()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        ReusedTensorMemory.FreeKept();
+    }
+
     [Fact]
     public void A_loop_of_plain_calls_writes_every_output_into_the_memory_of_the_one_it_dropped()
     {

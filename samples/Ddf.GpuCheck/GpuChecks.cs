@@ -10,7 +10,7 @@ using ILGPU.Runtime;
 
 namespace Ddf.GpuCheck;
 
-/// <summary>The three parts of the GPU check: correctness, timings, kernels on memory ILGPU did not allocate.</summary>
+/// <summary>The kernel checks on an accelerator: correctness against the CPU kernels (DDF and calibration copies), timings, a short run to profile.</summary>
 internal static class GpuChecks
 {
     private const double SingleTolerance = 1e-4;
@@ -29,6 +29,25 @@ internal static class GpuChecks
         new("k5 channel only, stride 2, add", ChannelOnly.CpuKernels.Set, ChannelOnly.GpuKernels.Set, 5, 1, 2, FilterBranches.Channel),
         new("generic k1", DdfCpuKernelSet.Generic(true, true, KernelCombine.Mul), DdfGpuKernelSet.Generic(true, true, KernelCombine.Mul), 1, 1, 1, FilterBranches.Both),
         new("generic k9 dilation 2 add", DdfCpuKernelSet.Generic(true, true, KernelCombine.Add), DdfGpuKernelSet.Generic(true, true, KernelCombine.Add), 9, 2, 1, FilterBranches.Both),
+    ];
+
+    /// <summary>The paper's Table 2 size (2x256x200x300) for k = 3, the timings' and the profile's geometry.</summary>
+    internal static readonly DdfGeometry Table2 = new(2, 256, 200, 300, 3, 1, 1);
+
+    /// <summary>A spec timed at the Table 2 size with its own kernel size, dilation and stride.</summary>
+    internal sealed record TimedSpec(string Name, DdfGpuKernelSet Kernels, int K, int Dilation, int Stride)
+    {
+        public DdfGeometry Geometry => new(Table2.Batch, Table2.Channels, Table2.Height, Table2.Width, K, Dilation, Stride);
+    }
+
+    /// <summary>The timed specs; the first is the Table 2 setting, timed per gradient too and profiled.</summary>
+    internal static readonly TimedSpec[] TimedSpecs =
+    [
+        new("generated k3", K3.GpuKernels.Set, 3, 1, 1),
+        new("generic k3", DdfGpuKernelSet.Generic(true, true, KernelCombine.Mul), 3, 1, 1),
+        new("generated k3 stride 2", K3Stride2.GpuKernels.Set, 3, 1, 2),
+        new("generated k5 dilation 2 add", K5Dilation2Add.GpuKernels.Set, 5, 2, 1),
+        new("generated k7", K7.GpuKernels.Set, 7, 1, 1),
     ];
 
     /// <summary>Every spec on random shapes, float32 and float64, forward and all gradients, plus a bitwise rerun.</summary>
@@ -69,12 +88,47 @@ internal static class GpuChecks
     }
 
     /// <summary>
-    /// Timings at 2x256x200x300, float32, next to a device-to-device copy of the input's bytes: every timed spec, or
-    /// with <paramref name="onlyTable2"/> the generated k = 3 kernels alone (<paramref name="label"/> names the setting).
+    /// The calibration copies (<see cref="CalibrationKernels"/>) on random data: both must reproduce the input exactly, or
+    /// their timings mean nothing. The target starts at zero and the data lie in [1, 2), so a skipped element shows.
+    /// </summary>
+    public static bool CalibrationCorrectness(Accelerator accelerator, Report report, bool quick)
+    {
+        report.Line("## Correctness: calibration copy kernels");
+        report.Line();
+        int length = quick ? 4 * 2_500 : 4 * 1_000_000;
+        var random = new Random(17);
+        var values = Enumerable.Range(0, length).Select(_ => 1 + random.NextSingle()).ToArray();
+        var copies = new CalibrationCopies(accelerator);
+        var stream = accelerator.DefaultStream;
+        using var source = accelerator.Allocate1D(values);
+        using var target = accelerator.Allocate1D<float>(length);
+        report.Line("| kernel | floats | copy equals input | result |");
+        report.Line("| --- | --- | --- | --- |");
+        bool allPassed = true;
+        foreach (var (name, copy) in new (string, Action<AcceleratorStream, ArrayView<float>, ArrayView<float>>)[]
+        {
+            ("scalar copy (one float per thread)", copies.Scalar), ("vector copy (float4 per thread)", copies.Vector),
+        })
+        {
+            target.MemSetToZero(stream);
+            copy(stream, source.View, target.View);
+            stream.Synchronize();
+            bool equal = target.GetAsArray1D().AsSpan().SequenceEqual(values);
+            allPassed &= equal;
+            report.Line($"| {name} | {length} | {(equal ? "yes" : "NO")} | {(equal ? "ok" : "FAIL")} |");
+        }
+        report.Line();
+        return allPassed;
+    }
+
+    /// <summary>
+    /// Timings at the Table 2 size, float32, next to a device-to-device copy of the input's bytes and the two ILGPU
+    /// calibration copies of the same floats: every timed spec, or with <paramref name="onlyTable2"/> the generated k = 3
+    /// kernels alone (<paramref name="label"/> names the setting).
     /// </summary>
     public static void Timings(Accelerator accelerator, Report report, string label = "", bool onlyTable2 = false)
     {
-        var g = new DdfGeometry(2, 256, 200, 300, 3, 1, 1);
+        var g = Table2;
         report.Line($"## Timings at the Table 2 size: {g.Batch}x{g.Channels}x{g.Height}x{g.Width}, float32{label}");
         report.Line();
         report.Line("Median of 7 runs of 20 calls each, per call, stream synchronised around each run (launch overheads included).");
@@ -83,114 +137,57 @@ internal static class GpuChecks
         report.Line("| what | ms | x copy floor |");
         report.Line("| --- | --- | --- |");
         var stream = accelerator.DefaultStream;
-        using var x = accelerator.Allocate1D<float>(g.Batch * g.Channels * g.InPlane);
-        using var copy = accelerator.Allocate1D<float>(x.Length);
-        x.MemSetToZero(stream);
-        double floor = Time(stream, () => x.View.CopyTo(stream, copy.View));
-        report.Line($"| copy floor: device-to-device copy of the input ({x.LengthInBytes / 1e6:0} MB read + written) | {floor:0.000} | 1.0 |");
-        foreach (var (name, kernels, k, dilation, stride) in new (string, DdfGpuKernelSet, int, int, int)[]
+        double floor;
+        using (var x = accelerator.Allocate1D<float>(g.Batch * g.Channels * g.InPlane))
+        using (var copy = accelerator.Allocate1D<float>(x.Length))
         {
-            ("generated k3", K3.GpuKernels.Set, 3, 1, 1),
-            ("generic k3", DdfGpuKernelSet.Generic(true, true, KernelCombine.Mul), 3, 1, 1),
-            ("generated k3 stride 2", K3Stride2.GpuKernels.Set, 3, 1, 2),
-            ("generated k5 dilation 2 add", K5Dilation2Add.GpuKernels.Set, 5, 2, 1),
-            ("generated k7", K7.GpuKernels.Set, 7, 1, 1),
-        }.Take(onlyTable2 ? 1 : int.MaxValue))
+            x.MemSetToZero(stream);
+            var copies = new CalibrationCopies(accelerator);
+            floor = Time(stream, () => x.View.CopyTo(stream, copy.View));
+            double scalar = Time(stream, () => copies.Scalar(stream, x.View, copy.View));
+            double vector = Time(stream, () => copies.Vector(stream, x.View, copy.View));
+            report.Line($"| copy floor: device-to-device copy of the input ({x.LengthInBytes / 1e6:0} MB read + written) | {floor:0.000} | 1.0 |");
+            report.Line($"| ILGPU scalar copy kernel, same floats (one float per thread) | {scalar:0.000} | {scalar / floor:0.00} |");
+            report.Line($"| ILGPU vector copy kernel, same floats (ld/st.v4.f32, one float4 per thread) | {vector:0.000} | {vector / floor:0.00} |");
+        }
+        foreach (var spec in TimedSpecs.Take(onlyTable2 ? 1 : int.MaxValue))
         {
-            var geometry = new DdfGeometry(g.Batch, g.Channels, g.Height, g.Width, k, dilation, stride);
-            using var cf = accelerator.Allocate1D<float>((long)geometry.Batch * geometry.Channels * geometry.Taps);
-            using var sf = accelerator.Allocate1D<float>((long)geometry.Batch * geometry.Taps * geometry.OutPlane);
-            using var y = accelerator.Allocate1D<float>((long)geometry.Batch * geometry.Channels * geometry.OutPlane);
-            using var dx = accelerator.Allocate1D<float>(x.Length);
-            using var dcf = accelerator.Allocate1D<float>(cf.Length);
-            using var dsf = accelerator.Allocate1D<float>(sf.Length);
-            foreach (var buffer in new[] { cf, sf, y })
-                buffer.MemSetToZero(stream);
-            double forward = Time(stream, () => DdfGpu.Forward<float>(stream, kernels, x.View, cf.View, sf.View, y.View, geometry));
-            double both = Time(stream, () =>
-            {
-                DdfGpu.Forward<float>(stream, kernels, x.View, cf.View, sf.View, y.View, geometry);
-                DdfGpu.Backward<float>(stream, kernels, x.View, cf.View, sf.View, y.View, dx.View, dcf.View, dsf.View, geometry);
-            });
-            report.Line($"| {name}: forward | {forward:0.000} | {forward / floor:0.0} |");
-            report.Line($"| {name}: forward+backward | {both:0.000} | {both / floor:0.0} |");
-            if (name != "generated k3")
+            using var buffers = new DdfBuffers(accelerator, spec.Geometry);
+            double forward = Time(stream, () => buffers.Forward(stream, spec.Kernels));
+            double both = Time(stream, () => buffers.ForwardBackward(stream, spec.Kernels));
+            Row(spec.Name + ": forward", forward);
+            Row(spec.Name + ": forward+backward", both);
+            if (spec != TimedSpecs[0])
                 continue;
-            double inputGradient = Time(stream, () =>
-                DdfGpu.Backward<float>(stream, kernels, x.View, cf.View, sf.View, y.View, dx.View, default, default, geometry));
-            double filterGradients = Time(stream, () =>
-                DdfGpu.Backward<float>(stream, kernels, x.View, cf.View, sf.View, y.View, default, dcf.View, dsf.View, geometry));
-            double spatialGradient = Time(stream, () =>
-                DdfGpu.Backward<float>(stream, kernels, x.View, cf.View, sf.View, y.View, default, default, dsf.View, geometry));
-            double channelGradient = Time(stream, () =>
-                DdfGpu.Backward<float>(stream, kernels, x.View, cf.View, sf.View, y.View, default, dcf.View, default, geometry));
-            report.Line($"| {name}: backward, input gradient only | {inputGradient:0.000} | {inputGradient / floor:0.0} |");
-            report.Line($"| {name}: backward, filter gradients only | {filterGradients:0.000} | {filterGradients / floor:0.0} |");
-            report.Line($"| {name}: backward, spatial-filter gradient only | {spatialGradient:0.000} | {spatialGradient / floor:0.0} |");
-            report.Line($"| {name}: backward, channel-filter gradient only (both stages) | {channelGradient:0.000} | {channelGradient / floor:0.0} |");
+            Row(spec.Name + ": backward, input gradient only", Time(stream, () => buffers.Backward(stream, spec.Kernels, input: true, channel: false, spatial: false)));
+            Row(spec.Name + ": backward, filter gradients only", Time(stream, () => buffers.Backward(stream, spec.Kernels, input: false, channel: true, spatial: true)));
+            Row(spec.Name + ": backward, spatial-filter gradient only", Time(stream, () => buffers.Backward(stream, spec.Kernels, input: false, channel: false, spatial: true)));
+            Row(spec.Name + ": backward, channel-filter gradient only (both stages)", Time(stream, () => buffers.Backward(stream, spec.Kernels, input: false, channel: true, spatial: false)));
         }
         report.Line();
+
+        void Row(string what, double ms) => report.Line($"| {what} | {ms:0.000} | {ms / floor:0.0} |");
     }
 
     /// <summary>
-    /// The kernels on device memory allocated outside ILGPU in the primary context (as libtorch allocates), through
-    /// <see cref="DdfCudaDevices"/> and <see cref="DdfGpuMemory"/>: no copy. Checks the context handling too: inside
-    /// <see cref="DdfCudaDevices.Enter"/> the primary context is current (and the memory allocated there is the primary
-    /// context's), afterwards the thread's previous context is back; on this thread (which has the check's own ILGPU
-    /// accelerator, in a private context, current) and on a thread-pool thread (no context, like autograd's backward thread).
+    /// The <c>--profile</c> run, for a profiler (ncu) to watch: forward and backward of the generated k = 3 kernels at the
+    /// Table 2 size, <paramref name="iterations"/> times, and nothing else on the device.
     /// </summary>
-    public static bool ZeroCopy(Report report)
+    public static void Profile(Accelerator accelerator, Report report, int iterations)
     {
-        report.Line("## Kernels on foreign device memory (allocated by the CUDA driver in the primary context, as libtorch does)");
-        report.Line();
-        bool passed = true;
-        try
-        {
-            passed &= ZeroCopyOnThisThread(report, "this thread");
-            passed &= System.Threading.Tasks.Task.Run(() => ZeroCopyOnThisThread(report, "a thread-pool thread")).GetAwaiter().GetResult();
-        }
-        catch (Exception e)
-        {
-            report.Line($"FAIL: {e.GetType().Name}: {e.Message}");
-            passed = false;
-        }
-        report.Line();
-        return passed;
+        var spec = TimedSpecs[0];
+        var stream = accelerator.DefaultStream;
+        using var buffers = new DdfBuffers(accelerator, spec.Geometry);
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < iterations; i++)
+            buffers.ForwardBackward(stream, spec.Kernels);
+        stream.Synchronize();
+        report.Line($"Profile run: {iterations} x forward+backward of {spec.Name} at {Table2.Batch}x{Table2.Channels}x{Table2.Height}x{Table2.Width}, float32, " +
+            $"{clock.Elapsed.TotalMilliseconds:0} ms in all (including the first call's kernel loading).");
     }
 
-    private static bool ZeroCopyOnThisThread(Report report, string thread)
-    {
-        var g = new DdfGeometry(2, 19, 37, 53, 3, 1, 1);
-        var data = KernelComparison.RandomData<float>(g, FilterBranches.Both, seed: 7);
-        var expected = KernelComparison.RunCpu(K3.CpuKernels.Set, g, data);
-        IntPtr before = CudaContextProbe.Current();
-        var ilgpuBefore = Accelerator.Current;
-        double error;
-        bool inPrimary, allocatedInPrimary;
-        using (var scope = DdfCudaDevices.Enter(0))
-        {
-            var accelerator = scope.Accelerator;
-            IntPtr primary = CudaContextProbe.Primary(accelerator.DeviceId);
-            inPrimary = CudaContextProbe.Current() == primary && accelerator.NativePtr == primary;
-            using var x = new ForeignDeviceBuffer(data.Input);
-            using var cf = new ForeignDeviceBuffer(data.ChannelFilter!);
-            using var sf = new ForeignDeviceBuffer(data.SpatialFilter!);
-            using var y = new ForeignDeviceBuffer(new float[expected.Output.Length]);
-            allocatedInPrimary = CudaContextProbe.ContextOf(x.Pointer) == primary;
-            DdfGpu.Forward<float>(accelerator.DefaultStream, K3.GpuKernels.Set, View(x), View(cf), View(sf), View(y), g);
-            accelerator.DefaultStream.Synchronize();
-            error = KernelComparison.WorstError(expected.Output, y.Read(), out _);
-
-            ArrayView<float> View(ForeignDeviceBuffer buffer) => DdfGpuMemory.View<float>(accelerator, buffer.Pointer, buffer.Length);
-        }
-        bool restored = CudaContextProbe.Current() == before && Accelerator.Current == ilgpuBefore;
-        bool passed = error <= SingleTolerance && inPrimary && allocatedInPrimary && restored;
-        report.Line($"Forward on foreign memory, no copy, on {thread}: worst error {error:0.0E+0}; primary context current inside: {inPrimary}, " +
-            $"memory in it: {allocatedInPrimary}; previous context ({(before == IntPtr.Zero ? "none" : "one")}) and ILGPU binding restored: {restored}: {(passed ? "ok" : "FAIL")}.");
-        return passed;
-    }
-
-    private static double Worst<T>(DdfResults<T> expected, DdfResults<T> actual) where T : unmanaged, IFloatingPointIeee754<T> =>
+    /// <summary>The worst error over output and all gradients.</summary>
+    internal static double Worst<T>(DdfResults<T> expected, DdfResults<T> actual) where T : unmanaged, IFloatingPointIeee754<T> =>
         new[]
         {
             KernelComparison.WorstError(expected.Output, actual.Output, out _),
@@ -216,5 +213,48 @@ internal static class GpuChecks
         }
         runs.Sort();
         return runs[runs.Count / 2];
+    }
+
+    /// <summary>
+    /// Device buffers for one float32 DDF call of a geometry (zeros: the timings do not depend on the values); the output
+    /// doubles as the upstream gradient.
+    /// </summary>
+    private sealed class DdfBuffers : IDisposable
+    {
+        private readonly DdfGeometry g;
+        private readonly MemoryBuffer1D<float, Stride1D.Dense> x, cf, sf, y, dx, dcf, dsf;
+
+        public DdfBuffers(Accelerator accelerator, DdfGeometry geometry)
+        {
+            g = geometry;
+            x = accelerator.Allocate1D<float>((long)g.Batch * g.Channels * g.InPlane);
+            cf = accelerator.Allocate1D<float>((long)g.Batch * g.Channels * g.Taps);
+            sf = accelerator.Allocate1D<float>((long)g.Batch * g.Taps * g.OutPlane);
+            y = accelerator.Allocate1D<float>((long)g.Batch * g.Channels * g.OutPlane);
+            dx = accelerator.Allocate1D<float>(x.Length);
+            dcf = accelerator.Allocate1D<float>(cf.Length);
+            dsf = accelerator.Allocate1D<float>(sf.Length);
+            foreach (var buffer in new[] { x, cf, sf, y })
+                buffer.MemSetToZero(accelerator.DefaultStream);
+        }
+
+        public void Forward(AcceleratorStream stream, DdfGpuKernelSet kernels) =>
+            DdfGpu.Forward<float>(stream, kernels, x.View, cf.View, sf.View, y.View, g);
+
+        public void Backward(AcceleratorStream stream, DdfGpuKernelSet kernels, bool input, bool channel, bool spatial) =>
+            DdfGpu.Backward<float>(stream, kernels, x.View, cf.View, sf.View, y.View,
+                input ? dx.View : default, channel ? dcf.View : default, spatial ? dsf.View : default, g);
+
+        public void ForwardBackward(AcceleratorStream stream, DdfGpuKernelSet kernels)
+        {
+            Forward(stream, kernels);
+            Backward(stream, kernels, input: true, channel: true, spatial: true);
+        }
+
+        public void Dispose()
+        {
+            foreach (var buffer in new[] { x, cf, sf, y, dx, dcf, dsf })
+                buffer.Dispose();
+        }
     }
 }

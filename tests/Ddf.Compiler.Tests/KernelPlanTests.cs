@@ -15,8 +15,8 @@ public class KernelPlanTests
 
     [Theory]
     // k, d, s: forward pixels, loads, unroll; input-gradient pixels, loads, unroll; gradient channels; min blocks
-    [InlineData(3, 1, 1, 2, 12, 4, 2, 12, 4, 4, 0)] // 3 rows x 4 columns
-    [InlineData(3, 2, 1, 2, 18, 2, 2, 18, 2, 4, 0)] // columns {0, 1, 2, 3, 4, 5}
+    [InlineData(3, 1, 1, 4, 18, 2, 2, 12, 4, 4, 0)] // forward: runs of 4, 3 rows x 6 columns; input gradient 3 rows x 4 columns
+    [InlineData(3, 2, 1, 4, 24, 2, 2, 18, 2, 4, 0)] // forward columns 0 to 7; input gradient {0, 1, 2, 3, 4, 5}
     [InlineData(3, 1, 2, 2, 15, 3, 1, 9, 4, 4, 0)] // forward columns {0, 1, 2, 3, 4}; strided input gradient: 1 pixel
     [InlineData(5, 1, 1, 2, 30, 1, 2, 30, 1, 2, 2)]
     [InlineData(7, 1, 1, 1, 49, 1, 1, 49, 1, 1, 2)]
@@ -27,7 +27,7 @@ public class KernelPlanTests
         Assert.True(plan.Unrolled);
         Assert.Equal((pixels, loads, unroll), (plan.Forward.Window.Pixels, plan.Forward.Window.Loads, plan.Forward.Unroll));
         Assert.Equal((inputPixels, inputLoads, inputUnroll), (plan.InputGradient.Window.Pixels, plan.InputGradient.Window.Loads, plan.InputGradient.Unroll));
-        Assert.Equal(("Unroll", "InputUnroll"), (plan.Forward.UnrollConstant, plan.InputGradient.UnrollConstant));
+        Assert.Equal((plan.QuadForward ? "ForwardUnroll" : "Unroll", "InputUnroll"), (plan.Forward.UnrollConstant, plan.InputGradient.UnrollConstant));
         Assert.Equal(gradientChannels, plan.GradientChannels);
         Assert.Equal(minBlocks, plan.MinBlocks);
         Assert.False(plan.SpatialGradient.MasksThroughWeights);
@@ -51,6 +51,23 @@ public class KernelPlanTests
         Assert.Equal(pixels, GpuKernelPlan.For(Spec(k, d)).ChannelGradientWindow.Pixels);
 
     [Theory]
+    // Runs of 4 where k = 3, stride 1 and a lane's window edges lie within its neighbours' runs (padding at most 4).
+    [InlineData(3, 1, 1, true)]
+    [InlineData(3, 4, 1, true)]
+    [InlineData(3, 5, 1, false)]
+    [InlineData(3, 1, 2, false)]
+    [InlineData(5, 1, 1, false)]
+    public void The_forward_runs_4_pixels_per_thread_only_where_neighbouring_lanes_hold_its_window_edges(int k, int d, int s, bool quad)
+    {
+        var plan = GpuKernelPlan.For(Spec(k, d, s));
+        Assert.Equal(quad, plan.QuadForward);
+        Assert.Equal(quad ? 4 : k == 7 ? 1 : 2, plan.Forward.Window.Pixels);
+        // The runs mask values where they are loaded, never through the weights; the gradient kernels keep 2 pixels.
+        Assert.False(quad && plan.Forward.MasksThroughWeights);
+        Assert.Equal(k == 7 ? 1 : 2, plan.SpatialGradient.Window.Pixels);
+    }
+
+    [Theory]
     [InlineData(FilterBranches.Both, KernelCombine.Mul, 1, true, true)]
     [InlineData(FilterBranches.Spatial, KernelCombine.Mul, 1, true, true)]
     [InlineData(FilterBranches.Both, KernelCombine.Add, 1, false, false)]
@@ -59,7 +76,8 @@ public class KernelPlanTests
     public void Padded_taps_are_dropped_through_the_weights_only_where_every_weight_scales_with_the_spatial_tap(
         FilterBranches branches, KernelCombine combine, int stride, bool forward, bool inputGradient)
     {
-        var plan = GpuKernelPlan.For(Spec(3, 1, stride, branches, combine));
+        // k = 5: k = 3 at stride 1 runs the forward in runs of 4, which mask values instead.
+        var plan = GpuKernelPlan.For(Spec(5, 1, stride, branches, combine));
         Assert.Equal(forward, plan.Forward.MasksThroughWeights);
         Assert.Equal(inputGradient, plan.InputGradient.MasksThroughWeights);
     }

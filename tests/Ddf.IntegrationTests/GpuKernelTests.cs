@@ -15,8 +15,11 @@ public sealed class GpuKernelTests(GpuKernelHarness harness) : IClassFixture<Gpu
 {
     private const double Tolerance = 1e-5;
 
-    /// <summary>(batch, channels, height, width): odd and non-square, batch > 1, several channel groups.</summary>
-    private static readonly (int B, int C, int H, int W)[] Sizes = [(2, 3, 7, 6), (1, 10, 13, 5)];
+    /// <summary>
+    /// (batch, channels, height, width): odd and non-square, batch > 1, several channel groups; a width of 8 lets the
+    /// k = 3 forward load and store 16-byte runs.
+    /// </summary>
+    private static readonly (int B, int C, int H, int W)[] Sizes = [(2, 3, 7, 6), (1, 10, 13, 5), (2, 5, 5, 8)];
 
     /// <summary>Several channel blocks (more than 32 channels), tiles across and down, partial rows of a tile.</summary>
     private static readonly (int B, int C, int H, int W) Wide = (1, 34, 37, 35);
@@ -57,6 +60,37 @@ public sealed class GpuKernelTests(GpuKernelHarness harness) : IClassFixture<Gpu
     {
         var (cpu, gpu, k, dilation, stride) = Layers[layer];
         Compare(cpu, gpu, new DdfGeometry(Wide.B, Wide.C, Wide.H, Wide.W, k, dilation, stride), gpu.Branches, seed: 11);
+    }
+
+    [Theory]
+    [InlineData("k3", 136, true)]
+    [InlineData("k3", 133, false)]
+    [InlineData("k3 spatial only", 260, true)]
+    [InlineData("k3 spatial only", 258, false)]
+    public void Forward_runs_of_four_trade_edges_across_lanes_warps_and_tiles(string layer, int width, bool aligned)
+    {
+        // Rows wider than a warp's 128 pixels: lanes 0 and 31 load their outer columns, the others take them by shuffles,
+        // across warps and tiles; widths a multiple of 4 run the 16-byte kernel, others the element-load one.
+        var (cpu, gpu, k, dilation, stride) = Layers[layer];
+        var g = new DdfGeometry(2, 3, 5, width, k, dilation, stride);
+        using var x = harness.Accelerator.Allocate1D<float>((long)g.Batch * g.Channels * g.InPlane);
+        using var y = harness.Accelerator.Allocate1D<float>((long)g.Batch * g.Channels * g.OutPlane);
+        Assert.Equal(aligned, DdfGpu.ForwardLoadsAligned<float>(gpu, x.View, y.View, g));
+        Compare(cpu, gpu, g, gpu.Branches, seed: width);
+    }
+
+    [Fact]
+    public void Forward_views_off_a_16_byte_boundary_run_the_element_load_kernel()
+    {
+        var g = new DdfGeometry(1, 2, 3, 8, 3, 1, 1);
+        using var x = harness.Accelerator.Allocate1D<float>(g.Channels * g.InPlane + 1);
+        using var y = harness.Accelerator.Allocate1D<float>(g.Channels * g.OutPlane + 1);
+        var gpu = DefaultDdf.GpuKernels.Set;
+        Assert.True(DdfGpu.ForwardLoadsAligned<float>(gpu, x.View.SubView(0, g.Channels * g.InPlane), y.View.SubView(0, g.Channels * g.OutPlane), g));
+        Assert.False(DdfGpu.ForwardLoadsAligned<float>(gpu, x.View.SubView(1, g.Channels * g.InPlane), y.View.SubView(0, g.Channels * g.OutPlane), g));
+        Assert.False(DdfGpu.ForwardLoadsAligned<float>(gpu, x.View.SubView(0, g.Channels * g.InPlane), y.View.SubView(1, g.Channels * g.OutPlane), g));
+        // A set without the 16-byte variant (k = 5) never takes it.
+        Assert.False(DdfGpu.ForwardLoadsAligned<float>(Dilated5Add.GpuKernels.Set, x.View, y.View, new DdfGeometry(1, 2, 3, 8, 5, 2, 1)));
     }
 
     [Fact]

@@ -29,9 +29,31 @@ public static class DdfGpu
         if (output.Length == 0)
             return;
         var config = kernels.Layout == DdfGpuLayout.Tiled
-            ? Tiled(DdfGpuTiling.Tiles(geometry.OutHeight, geometry.OutWidth, kernels.PixelsPerThread), Blocks(geometry.Channels, DdfGpuTiling.ChannelsPerBlock), geometry.Batch)
+            ? Tiled(DdfGpuTiling.Tiles(geometry.OutHeight, geometry.OutWidth, kernels.ForwardPixelsPerThread), Blocks(geometry.Channels, DdfGpuTiling.ChannelsPerBlock), geometry.Batch)
             : Flat(output.Length);
-        loaded.Forward(stream, config, input, channelFilter, spatialFilter, output, Launch(kernels, geometry, parts: 1));
+        var forward = ForwardLoadsAligned(kernels, input, output, geometry) ? loaded.AlignedForward! : loaded.Forward;
+        forward(stream, config, input, channelFilter, spatialFilter, output, Launch(kernels, geometry, parts: 1));
+    }
+
+    /// <summary>
+    /// True when <see cref="Forward{T}"/> runs the set's <see cref="DdfGpuKernels{T}.AlignedForward"/> kernel for these views:
+    /// the set has one, the row width is a multiple of 4 and input and output start on a 16-byte boundary of 16-byte
+    /// aligned buffers (so every run of 4 a thread loads or stores is one aligned 16-byte access).
+    /// </summary>
+    public static bool ForwardLoadsAligned<T>(DdfGpuKernelSet kernels, ArrayView<T> input, ArrayView<T> output, DdfGeometry geometry)
+        where T : unmanaged, INumber<T>
+    {
+        ArgumentNullException.ThrowIfNull(kernels);
+        bool has = typeof(T) == typeof(float) ? kernels.Single.AlignedForward is not null : kernels.Double.AlignedForward is not null;
+        return has && geometry.Width % 4 == 0 && geometry.OutWidth % 4 == 0 && Aligned16(input) && Aligned16(output);
+    }
+
+    private static bool Aligned16<T>(ArrayView<T> view) where T : unmanaged
+    {
+        if (view.Length == 0)
+            return false;
+        var contiguous = (IContiguousArrayView)view;
+        return (contiguous.Buffer.NativePtr.ToInt64() | contiguous.IndexInBytes) % 16 == 0;
     }
 
     /// <summary>

@@ -32,11 +32,17 @@ public enum DdfGpuLayout
 /// (input, upstream gradient, channel filter, spatial filter, channel-gradient partials, launch): stage one of the
 /// channel-filter gradient, <see cref="DdfGpuLaunch.Parts"/> partial sums per element; null without a channel branch.
 /// </param>
+/// <param name="AlignedForward">
+/// Like <paramref name="Forward"/>, with 16-byte loads and stores of runs of <see cref="GpuQuad{T}"/>: run instead of it
+/// where input and output start 16-byte aligned and the row width is a multiple of 4 (<see cref="DdfGpu.ForwardLoadsAligned{T}"/>);
+/// null where the forward has no such variant.
+/// </param>
 public sealed record DdfGpuKernels<T>(
     Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch> Forward,
     Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch> InputGradient,
     Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>? SpatialGradient,
-    Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>? ChannelGradient)
+    Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>? ChannelGradient,
+    Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>? AlignedForward = null)
     where T : unmanaged;
 
 /// <summary>
@@ -51,17 +57,18 @@ public sealed class DdfGpuKernelSet
 
     /// <summary>
     /// A set of kernels specialised to one spec (<paramref name="kernelSize"/> 0 accepts any geometry). Tiled kernels:
-    /// forward and spatial-gradient threads take <paramref name="pixelsPerThread"/> adjacent output pixels, input-gradient
-    /// threads <paramref name="inputPixelsPerThread"/> input pixels, and a channel-gradient block
-    /// <paramref name="gradientChannels"/> channels. <paramref name="minBlocksPerMultiprocessor"/> above 0 compiles the
+    /// spatial-gradient threads take <paramref name="pixelsPerThread"/> adjacent output pixels, forward threads
+    /// <paramref name="forwardPixelsPerThread"/> (0: as many), input-gradient threads <paramref name="inputPixelsPerThread"/>
+    /// input pixels, and a channel-gradient block <paramref name="gradientChannels"/> channels. <paramref name="minBlocksPerMultiprocessor"/> above 0 compiles the
     /// kernels for that many resident blocks of 256 threads (the compiler then keeps them within 65536 / (256 * that)
     /// registers); 0 leaves the register count to the compiler.
     /// </summary>
     public DdfGpuKernelSet(int kernelSize, int dilation, int stride, FilterBranches branches, KernelCombine combine, DdfGpuLayout layout,
         DdfGpuKernels<float> single, DdfGpuKernels<double> @double, int pixelsPerThread = 1, int inputPixelsPerThread = 1, int gradientChannels = 1,
-        int minBlocksPerMultiprocessor = 0)
+        int minBlocksPerMultiprocessor = 0, int forwardPixelsPerThread = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(pixelsPerThread, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(forwardPixelsPerThread);
         ArgumentOutOfRangeException.ThrowIfLessThan(inputPixelsPerThread, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(gradientChannels, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(minBlocksPerMultiprocessor);
@@ -77,7 +84,10 @@ public sealed class DdfGpuKernelSet
             throw new ArgumentException($"Kernels with a spatial branch ({branches}) need a SpatialGradient kernel.", single.SpatialGradient is null ? nameof(single) : nameof(@double));
         if (HasChannelFilter && (single.ChannelGradient is null || @double.ChannelGradient is null))
             throw new ArgumentException($"Kernels with a channel branch ({branches}) need a ChannelGradient kernel.", single.ChannelGradient is null ? nameof(single) : nameof(@double));
+        if ((single.AlignedForward is null) != (@double.AlignedForward is null))
+            throw new ArgumentException("An AlignedForward kernel is given for one element type only.", single.AlignedForward is null ? nameof(single) : nameof(@double));
         PixelsPerThread = pixelsPerThread;
+        ForwardPixelsPerThread = forwardPixelsPerThread == 0 ? pixelsPerThread : forwardPixelsPerThread;
         InputPixelsPerThread = inputPixelsPerThread;
         GradientChannels = gradientChannels;
         Specialization = minBlocksPerMultiprocessor > 0 ? new KernelSpecialization(DdfGpuTiling.Threads, minBlocksPerMultiprocessor) : KernelSpecialization.Empty;
@@ -101,8 +111,11 @@ public sealed class DdfGpuKernelSet
     /// <summary>How the kernels are launched.</summary>
     public DdfGpuLayout Layout { get; }
 
-    /// <summary>Tiled forward and spatial-gradient kernels: adjacent output pixels of a row each thread computes.</summary>
+    /// <summary>Tiled spatial-gradient and channel-gradient kernels: adjacent output pixels of a row each thread computes.</summary>
     public int PixelsPerThread { get; }
+
+    /// <summary>Tiled forward kernels: adjacent output pixels of a row each thread computes.</summary>
+    public int ForwardPixelsPerThread { get; }
 
     /// <summary>Tiled input-gradient kernel: adjacent input pixels of a row each thread computes.</summary>
     public int InputPixelsPerThread { get; }

@@ -72,7 +72,7 @@ internal static class DdfGpuLimits
             if (kernels.HasSpatialFilter)
                 yield return Index("spatialFilter", s.Spatial, s.SpatialLength);
             yield return Index("output", s.Output, s.OutputLength);
-            foreach (var e in TiledPlane("output", s.Output, g.OutHeight, g.OutWidth, kernels.PixelsPerThread, Blocks(g.Channels, DdfGpuTiling.ChannelsPerBlock), g.Batch))
+            foreach (var e in TiledPlane("output", s.Output, g.OutHeight, g.OutWidth, kernels.ForwardPixelsPerThread, Blocks(g.Channels, DdfGpuTiling.ChannelsPerBlock), g.Batch))
                 yield return e;
         }
         else
@@ -189,7 +189,7 @@ internal static class DdfGpuLimits
     {
         long span = (long)g.Dilation * (g.KernelSize - 1), pad = span / 2;
         long step = kernels.Layout == DdfGpuLayout.Tiled
-            ? Math.Max((long)(kernels.PixelsPerThread - 1) * g.Stride, kernels.InputPixelsPerThread - 1) + (g.Dilation > 1 ? g.Dilation - 1 : 0)
+            ? Math.Max((long)(Math.Max(kernels.PixelsPerThread, kernels.ForwardPixelsPerThread) - 1) * g.Stride, kernels.InputPixelsPerThread - 1) + (g.Dilation > 1 ? g.Dilation - 1 : 0)
             : 0;
         long largest = Math.Max(span, Math.Max(g.Height, g.Width) - 1 + pad + step);
         return new(GeometryArgument, $"(H, W) = [{g.Height}, {g.Width}], kernel size {g.KernelSize}, dilation {g.Dilation}, stride {g.Stride}",

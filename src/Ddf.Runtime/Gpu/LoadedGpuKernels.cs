@@ -19,10 +19,14 @@ internal sealed class LoadedGpuKernels<T> where T : unmanaged, INumber<T>
             SpatialGradient = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>(kernels.SpatialGradient, specialization);
         if (kernels.ChannelGradient is not null)
             ChannelGradient = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>(kernels.ChannelGradient, specialization);
+        if (kernels.AlignedForward is not null)
+            AlignedForward = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>(kernels.AlignedForward, specialization);
         SumGroups = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, int, int>(GpuPartialSums.SumGroups, specialization);
     }
 
     public Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch> Forward { get; }
+
+    public Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>? AlignedForward { get; }
 
     public Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch> InputGradient { get; }
 

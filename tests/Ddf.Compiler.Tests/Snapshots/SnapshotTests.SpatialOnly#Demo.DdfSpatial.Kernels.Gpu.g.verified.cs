@@ -16,6 +16,11 @@ namespace Demo
         //   s{p}_{t}, k{i}_{t}       spatial tap t at pixel p; channel tap t of channel i
         //   y{i}_{p}, d{i}_{p}       output and input-gradient sums; go{i}_{p}: the upstream gradient at pixel p
         //   a{p}_{t}, a{i}_{t}       spatial-gradient sums (per pixel) and channel-gradient sums (per channel) of tap t
+        // Forward (runs of 4 pixels per thread, window edges from the neighbouring lanes):
+        //   lane, has{p}             the thread's lane; whether pixel p of its run is inside the row (pixel{p}: clamped)
+        //   col{p}, col              window columns of the run (clamped); aligned: the first column of the run's 16-byte load
+        //   left{j}, right{j}        columns the warp's first / last lane loads itself (clamped), hl{j} / hr{j}: inside
+        //   r{i}_{u}                 the 16-byte run of channel i in window row u
         /// <summary>
         /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = 3, dilation 1, stride 1, Spatial, Mul:
         /// each thread keeps its pixels' taps in registers across channels and reads the input from global memory with
@@ -27,9 +32,10 @@ namespace Demo
         {
             /// <summary>These kernels for float32 and float64, as Ddf.Runtime.DdfGpu runs them.</summary>
             public static readonly global::Ddf.Runtime.DdfGpuKernelSet Set = new(3, 1, 1, global::Ddf.FilterBranches.Spatial, global::Ddf.KernelCombine.Mul, global::Ddf.Runtime.DdfGpuLayout.Tiled,
-                new(Forward<float>, InputGradient<float>, SpatialGradient<float>, null),
-                new(Forward<double>, InputGradient<double>, SpatialGradient<double>, null),
-                pixelsPerThread: Pixels, inputPixelsPerThread: InputPixels, gradientChannels: GradientChannels, minBlocksPerMultiprocessor: MinBlocks);
+                new(Forward<float>, InputGradient<float>, SpatialGradient<float>, null, AlignedForward<float>),
+                new(Forward<double>, InputGradient<double>, SpatialGradient<double>, null, AlignedForward<double>),
+                pixelsPerThread: Pixels, inputPixelsPerThread: InputPixels, gradientChannels: GradientChannels, minBlocksPerMultiprocessor: MinBlocks,
+                forwardPixelsPerThread: ForwardPixels);
 
             private const int K = 3;
             private const int Dilation = 1;
@@ -57,111 +63,114 @@ namespace Demo
             // itself ptxas gives k = 5 and 7 kernels up to 245 registers (one block of 8 warps); k = 3 ones fit 3 blocks.
             private const int MinBlocks = 0;
 
+            // The forward's runs of adjacent output pixels (one 16-byte load or store each where rows allow) and channels
+            // per iteration: 18 window values each, 3 runs loaded, the rest shuffled in.
+            private const int ForwardPixels = 4;
+            private const int ForwardUnroll = 2;
+
             /// <summary>
-            /// Forward: each thread computes Pixels adjacent output pixels of a row for ChannelsPerBlock channels, Unroll channels per
-            /// iteration. Grid: (tiles of (Ho, Wo), channel blocks, batch).
+            /// Forward: each thread computes ForwardPixels adjacent output pixels of a row for ChannelsPerBlock channels,
+            /// ForwardUnroll channels per iteration, with four element loads per window row; the Pad columns on either side of its run come from the
+            /// neighbouring lanes by warp shuffles. Grid: (tiles of (Ho, Wo), channel blocks, batch).
             /// </summary>
             public static void Forward<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter, global::ILGPU.ArrayView<T> output, global::Ddf.Runtime.DdfGpuLaunch launch)
                 where T : unmanaged, global::System.Numerics.INumber<T>
             {
                 var g = launch.Geometry;
                 int outH = g.OutHeight, outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
-                int tilesAcross = (outW + (TileWidth * Pixels) - 1) / (TileWidth * Pixels);
-                int ox = global::ILGPU.Grid.IdxX % tilesAcross * (TileWidth * Pixels) + global::ILGPU.Group.IdxX * Pixels, oy = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight + global::ILGPU.Group.IdxY;
-                if (ox >= outW || oy >= outH)
+                int tilesAcross = (outW + (TileWidth * ForwardPixels) - 1) / (TileWidth * ForwardPixels);
+                int ox = global::ILGPU.Grid.IdxX % tilesAcross * (TileWidth * ForwardPixels) + global::ILGPU.Group.IdxX * ForwardPixels, oy = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight + global::ILGPU.Group.IdxY;
+                // A warp is one row of the tile and its lanes trade window edges by shuffles: only a whole warp may return.
+                if (oy >= outH)
                     return;
-                int b = global::ILGPU.Grid.IdxZ, bc = b * g.Channels, pixel = oy * outW + ox;
-                // The thread's other pixels may lie past the row's end: they are computed from clamped reads and not stored.
-                bool has1 = ox + 1 < outW;
-                int pixel1 = has1 ? pixel + 1 : pixel;
-                int iy = oy * Stride - Pad, ix = ox * Stride - Pad;
-                // Input rows and columns the taps read, moved to the nearest inside tap of the same pixel (every load valid); hy/hx: inside the plane (else the tap adds zero).
+                int b = global::ILGPU.Grid.IdxZ, bc = b * g.Channels, lane = global::ILGPU.Warp.LaneIdx;
+                // Pixels past the row's end read clamped (valid) addresses, count as outside the plane and are not stored.
+                bool has0 = ox < outW, has1 = ox + 1 < outW, has2 = ox + 2 < outW, has3 = ox + 3 < outW;
+                int col0 = global::System.Math.Min(ox, outW - 1), col1 = global::System.Math.Min(ox + 1, outW - 1), col2 = global::System.Math.Min(ox + 2, outW - 1), col3 = global::System.Math.Min(ox + 3, outW - 1);
+                int pixel = oy * outW + col0, pixel1 = oy * outW + col1, pixel2 = oy * outW + col2, pixel3 = oy * outW + col3;
+                int iy = oy - Pad;
+                // Input rows the taps read, clamped into the plane (every load valid); hy: inside the plane (else its values are zero).
                 int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy, g.Height) * g.Width;
                 bool hy0 = (uint)iy < (uint)g.Height;
                 int row1 = (iy + 1) * g.Width;
                 int row2 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy + 2, g.Height) * g.Width;
                 bool hy2 = (uint)(iy + 2) < (uint)g.Height;
-                int col0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(ix, g.Width);
-                bool hx0 = (uint)ix < (uint)g.Width;
-                int col1 = ix + 1;
-                int col2 = global::Ddf.Runtime.DdfGpuTiling.Clamp(ix + 2, g.Width);
-                bool hx2 = (uint)(ix + 2) < (uint)g.Width;
-                int col3 = global::Ddf.Runtime.DdfGpuTiling.Clamp(ix + 3, g.Width);
-                bool hx3 = (uint)(ix + 3) < (uint)g.Width;
+                // Columns beside the run that the warp's first and last lanes load themselves (the others take them from their neighbours).
+                int left0 = global::System.Math.Max(ox - 1, 0), right0 = global::System.Math.Min(ox + 4, g.Width - 1);
+                bool hl0 = ox - 1 >= 0, hr0 = ox + 4 < g.Width;
                 int sf = b * Taps * outPlane;
-                // Zero for taps in the padding: their (real, clamped) window values then add nothing.
-                T s0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, spatialFilter[sf + pixel]);
-                T s0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, spatialFilter[sf + outPlane + pixel]);
-                T s0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, spatialFilter[sf + 2 * outPlane + pixel]);
-                T s0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, spatialFilter[sf + 3 * outPlane + pixel]);
-                T s0_4 = spatialFilter[sf + 4 * outPlane + pixel];
-                T s0_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, spatialFilter[sf + 5 * outPlane + pixel]);
-                T s0_6 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, spatialFilter[sf + 6 * outPlane + pixel]);
-                T s0_7 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, spatialFilter[sf + 7 * outPlane + pixel]);
-                T s0_8 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, spatialFilter[sf + 8 * outPlane + pixel]);
-                T s1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, spatialFilter[sf + pixel1]);
-                T s1_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, spatialFilter[sf + outPlane + pixel1]);
-                T s1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx3, spatialFilter[sf + 2 * outPlane + pixel1]);
-                T s1_3 = spatialFilter[sf + 3 * outPlane + pixel1];
-                T s1_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, spatialFilter[sf + 4 * outPlane + pixel1]);
-                T s1_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx3, spatialFilter[sf + 5 * outPlane + pixel1]);
-                T s1_6 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, spatialFilter[sf + 6 * outPlane + pixel1]);
-                T s1_7 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, spatialFilter[sf + 7 * outPlane + pixel1]);
-                T s1_8 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx3, spatialFilter[sf + 8 * outPlane + pixel1]);
+                T s0_0 = spatialFilter[sf + pixel], s0_1 = spatialFilter[sf + outPlane + pixel], s0_2 = spatialFilter[sf + 2 * outPlane + pixel];
+                T s0_3 = spatialFilter[sf + 3 * outPlane + pixel], s0_4 = spatialFilter[sf + 4 * outPlane + pixel], s0_5 = spatialFilter[sf + 5 * outPlane + pixel];
+                T s0_6 = spatialFilter[sf + 6 * outPlane + pixel], s0_7 = spatialFilter[sf + 7 * outPlane + pixel], s0_8 = spatialFilter[sf + 8 * outPlane + pixel];
+                T s1_0 = spatialFilter[sf + pixel1], s1_1 = spatialFilter[sf + outPlane + pixel1], s1_2 = spatialFilter[sf + 2 * outPlane + pixel1];
+                T s1_3 = spatialFilter[sf + 3 * outPlane + pixel1], s1_4 = spatialFilter[sf + 4 * outPlane + pixel1], s1_5 = spatialFilter[sf + 5 * outPlane + pixel1];
+                T s1_6 = spatialFilter[sf + 6 * outPlane + pixel1], s1_7 = spatialFilter[sf + 7 * outPlane + pixel1], s1_8 = spatialFilter[sf + 8 * outPlane + pixel1];
+                T s2_0 = spatialFilter[sf + pixel2], s2_1 = spatialFilter[sf + outPlane + pixel2], s2_2 = spatialFilter[sf + 2 * outPlane + pixel2];
+                T s2_3 = spatialFilter[sf + 3 * outPlane + pixel2], s2_4 = spatialFilter[sf + 4 * outPlane + pixel2], s2_5 = spatialFilter[sf + 5 * outPlane + pixel2];
+                T s2_6 = spatialFilter[sf + 6 * outPlane + pixel2], s2_7 = spatialFilter[sf + 7 * outPlane + pixel2], s2_8 = spatialFilter[sf + 8 * outPlane + pixel2];
+                T s3_0 = spatialFilter[sf + pixel3], s3_1 = spatialFilter[sf + outPlane + pixel3], s3_2 = spatialFilter[sf + 2 * outPlane + pixel3];
+                T s3_3 = spatialFilter[sf + 3 * outPlane + pixel3], s3_4 = spatialFilter[sf + 4 * outPlane + pixel3], s3_5 = spatialFilter[sf + 5 * outPlane + pixel3];
+                T s3_6 = spatialFilter[sf + 6 * outPlane + pixel3], s3_7 = spatialFilter[sf + 7 * outPlane + pixel3], s3_8 = spatialFilter[sf + 8 * outPlane + pixel3];
                 int cBegin = global::ILGPU.Grid.IdxY * ChannelsPerBlock, cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;
                 int c = cBegin;
-                for (; c + Unroll <= cEnd; c += Unroll)
+                for (; c + ForwardUnroll <= cEnd; c += ForwardUnroll)
                 {
-                    int plane0 = bc + c, plane1 = bc + c + 1, plane2 = bc + c + 2, plane3 = bc + c + 3;
-                    int at0 = plane0 * inPlane, at1 = plane1 * inPlane, at2 = plane2 * inPlane, at3 = plane3 * inPlane;
-                    T v0_0_0 = input[at0 + row0 + col0];
-                    T v0_0_1 = input[at0 + row0 + col1];
-                    T v0_0_2 = input[at0 + row0 + col2];
-                    T v0_0_3 = input[at0 + row0 + col3];
-                    T v0_1_0 = input[at0 + row1 + col0];
-                    T v0_1_1 = input[at0 + row1 + col1];
-                    T v0_1_2 = input[at0 + row1 + col2];
-                    T v0_1_3 = input[at0 + row1 + col3];
-                    T v0_2_0 = input[at0 + row2 + col0];
-                    T v0_2_1 = input[at0 + row2 + col1];
-                    T v0_2_2 = input[at0 + row2 + col2];
-                    T v0_2_3 = input[at0 + row2 + col3];
-                    T v1_0_0 = input[at1 + row0 + col0];
-                    T v1_0_1 = input[at1 + row0 + col1];
-                    T v1_0_2 = input[at1 + row0 + col2];
-                    T v1_0_3 = input[at1 + row0 + col3];
-                    T v1_1_0 = input[at1 + row1 + col0];
-                    T v1_1_1 = input[at1 + row1 + col1];
-                    T v1_1_2 = input[at1 + row1 + col2];
-                    T v1_1_3 = input[at1 + row1 + col3];
-                    T v1_2_0 = input[at1 + row2 + col0];
-                    T v1_2_1 = input[at1 + row2 + col1];
-                    T v1_2_2 = input[at1 + row2 + col2];
-                    T v1_2_3 = input[at1 + row2 + col3];
-                    T v2_0_0 = input[at2 + row0 + col0];
-                    T v2_0_1 = input[at2 + row0 + col1];
-                    T v2_0_2 = input[at2 + row0 + col2];
-                    T v2_0_3 = input[at2 + row0 + col3];
-                    T v2_1_0 = input[at2 + row1 + col0];
-                    T v2_1_1 = input[at2 + row1 + col1];
-                    T v2_1_2 = input[at2 + row1 + col2];
-                    T v2_1_3 = input[at2 + row1 + col3];
-                    T v2_2_0 = input[at2 + row2 + col0];
-                    T v2_2_1 = input[at2 + row2 + col1];
-                    T v2_2_2 = input[at2 + row2 + col2];
-                    T v2_2_3 = input[at2 + row2 + col3];
-                    T v3_0_0 = input[at3 + row0 + col0];
-                    T v3_0_1 = input[at3 + row0 + col1];
-                    T v3_0_2 = input[at3 + row0 + col2];
-                    T v3_0_3 = input[at3 + row0 + col3];
-                    T v3_1_0 = input[at3 + row1 + col0];
-                    T v3_1_1 = input[at3 + row1 + col1];
-                    T v3_1_2 = input[at3 + row1 + col2];
-                    T v3_1_3 = input[at3 + row1 + col3];
-                    T v3_2_0 = input[at3 + row2 + col0];
-                    T v3_2_1 = input[at3 + row2 + col1];
-                    T v3_2_2 = input[at3 + row2 + col2];
-                    T v3_2_3 = input[at3 + row2 + col3];
+                    int plane0 = bc + c, plane1 = bc + c + 1;
+                    int at0 = plane0 * inPlane, at1 = plane1 * inPlane;
+                    T v0_0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has0, input[at0 + row0 + col0]);
+                    T v0_0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has1, input[at0 + row0 + col1]);
+                    T v0_0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has2, input[at0 + row0 + col2]);
+                    T v0_0_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has3, input[at0 + row0 + col3]);
+                    T v0_0_0 = global::ILGPU.Warp.ShuffleUp(v0_0_4, 1);
+                    T v0_0_5 = global::ILGPU.Warp.ShuffleDown(v0_0_1, 1);
+                    T v0_1_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has0, input[at0 + row1 + col0]);
+                    T v0_1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has1, input[at0 + row1 + col1]);
+                    T v0_1_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has2, input[at0 + row1 + col2]);
+                    T v0_1_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has3, input[at0 + row1 + col3]);
+                    T v0_1_0 = global::ILGPU.Warp.ShuffleUp(v0_1_4, 1);
+                    T v0_1_5 = global::ILGPU.Warp.ShuffleDown(v0_1_1, 1);
+                    T v0_2_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has0, input[at0 + row2 + col0]);
+                    T v0_2_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has1, input[at0 + row2 + col1]);
+                    T v0_2_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has2, input[at0 + row2 + col2]);
+                    T v0_2_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has3, input[at0 + row2 + col3]);
+                    T v0_2_0 = global::ILGPU.Warp.ShuffleUp(v0_2_4, 1);
+                    T v0_2_5 = global::ILGPU.Warp.ShuffleDown(v0_2_1, 1);
+                    T v1_0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has0, input[at1 + row0 + col0]);
+                    T v1_0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has1, input[at1 + row0 + col1]);
+                    T v1_0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has2, input[at1 + row0 + col2]);
+                    T v1_0_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has3, input[at1 + row0 + col3]);
+                    T v1_0_0 = global::ILGPU.Warp.ShuffleUp(v1_0_4, 1);
+                    T v1_0_5 = global::ILGPU.Warp.ShuffleDown(v1_0_1, 1);
+                    T v1_1_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has0, input[at1 + row1 + col0]);
+                    T v1_1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has1, input[at1 + row1 + col1]);
+                    T v1_1_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has2, input[at1 + row1 + col2]);
+                    T v1_1_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has3, input[at1 + row1 + col3]);
+                    T v1_1_0 = global::ILGPU.Warp.ShuffleUp(v1_1_4, 1);
+                    T v1_1_5 = global::ILGPU.Warp.ShuffleDown(v1_1_1, 1);
+                    T v1_2_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has0, input[at1 + row2 + col0]);
+                    T v1_2_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has1, input[at1 + row2 + col1]);
+                    T v1_2_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has2, input[at1 + row2 + col2]);
+                    T v1_2_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has3, input[at1 + row2 + col3]);
+                    T v1_2_0 = global::ILGPU.Warp.ShuffleUp(v1_2_4, 1);
+                    T v1_2_5 = global::ILGPU.Warp.ShuffleDown(v1_2_1, 1);
+                    if (lane == 0)
+                    {
+                        v0_0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hl0, input[at0 + row0 + left0]);
+                        v0_1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hl0, input[at0 + row1 + left0]);
+                        v0_2_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hl0, input[at0 + row2 + left0]);
+                        v1_0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hl0, input[at1 + row0 + left0]);
+                        v1_1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hl0, input[at1 + row1 + left0]);
+                        v1_2_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hl0, input[at1 + row2 + left0]);
+                    }
+                    if (lane == TileWidth - 1)
+                    {
+                        v0_0_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hr0, input[at0 + row0 + right0]);
+                        v0_1_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hr0, input[at0 + row1 + right0]);
+                        v0_2_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hr0, input[at0 + row2 + right0]);
+                        v1_0_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hr0, input[at1 + row0 + right0]);
+                        v1_1_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hr0, input[at1 + row1 + right0]);
+                        v1_2_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hr0, input[at1 + row2 + right0]);
+                    }
                     T y0_0 = v0_0_0 * s0_0;
                     y0_0 += v0_0_1 * s0_1;
                     y0_0 += v0_0_2 * s0_2;
@@ -171,7 +180,6 @@ namespace Demo
                     y0_0 += v0_2_0 * s0_6;
                     y0_0 += v0_2_1 * s0_7;
                     y0_0 += v0_2_2 * s0_8;
-                    output[plane0 * outPlane + pixel] = y0_0;
                     T y0_1 = v0_0_1 * s1_0;
                     y0_1 += v0_0_2 * s1_1;
                     y0_1 += v0_0_3 * s1_2;
@@ -181,8 +189,32 @@ namespace Demo
                     y0_1 += v0_2_1 * s1_6;
                     y0_1 += v0_2_2 * s1_7;
                     y0_1 += v0_2_3 * s1_8;
+                    T y0_2 = v0_0_2 * s2_0;
+                    y0_2 += v0_0_3 * s2_1;
+                    y0_2 += v0_0_4 * s2_2;
+                    y0_2 += v0_1_2 * s2_3;
+                    y0_2 += v0_1_3 * s2_4;
+                    y0_2 += v0_1_4 * s2_5;
+                    y0_2 += v0_2_2 * s2_6;
+                    y0_2 += v0_2_3 * s2_7;
+                    y0_2 += v0_2_4 * s2_8;
+                    T y0_3 = v0_0_3 * s3_0;
+                    y0_3 += v0_0_4 * s3_1;
+                    y0_3 += v0_0_5 * s3_2;
+                    y0_3 += v0_1_3 * s3_3;
+                    y0_3 += v0_1_4 * s3_4;
+                    y0_3 += v0_1_5 * s3_5;
+                    y0_3 += v0_2_3 * s3_6;
+                    y0_3 += v0_2_4 * s3_7;
+                    y0_3 += v0_2_5 * s3_8;
+                    if (has0)
+                        output[plane0 * outPlane + pixel] = y0_0;
                     if (has1)
                         output[plane0 * outPlane + pixel1] = y0_1;
+                    if (has2)
+                        output[plane0 * outPlane + pixel2] = y0_2;
+                    if (has3)
+                        output[plane0 * outPlane + pixel3] = y0_3;
                     T y1_0 = v1_0_0 * s0_0;
                     y1_0 += v1_0_1 * s0_1;
                     y1_0 += v1_0_2 * s0_2;
@@ -192,7 +224,6 @@ namespace Demo
                     y1_0 += v1_2_0 * s0_6;
                     y1_0 += v1_2_1 * s0_7;
                     y1_0 += v1_2_2 * s0_8;
-                    output[plane1 * outPlane + pixel] = y1_0;
                     T y1_1 = v1_0_1 * s1_0;
                     y1_1 += v1_0_2 * s1_1;
                     y1_1 += v1_0_3 * s1_2;
@@ -202,67 +233,67 @@ namespace Demo
                     y1_1 += v1_2_1 * s1_6;
                     y1_1 += v1_2_2 * s1_7;
                     y1_1 += v1_2_3 * s1_8;
+                    T y1_2 = v1_0_2 * s2_0;
+                    y1_2 += v1_0_3 * s2_1;
+                    y1_2 += v1_0_4 * s2_2;
+                    y1_2 += v1_1_2 * s2_3;
+                    y1_2 += v1_1_3 * s2_4;
+                    y1_2 += v1_1_4 * s2_5;
+                    y1_2 += v1_2_2 * s2_6;
+                    y1_2 += v1_2_3 * s2_7;
+                    y1_2 += v1_2_4 * s2_8;
+                    T y1_3 = v1_0_3 * s3_0;
+                    y1_3 += v1_0_4 * s3_1;
+                    y1_3 += v1_0_5 * s3_2;
+                    y1_3 += v1_1_3 * s3_3;
+                    y1_3 += v1_1_4 * s3_4;
+                    y1_3 += v1_1_5 * s3_5;
+                    y1_3 += v1_2_3 * s3_6;
+                    y1_3 += v1_2_4 * s3_7;
+                    y1_3 += v1_2_5 * s3_8;
+                    if (has0)
+                        output[plane1 * outPlane + pixel] = y1_0;
                     if (has1)
                         output[plane1 * outPlane + pixel1] = y1_1;
-                    T y2_0 = v2_0_0 * s0_0;
-                    y2_0 += v2_0_1 * s0_1;
-                    y2_0 += v2_0_2 * s0_2;
-                    y2_0 += v2_1_0 * s0_3;
-                    y2_0 += v2_1_1 * s0_4;
-                    y2_0 += v2_1_2 * s0_5;
-                    y2_0 += v2_2_0 * s0_6;
-                    y2_0 += v2_2_1 * s0_7;
-                    y2_0 += v2_2_2 * s0_8;
-                    output[plane2 * outPlane + pixel] = y2_0;
-                    T y2_1 = v2_0_1 * s1_0;
-                    y2_1 += v2_0_2 * s1_1;
-                    y2_1 += v2_0_3 * s1_2;
-                    y2_1 += v2_1_1 * s1_3;
-                    y2_1 += v2_1_2 * s1_4;
-                    y2_1 += v2_1_3 * s1_5;
-                    y2_1 += v2_2_1 * s1_6;
-                    y2_1 += v2_2_2 * s1_7;
-                    y2_1 += v2_2_3 * s1_8;
-                    if (has1)
-                        output[plane2 * outPlane + pixel1] = y2_1;
-                    T y3_0 = v3_0_0 * s0_0;
-                    y3_0 += v3_0_1 * s0_1;
-                    y3_0 += v3_0_2 * s0_2;
-                    y3_0 += v3_1_0 * s0_3;
-                    y3_0 += v3_1_1 * s0_4;
-                    y3_0 += v3_1_2 * s0_5;
-                    y3_0 += v3_2_0 * s0_6;
-                    y3_0 += v3_2_1 * s0_7;
-                    y3_0 += v3_2_2 * s0_8;
-                    output[plane3 * outPlane + pixel] = y3_0;
-                    T y3_1 = v3_0_1 * s1_0;
-                    y3_1 += v3_0_2 * s1_1;
-                    y3_1 += v3_0_3 * s1_2;
-                    y3_1 += v3_1_1 * s1_3;
-                    y3_1 += v3_1_2 * s1_4;
-                    y3_1 += v3_1_3 * s1_5;
-                    y3_1 += v3_2_1 * s1_6;
-                    y3_1 += v3_2_2 * s1_7;
-                    y3_1 += v3_2_3 * s1_8;
-                    if (has1)
-                        output[plane3 * outPlane + pixel1] = y3_1;
+                    if (has2)
+                        output[plane1 * outPlane + pixel2] = y1_2;
+                    if (has3)
+                        output[plane1 * outPlane + pixel3] = y1_3;
                 }
                 for (; c < cEnd; c++)
                 {
                     int plane0 = bc + c;
                     int at0 = plane0 * inPlane;
-                    T v0_0_0 = input[at0 + row0 + col0];
-                    T v0_0_1 = input[at0 + row0 + col1];
-                    T v0_0_2 = input[at0 + row0 + col2];
-                    T v0_0_3 = input[at0 + row0 + col3];
-                    T v0_1_0 = input[at0 + row1 + col0];
-                    T v0_1_1 = input[at0 + row1 + col1];
-                    T v0_1_2 = input[at0 + row1 + col2];
-                    T v0_1_3 = input[at0 + row1 + col3];
-                    T v0_2_0 = input[at0 + row2 + col0];
-                    T v0_2_1 = input[at0 + row2 + col1];
-                    T v0_2_2 = input[at0 + row2 + col2];
-                    T v0_2_3 = input[at0 + row2 + col3];
+                    T v0_0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has0, input[at0 + row0 + col0]);
+                    T v0_0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has1, input[at0 + row0 + col1]);
+                    T v0_0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has2, input[at0 + row0 + col2]);
+                    T v0_0_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has3, input[at0 + row0 + col3]);
+                    T v0_0_0 = global::ILGPU.Warp.ShuffleUp(v0_0_4, 1);
+                    T v0_0_5 = global::ILGPU.Warp.ShuffleDown(v0_0_1, 1);
+                    T v0_1_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has0, input[at0 + row1 + col0]);
+                    T v0_1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has1, input[at0 + row1 + col1]);
+                    T v0_1_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has2, input[at0 + row1 + col2]);
+                    T v0_1_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has3, input[at0 + row1 + col3]);
+                    T v0_1_0 = global::ILGPU.Warp.ShuffleUp(v0_1_4, 1);
+                    T v0_1_5 = global::ILGPU.Warp.ShuffleDown(v0_1_1, 1);
+                    T v0_2_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has0, input[at0 + row2 + col0]);
+                    T v0_2_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has1, input[at0 + row2 + col1]);
+                    T v0_2_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has2, input[at0 + row2 + col2]);
+                    T v0_2_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has3, input[at0 + row2 + col3]);
+                    T v0_2_0 = global::ILGPU.Warp.ShuffleUp(v0_2_4, 1);
+                    T v0_2_5 = global::ILGPU.Warp.ShuffleDown(v0_2_1, 1);
+                    if (lane == 0)
+                    {
+                        v0_0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hl0, input[at0 + row0 + left0]);
+                        v0_1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hl0, input[at0 + row1 + left0]);
+                        v0_2_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hl0, input[at0 + row2 + left0]);
+                    }
+                    if (lane == TileWidth - 1)
+                    {
+                        v0_0_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hr0, input[at0 + row0 + right0]);
+                        v0_1_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hr0, input[at0 + row1 + right0]);
+                        v0_2_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hr0, input[at0 + row2 + right0]);
+                    }
                     T y0_0 = v0_0_0 * s0_0;
                     y0_0 += v0_0_1 * s0_1;
                     y0_0 += v0_0_2 * s0_2;
@@ -272,7 +303,6 @@ namespace Demo
                     y0_0 += v0_2_0 * s0_6;
                     y0_0 += v0_2_1 * s0_7;
                     y0_0 += v0_2_2 * s0_8;
-                    output[plane0 * outPlane + pixel] = y0_0;
                     T y0_1 = v0_0_1 * s1_0;
                     y0_1 += v0_0_2 * s1_1;
                     y0_1 += v0_0_3 * s1_2;
@@ -282,8 +312,301 @@ namespace Demo
                     y0_1 += v0_2_1 * s1_6;
                     y0_1 += v0_2_2 * s1_7;
                     y0_1 += v0_2_3 * s1_8;
+                    T y0_2 = v0_0_2 * s2_0;
+                    y0_2 += v0_0_3 * s2_1;
+                    y0_2 += v0_0_4 * s2_2;
+                    y0_2 += v0_1_2 * s2_3;
+                    y0_2 += v0_1_3 * s2_4;
+                    y0_2 += v0_1_4 * s2_5;
+                    y0_2 += v0_2_2 * s2_6;
+                    y0_2 += v0_2_3 * s2_7;
+                    y0_2 += v0_2_4 * s2_8;
+                    T y0_3 = v0_0_3 * s3_0;
+                    y0_3 += v0_0_4 * s3_1;
+                    y0_3 += v0_0_5 * s3_2;
+                    y0_3 += v0_1_3 * s3_3;
+                    y0_3 += v0_1_4 * s3_4;
+                    y0_3 += v0_1_5 * s3_5;
+                    y0_3 += v0_2_3 * s3_6;
+                    y0_3 += v0_2_4 * s3_7;
+                    y0_3 += v0_2_5 * s3_8;
+                    if (has0)
+                        output[plane0 * outPlane + pixel] = y0_0;
                     if (has1)
                         output[plane0 * outPlane + pixel1] = y0_1;
+                    if (has2)
+                        output[plane0 * outPlane + pixel2] = y0_2;
+                    if (has3)
+                        output[plane0 * outPlane + pixel3] = y0_3;
+                }
+            }
+
+            /// <summary>
+            /// Forward with 16-byte loads: each thread computes ForwardPixels adjacent output pixels of a row for ChannelsPerBlock channels,
+            /// ForwardUnroll channels per iteration, with one 16-byte load per window row (input and output start 16-byte aligned, rows a multiple of 4 wide) and one
+            /// 16-byte store per channel; the Pad columns on either side of its run come from the
+            /// neighbouring lanes by warp shuffles. Grid: (tiles of (Ho, Wo), channel blocks, batch).
+            /// </summary>
+            public static void AlignedForward<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter, global::ILGPU.ArrayView<T> output, global::Ddf.Runtime.DdfGpuLaunch launch)
+                where T : unmanaged, global::System.Numerics.INumber<T>
+            {
+                var g = launch.Geometry;
+                int outH = g.OutHeight, outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
+                int tilesAcross = (outW + (TileWidth * ForwardPixels) - 1) / (TileWidth * ForwardPixels);
+                int ox = global::ILGPU.Grid.IdxX % tilesAcross * (TileWidth * ForwardPixels) + global::ILGPU.Group.IdxX * ForwardPixels, oy = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight + global::ILGPU.Group.IdxY;
+                // A warp is one row of the tile and its lanes trade window edges by shuffles: only a whole warp may return.
+                if (oy >= outH)
+                    return;
+                int b = global::ILGPU.Grid.IdxZ, bc = b * g.Channels, lane = global::ILGPU.Warp.LaneIdx;
+                // Pixels past the row's end read clamped (valid) addresses, count as outside the plane and are not stored.
+                bool has0 = ox < outW, has1 = ox + 1 < outW, has2 = ox + 2 < outW, has3 = ox + 3 < outW;
+                int col0 = global::System.Math.Min(ox, outW - 1), col1 = global::System.Math.Min(ox + 1, outW - 1), col2 = global::System.Math.Min(ox + 2, outW - 1), col3 = global::System.Math.Min(ox + 3, outW - 1);
+                int pixel = oy * outW + col0, pixel1 = oy * outW + col1, pixel2 = oy * outW + col2, pixel3 = oy * outW + col3;
+                // The run's 16-byte load starts at ox (a multiple of 4); lanes past the row's end load the row's last run.
+                int col = global::System.Math.Min(ox, outW - ForwardPixels);
+                var inputRuns = global::ILGPU.Runtime.ArrayViewExtensions.AsAligned(input.Cast<global::Ddf.Runtime.GpuQuad<T>>(), 16);
+                var outputRuns = global::ILGPU.Runtime.ArrayViewExtensions.AsAligned(output.Cast<global::Ddf.Runtime.GpuQuad<T>>(), 16);
+                int iy = oy - Pad;
+                // Input rows the taps read, clamped into the plane (every load valid); hy: inside the plane (else its values are zero).
+                int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy, g.Height) * g.Width;
+                bool hy0 = (uint)iy < (uint)g.Height;
+                int row1 = (iy + 1) * g.Width;
+                int row2 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy + 2, g.Height) * g.Width;
+                bool hy2 = (uint)(iy + 2) < (uint)g.Height;
+                // Columns beside the run that the warp's first and last lanes load themselves (the others take them from their neighbours).
+                int left0 = global::System.Math.Max(ox - 1, 0), right0 = global::System.Math.Min(ox + 4, g.Width - 1);
+                bool hl0 = ox - 1 >= 0, hr0 = ox + 4 < g.Width;
+                int sf = b * Taps * outPlane;
+                T s0_0 = spatialFilter[sf + pixel], s0_1 = spatialFilter[sf + outPlane + pixel], s0_2 = spatialFilter[sf + 2 * outPlane + pixel];
+                T s0_3 = spatialFilter[sf + 3 * outPlane + pixel], s0_4 = spatialFilter[sf + 4 * outPlane + pixel], s0_5 = spatialFilter[sf + 5 * outPlane + pixel];
+                T s0_6 = spatialFilter[sf + 6 * outPlane + pixel], s0_7 = spatialFilter[sf + 7 * outPlane + pixel], s0_8 = spatialFilter[sf + 8 * outPlane + pixel];
+                T s1_0 = spatialFilter[sf + pixel1], s1_1 = spatialFilter[sf + outPlane + pixel1], s1_2 = spatialFilter[sf + 2 * outPlane + pixel1];
+                T s1_3 = spatialFilter[sf + 3 * outPlane + pixel1], s1_4 = spatialFilter[sf + 4 * outPlane + pixel1], s1_5 = spatialFilter[sf + 5 * outPlane + pixel1];
+                T s1_6 = spatialFilter[sf + 6 * outPlane + pixel1], s1_7 = spatialFilter[sf + 7 * outPlane + pixel1], s1_8 = spatialFilter[sf + 8 * outPlane + pixel1];
+                T s2_0 = spatialFilter[sf + pixel2], s2_1 = spatialFilter[sf + outPlane + pixel2], s2_2 = spatialFilter[sf + 2 * outPlane + pixel2];
+                T s2_3 = spatialFilter[sf + 3 * outPlane + pixel2], s2_4 = spatialFilter[sf + 4 * outPlane + pixel2], s2_5 = spatialFilter[sf + 5 * outPlane + pixel2];
+                T s2_6 = spatialFilter[sf + 6 * outPlane + pixel2], s2_7 = spatialFilter[sf + 7 * outPlane + pixel2], s2_8 = spatialFilter[sf + 8 * outPlane + pixel2];
+                T s3_0 = spatialFilter[sf + pixel3], s3_1 = spatialFilter[sf + outPlane + pixel3], s3_2 = spatialFilter[sf + 2 * outPlane + pixel3];
+                T s3_3 = spatialFilter[sf + 3 * outPlane + pixel3], s3_4 = spatialFilter[sf + 4 * outPlane + pixel3], s3_5 = spatialFilter[sf + 5 * outPlane + pixel3];
+                T s3_6 = spatialFilter[sf + 6 * outPlane + pixel3], s3_7 = spatialFilter[sf + 7 * outPlane + pixel3], s3_8 = spatialFilter[sf + 8 * outPlane + pixel3];
+                int cBegin = global::ILGPU.Grid.IdxY * ChannelsPerBlock, cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;
+                int c = cBegin;
+                for (; c + ForwardUnroll <= cEnd; c += ForwardUnroll)
+                {
+                    int plane0 = bc + c, plane1 = bc + c + 1;
+                    int at0 = plane0 * inPlane, at1 = plane1 * inPlane;
+                    var r0_0 = inputRuns[(at0 + row0 + col) >> 2];
+                    T v0_0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has0, r0_0.V0);
+                    T v0_0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has1, r0_0.V1);
+                    T v0_0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has2, r0_0.V2);
+                    T v0_0_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has3, r0_0.V3);
+                    T v0_0_0 = global::ILGPU.Warp.ShuffleUp(v0_0_4, 1);
+                    T v0_0_5 = global::ILGPU.Warp.ShuffleDown(v0_0_1, 1);
+                    var r0_1 = inputRuns[(at0 + row1 + col) >> 2];
+                    T v0_1_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has0, r0_1.V0);
+                    T v0_1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has1, r0_1.V1);
+                    T v0_1_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has2, r0_1.V2);
+                    T v0_1_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has3, r0_1.V3);
+                    T v0_1_0 = global::ILGPU.Warp.ShuffleUp(v0_1_4, 1);
+                    T v0_1_5 = global::ILGPU.Warp.ShuffleDown(v0_1_1, 1);
+                    var r0_2 = inputRuns[(at0 + row2 + col) >> 2];
+                    T v0_2_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has0, r0_2.V0);
+                    T v0_2_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has1, r0_2.V1);
+                    T v0_2_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has2, r0_2.V2);
+                    T v0_2_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has3, r0_2.V3);
+                    T v0_2_0 = global::ILGPU.Warp.ShuffleUp(v0_2_4, 1);
+                    T v0_2_5 = global::ILGPU.Warp.ShuffleDown(v0_2_1, 1);
+                    var r1_0 = inputRuns[(at1 + row0 + col) >> 2];
+                    T v1_0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has0, r1_0.V0);
+                    T v1_0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has1, r1_0.V1);
+                    T v1_0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has2, r1_0.V2);
+                    T v1_0_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has3, r1_0.V3);
+                    T v1_0_0 = global::ILGPU.Warp.ShuffleUp(v1_0_4, 1);
+                    T v1_0_5 = global::ILGPU.Warp.ShuffleDown(v1_0_1, 1);
+                    var r1_1 = inputRuns[(at1 + row1 + col) >> 2];
+                    T v1_1_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has0, r1_1.V0);
+                    T v1_1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has1, r1_1.V1);
+                    T v1_1_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has2, r1_1.V2);
+                    T v1_1_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has3, r1_1.V3);
+                    T v1_1_0 = global::ILGPU.Warp.ShuffleUp(v1_1_4, 1);
+                    T v1_1_5 = global::ILGPU.Warp.ShuffleDown(v1_1_1, 1);
+                    var r1_2 = inputRuns[(at1 + row2 + col) >> 2];
+                    T v1_2_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has0, r1_2.V0);
+                    T v1_2_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has1, r1_2.V1);
+                    T v1_2_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has2, r1_2.V2);
+                    T v1_2_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has3, r1_2.V3);
+                    T v1_2_0 = global::ILGPU.Warp.ShuffleUp(v1_2_4, 1);
+                    T v1_2_5 = global::ILGPU.Warp.ShuffleDown(v1_2_1, 1);
+                    if (lane == 0)
+                    {
+                        v0_0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hl0, input[at0 + row0 + left0]);
+                        v0_1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hl0, input[at0 + row1 + left0]);
+                        v0_2_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hl0, input[at0 + row2 + left0]);
+                        v1_0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hl0, input[at1 + row0 + left0]);
+                        v1_1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hl0, input[at1 + row1 + left0]);
+                        v1_2_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hl0, input[at1 + row2 + left0]);
+                    }
+                    if (lane == TileWidth - 1)
+                    {
+                        v0_0_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hr0, input[at0 + row0 + right0]);
+                        v0_1_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hr0, input[at0 + row1 + right0]);
+                        v0_2_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hr0, input[at0 + row2 + right0]);
+                        v1_0_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hr0, input[at1 + row0 + right0]);
+                        v1_1_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hr0, input[at1 + row1 + right0]);
+                        v1_2_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hr0, input[at1 + row2 + right0]);
+                    }
+                    T y0_0 = v0_0_0 * s0_0;
+                    y0_0 += v0_0_1 * s0_1;
+                    y0_0 += v0_0_2 * s0_2;
+                    y0_0 += v0_1_0 * s0_3;
+                    y0_0 += v0_1_1 * s0_4;
+                    y0_0 += v0_1_2 * s0_5;
+                    y0_0 += v0_2_0 * s0_6;
+                    y0_0 += v0_2_1 * s0_7;
+                    y0_0 += v0_2_2 * s0_8;
+                    T y0_1 = v0_0_1 * s1_0;
+                    y0_1 += v0_0_2 * s1_1;
+                    y0_1 += v0_0_3 * s1_2;
+                    y0_1 += v0_1_1 * s1_3;
+                    y0_1 += v0_1_2 * s1_4;
+                    y0_1 += v0_1_3 * s1_5;
+                    y0_1 += v0_2_1 * s1_6;
+                    y0_1 += v0_2_2 * s1_7;
+                    y0_1 += v0_2_3 * s1_8;
+                    T y0_2 = v0_0_2 * s2_0;
+                    y0_2 += v0_0_3 * s2_1;
+                    y0_2 += v0_0_4 * s2_2;
+                    y0_2 += v0_1_2 * s2_3;
+                    y0_2 += v0_1_3 * s2_4;
+                    y0_2 += v0_1_4 * s2_5;
+                    y0_2 += v0_2_2 * s2_6;
+                    y0_2 += v0_2_3 * s2_7;
+                    y0_2 += v0_2_4 * s2_8;
+                    T y0_3 = v0_0_3 * s3_0;
+                    y0_3 += v0_0_4 * s3_1;
+                    y0_3 += v0_0_5 * s3_2;
+                    y0_3 += v0_1_3 * s3_3;
+                    y0_3 += v0_1_4 * s3_4;
+                    y0_3 += v0_1_5 * s3_5;
+                    y0_3 += v0_2_3 * s3_6;
+                    y0_3 += v0_2_4 * s3_7;
+                    y0_3 += v0_2_5 * s3_8;
+                    if (has0)
+                        outputRuns[(plane0 * outPlane + pixel) >> 2] = new global::Ddf.Runtime.GpuQuad<T>(y0_0, y0_1, y0_2, y0_3);
+                    T y1_0 = v1_0_0 * s0_0;
+                    y1_0 += v1_0_1 * s0_1;
+                    y1_0 += v1_0_2 * s0_2;
+                    y1_0 += v1_1_0 * s0_3;
+                    y1_0 += v1_1_1 * s0_4;
+                    y1_0 += v1_1_2 * s0_5;
+                    y1_0 += v1_2_0 * s0_6;
+                    y1_0 += v1_2_1 * s0_7;
+                    y1_0 += v1_2_2 * s0_8;
+                    T y1_1 = v1_0_1 * s1_0;
+                    y1_1 += v1_0_2 * s1_1;
+                    y1_1 += v1_0_3 * s1_2;
+                    y1_1 += v1_1_1 * s1_3;
+                    y1_1 += v1_1_2 * s1_4;
+                    y1_1 += v1_1_3 * s1_5;
+                    y1_1 += v1_2_1 * s1_6;
+                    y1_1 += v1_2_2 * s1_7;
+                    y1_1 += v1_2_3 * s1_8;
+                    T y1_2 = v1_0_2 * s2_0;
+                    y1_2 += v1_0_3 * s2_1;
+                    y1_2 += v1_0_4 * s2_2;
+                    y1_2 += v1_1_2 * s2_3;
+                    y1_2 += v1_1_3 * s2_4;
+                    y1_2 += v1_1_4 * s2_5;
+                    y1_2 += v1_2_2 * s2_6;
+                    y1_2 += v1_2_3 * s2_7;
+                    y1_2 += v1_2_4 * s2_8;
+                    T y1_3 = v1_0_3 * s3_0;
+                    y1_3 += v1_0_4 * s3_1;
+                    y1_3 += v1_0_5 * s3_2;
+                    y1_3 += v1_1_3 * s3_3;
+                    y1_3 += v1_1_4 * s3_4;
+                    y1_3 += v1_1_5 * s3_5;
+                    y1_3 += v1_2_3 * s3_6;
+                    y1_3 += v1_2_4 * s3_7;
+                    y1_3 += v1_2_5 * s3_8;
+                    if (has0)
+                        outputRuns[(plane1 * outPlane + pixel) >> 2] = new global::Ddf.Runtime.GpuQuad<T>(y1_0, y1_1, y1_2, y1_3);
+                }
+                for (; c < cEnd; c++)
+                {
+                    int plane0 = bc + c;
+                    int at0 = plane0 * inPlane;
+                    var r0_0 = inputRuns[(at0 + row0 + col) >> 2];
+                    T v0_0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has0, r0_0.V0);
+                    T v0_0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has1, r0_0.V1);
+                    T v0_0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has2, r0_0.V2);
+                    T v0_0_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has3, r0_0.V3);
+                    T v0_0_0 = global::ILGPU.Warp.ShuffleUp(v0_0_4, 1);
+                    T v0_0_5 = global::ILGPU.Warp.ShuffleDown(v0_0_1, 1);
+                    var r0_1 = inputRuns[(at0 + row1 + col) >> 2];
+                    T v0_1_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has0, r0_1.V0);
+                    T v0_1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has1, r0_1.V1);
+                    T v0_1_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has2, r0_1.V2);
+                    T v0_1_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has3, r0_1.V3);
+                    T v0_1_0 = global::ILGPU.Warp.ShuffleUp(v0_1_4, 1);
+                    T v0_1_5 = global::ILGPU.Warp.ShuffleDown(v0_1_1, 1);
+                    var r0_2 = inputRuns[(at0 + row2 + col) >> 2];
+                    T v0_2_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has0, r0_2.V0);
+                    T v0_2_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has1, r0_2.V1);
+                    T v0_2_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has2, r0_2.V2);
+                    T v0_2_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has3, r0_2.V3);
+                    T v0_2_0 = global::ILGPU.Warp.ShuffleUp(v0_2_4, 1);
+                    T v0_2_5 = global::ILGPU.Warp.ShuffleDown(v0_2_1, 1);
+                    if (lane == 0)
+                    {
+                        v0_0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hl0, input[at0 + row0 + left0]);
+                        v0_1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hl0, input[at0 + row1 + left0]);
+                        v0_2_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hl0, input[at0 + row2 + left0]);
+                    }
+                    if (lane == TileWidth - 1)
+                    {
+                        v0_0_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hr0, input[at0 + row0 + right0]);
+                        v0_1_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hr0, input[at0 + row1 + right0]);
+                        v0_2_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hr0, input[at0 + row2 + right0]);
+                    }
+                    T y0_0 = v0_0_0 * s0_0;
+                    y0_0 += v0_0_1 * s0_1;
+                    y0_0 += v0_0_2 * s0_2;
+                    y0_0 += v0_1_0 * s0_3;
+                    y0_0 += v0_1_1 * s0_4;
+                    y0_0 += v0_1_2 * s0_5;
+                    y0_0 += v0_2_0 * s0_6;
+                    y0_0 += v0_2_1 * s0_7;
+                    y0_0 += v0_2_2 * s0_8;
+                    T y0_1 = v0_0_1 * s1_0;
+                    y0_1 += v0_0_2 * s1_1;
+                    y0_1 += v0_0_3 * s1_2;
+                    y0_1 += v0_1_1 * s1_3;
+                    y0_1 += v0_1_2 * s1_4;
+                    y0_1 += v0_1_3 * s1_5;
+                    y0_1 += v0_2_1 * s1_6;
+                    y0_1 += v0_2_2 * s1_7;
+                    y0_1 += v0_2_3 * s1_8;
+                    T y0_2 = v0_0_2 * s2_0;
+                    y0_2 += v0_0_3 * s2_1;
+                    y0_2 += v0_0_4 * s2_2;
+                    y0_2 += v0_1_2 * s2_3;
+                    y0_2 += v0_1_3 * s2_4;
+                    y0_2 += v0_1_4 * s2_5;
+                    y0_2 += v0_2_2 * s2_6;
+                    y0_2 += v0_2_3 * s2_7;
+                    y0_2 += v0_2_4 * s2_8;
+                    T y0_3 = v0_0_3 * s3_0;
+                    y0_3 += v0_0_4 * s3_1;
+                    y0_3 += v0_0_5 * s3_2;
+                    y0_3 += v0_1_3 * s3_3;
+                    y0_3 += v0_1_4 * s3_4;
+                    y0_3 += v0_1_5 * s3_5;
+                    y0_3 += v0_2_3 * s3_6;
+                    y0_3 += v0_2_4 * s3_7;
+                    y0_3 += v0_2_5 * s3_8;
+                    if (has0)
+                        outputRuns[(plane0 * outPlane + pixel) >> 2] = new global::Ddf.Runtime.GpuQuad<T>(y0_0, y0_1, y0_2, y0_3);
                 }
             }
 

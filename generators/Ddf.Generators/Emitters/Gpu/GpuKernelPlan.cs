@@ -37,9 +37,15 @@ internal sealed class GpuKernelPlan
         Unrolled = spec.KernelSize <= UnrolledKernelSize;
         var forward = GpuWindow.Forward(spec, PixelsPerThread(spec));
         var transposed = GpuWindow.Transposed(spec, spec.Stride == 1 ? PixelsPerThread(spec) : 1);
-        Forward = new GpuPass(forward, UnrollFor(forward), "Unroll", WeightsMask(spec, forward));
+        var quad = GpuWindow.Forward(spec, GpuQuadForwardWriter.Pixels);
+        // The writer names window column j by its offset from the run's first tap column: the columns must be contiguous.
+        QuadForward = Unrolled && spec.KernelSize == 3 && spec.Stride == 1 && spec.Padding <= GpuQuadForwardWriter.Pixels
+            && quad.Columns.Length == GpuQuadForwardWriter.Pixels + 2 * spec.Padding;
+        Forward = QuadForward
+            ? new GpuPass(quad, UnrollFor(quad), "ForwardUnroll", MasksThroughWeights: false)
+            : new GpuPass(forward, UnrollFor(forward), "Unroll", WeightsMask(spec, forward));
         InputGradient = new GpuPass(transposed, UnrollFor(transposed), "InputUnroll", WeightsMask(spec, transposed));
-        SpatialGradient = Forward with { MasksThroughWeights = false };
+        SpatialGradient = new GpuPass(forward, UnrollFor(forward), "Unroll", MasksThroughWeights: false);
         ChannelGradientWindow = forward.Columns.Length < forward.Pixels * spec.KernelSize ? forward : GpuWindow.Forward(spec, 1);
         GradientChannels = Math.Max(1, Math.Min(4, 64 / spec.Taps));
         MinBlocks = spec.Taps > 9 ? 2 : 0;
@@ -49,8 +55,17 @@ internal sealed class GpuKernelPlan
     public bool Unrolled { get; }
 
     /// <summary>
-    /// The forward: Pixels adjacent output pixels per thread, 2 up to k = 5, else 1 (registers). Their windows overlap,
-    /// so each channel's loads serve all of them: two pixels per thread measured 1.3x faster than one for k = 3.
+    /// The forward runs 4 adjacent output pixels per thread (<see cref="GpuQuadForwardWriter"/>): for k = 3 at stride 1
+    /// with a padding of at most 4 (a lane's window edges are then its neighbours' runs, taken by shuffles, and its
+    /// 4 x 9 spatial taps stay in registers; larger kernels would hold 4 x 25 or more). Rows a multiple of 4 wide load and
+    /// store each run as one 16-byte access.
+    /// </summary>
+    public bool QuadForward { get; }
+
+    /// <summary>
+    /// The forward: 4 pixels per thread where <see cref="QuadForward"/>, else Pixels adjacent output pixels per thread, 2 up
+    /// to k = 5, else 1 (registers). Their windows overlap, so each channel's loads serve all of them: two pixels per
+    /// thread measured 1.3x faster than one for k = 3.
     /// </summary>
     public GpuPass Forward { get; }
 

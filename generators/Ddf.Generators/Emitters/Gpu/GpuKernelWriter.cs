@@ -52,10 +52,13 @@ internal static class GpuKernelWriter
         }
 
         int k = spec.KernelSize, d = spec.Dilation, s = spec.Stride;
-        GpuWindow forward = plan.Forward.Window, transposed = plan.InputGradient.Window;
+        GpuWindow forward = plan.Forward.Window, taps = plan.SpatialGradient.Window, transposed = plan.InputGradient.Window;
         string Kernels(string type) =>
-            $"new(Forward<{type}>, InputGradient<{type}>, {(spec.HasSpatial ? $"SpatialGradient<{type}>" : "null")}, {(spec.HasChannel ? $"ChannelGradient<{type}>" : "null")})";
+            $"new(Forward<{type}>, InputGradient<{type}>, {(spec.HasSpatial ? $"SpatialGradient<{type}>" : "null")}, {(spec.HasChannel ? $"ChannelGradient<{type}>" : "null")}" +
+            (plan.QuadForward ? $", AlignedForward<{type}>)" : ")");
         w.WriteLine(Legend);
+        if (plan.QuadForward)
+            w.WriteLine(GpuQuadForwardWriter.Legend);
         w.WriteLine($$"""
             /// <summary>
             /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = {{k}}, dilation {{d}}, stride {{s}}, {{spec.Branches}}, {{spec.Combine}}:
@@ -72,7 +75,7 @@ internal static class GpuKernelWriter
                 public static readonly {{Runtime}}.DdfGpuKernelSet Set = new({{k}}, {{d}}, {{s}}, {{branches}}, {{combine}}, {{Runtime}}.DdfGpuLayout.Tiled,
                     {{Kernels("float")}},
                     {{Kernels("double")}},
-                    pixelsPerThread: Pixels, inputPixelsPerThread: InputPixels, gradientChannels: GradientChannels, minBlocksPerMultiprocessor: MinBlocks);
+                    pixelsPerThread: Pixels, inputPixelsPerThread: InputPixels, gradientChannels: GradientChannels, minBlocksPerMultiprocessor: MinBlocks{{(plan.QuadForward ? ",\n    forwardPixelsPerThread: ForwardPixels" : "")}});
 
                 private const int K = {{k}};
                 private const int Dilation = {{d}};
@@ -86,11 +89,11 @@ internal static class GpuKernelWriter
 
                 // Adjacent pixels of a row per thread: their windows overlap, so each channel's loads serve all of them
                 // (two pixels per thread measured 1.3x faster than one for k = 3; k = 7 keeps one to bound registers).
-                private const int Pixels = {{forward.Pixels}};
+                private const int Pixels = {{taps.Pixels}};
                 private const int InputPixels = {{transposed.Pixels}};
 
-                // Channels per loop iteration: their {{forward.Loads}} (input gradient: {{transposed.Loads}}) window loads each are issued together.
-                private const int Unroll = {{plan.Forward.Unroll}};
+                // Channels per loop iteration: their {{taps.Loads}} (input gradient: {{transposed.Loads}}) window loads each are issued together.
+                private const int Unroll = {{plan.SpatialGradient.Unroll}};
                 private const int InputUnroll = {{plan.InputGradient.Unroll}};
 
                 // Channels one channel-gradient block sums: each spatial-filter load serves all of them.
@@ -101,7 +104,20 @@ internal static class GpuKernelWriter
                 private const int MinBlocks = {{plan.MinBlocks}};
 
                 """);
-            GpuForwardWriter.WriteForward(w, spec, plan.Forward);
+            if (plan.QuadForward)
+            {
+                w.WriteLine($$"""
+                    // The forward's runs of adjacent output pixels (one 16-byte load or store each where rows allow) and channels
+                    // per iteration: {{forward.Loads}} window values each, {{forward.Rows.Length}} runs loaded, the rest shuffled in.
+                    private const int ForwardPixels = {{forward.Pixels}};
+                    private const int ForwardUnroll = {{plan.Forward.Unroll}};
+
+                    """);
+            }
+            if (plan.QuadForward)
+                GpuQuadForwardWriter.Write(w, spec, plan.Forward);
+            else
+                GpuForwardWriter.WriteForward(w, spec, plan.Forward);
             w.WriteLine();
             GpuForwardWriter.WriteInputGradient(w, spec, plan.InputGradient);
             if (spec.HasSpatial)

@@ -61,6 +61,7 @@ public class KernelPlanTests
     {
         var plan = GpuKernelPlan.For(Spec(k, d, s));
         Assert.Equal(quad, plan.QuadForward);
+        Assert.Equal(quad, plan.FusedBackward);
         Assert.Equal(quad ? 4 : k == 7 ? 1 : 2, plan.Forward.Window.Pixels);
         // The runs mask values where they are loaded, never through the weights; the gradient kernels keep 2 pixels.
         Assert.False(quad && plan.Forward.MasksThroughWeights);

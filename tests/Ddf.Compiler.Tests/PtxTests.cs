@@ -64,14 +64,18 @@ public sealed class PtxTests(PtxTests.Backends backends) : IClassFixture<PtxTest
             Assert.Equal((set.KernelSize, set.Dilation, set.Stride), (k, dilation, stride));
             // The designed work per thread, from the spec alone: two adjacent pixels up to k = 5 (one for k = 7; the input
             // gradient one with a stride), and 4, 2 or 1 channels per channel-gradient block for k = 3, 5, 7.
-            int pixels = k <= 5 ? 2 : 1, gradientChannels = k == 3 ? 4 : k == 5 ? 2 : 1;
-            Assert.Equal((pixels, stride == 1 ? pixels : 1, gradientChannels), (set.PixelsPerThread, set.InputPixelsPerThread, set.GradientChannels));
-            // k = 3 at stride 1: the forward runs 4 pixels per thread and has a 16-byte variant.
+            // k = 3 at stride 1: the forward runs 4 pixels per thread and has a 16-byte variant, the backward is one pass
+            // (no channel-gradient blocks).
             bool quad = k == 3 && stride == 1;
+            int pixels = k <= 5 ? 2 : 1, gradientChannels = quad ? 1 : k == 3 ? 4 : k == 5 ? 2 : 1;
+            Assert.Equal((pixels, stride == 1 ? pixels : 1, gradientChannels), (set.PixelsPerThread, set.InputPixelsPerThread, set.GradientChannels));
             Assert.Equal((quad ? 4 : pixels, quad), (set.ForwardPixelsPerThread, set.Single.AlignedForward is not null && set.Double.AlignedForward is not null));
             bool spatial = set.Branches != Ddf.FilterBranches.Channel, channel = set.Branches != Ddf.FilterBranches.Spatial;
-            Assert.Equal(spatial, kernels.GetMethod("SpatialGradient") is not null);
-            Assert.Equal(channel, kernels.GetMethod("ChannelGradient") is not null);
+            // There the backward is one pass; elsewhere an input-gradient kernel and one per filter branch.
+            Assert.Equal(quad, kernels.GetMethod("Backward") is not null);
+            Assert.Equal(!quad, kernels.GetMethod("InputGradient") is not null);
+            Assert.Equal(spatial && !quad, kernels.GetMethod("SpatialGradient") is not null);
+            Assert.Equal(channel && !quad, kernels.GetMethod("ChannelGradient") is not null);
             foreach (var (kernel, method, elementSize) in Entries(set.Single, sizeof(float)).Concat(Entries(set.Double, sizeof(double))))
             {
                 // The set holds exactly the spec's generated methods (the ones the runtime loads).
@@ -96,6 +100,9 @@ public sealed class PtxTests(PtxTests.Backends backends) : IClassFixture<PtxTest
                         Assert.Equal(kernel == "AlignedForward", Regex.IsMatch(ptx, $@"\bld(\.global)?\.{vector}\b"));
                         Assert.Equal(kernel == "AlignedForward", Regex.IsMatch(ptx, $@"\bst(\.global)?\.{vector}\b"));
                     }
+                    if (kernel == "Backward")
+                        // The channel-filter gradient's warp sums are shuffle trees (no shared memory, checked below).
+                        Assert.Equal(channel, ptx.Contains("shfl.sync.down", StringComparison.Ordinal));
                     int[] shared = SharedAllocations(ptx);
                     if (kernel == "ChannelGradient")
                     {
@@ -145,7 +152,10 @@ public sealed class PtxTests(PtxTests.Backends backends) : IClassFixture<PtxTest
         yield return ("Forward", kernels.Forward.Method, elementSize);
         if (kernels.AlignedForward is not null)
             yield return ("AlignedForward", kernels.AlignedForward.Method, elementSize);
-        yield return ("InputGradient", kernels.InputGradient.Method, elementSize);
+        if (kernels.InputGradient is not null)
+            yield return ("InputGradient", kernels.InputGradient.Method, elementSize);
+        if (kernels.Backward is not null)
+            yield return ("Backward", kernels.Backward.Method, elementSize);
         if (kernels.SpatialGradient is not null)
             yield return ("SpatialGradient", kernels.SpatialGradient.Method, elementSize);
         if (kernels.ChannelGradient is not null)

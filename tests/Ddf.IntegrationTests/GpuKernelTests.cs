@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using Ddf.KernelChecks;
 using Ddf.Runtime;
+using ILGPU;
+using ILGPU.Runtime;
 using Xunit;
 
 namespace Ddf.IntegrationTests;
@@ -186,11 +188,60 @@ public sealed class GpuKernelTests(GpuKernelHarness harness) : IClassFixture<Gpu
     [Fact]
     public void A_kernel_set_without_the_gradient_kernel_of_a_branch_it_has_is_refused()
     {
-        var generated = DefaultDdf.GpuKernels.Set;
-        var error = Assert.Throws<ArgumentException>(() => new DdfGpuKernelSet(3, 1, 1, FilterBranches.Both, KernelCombine.Mul, DdfGpuLayout.Tiled,
+        var generated = Dilated5Add.GpuKernels.Set;
+        var error = Assert.Throws<ArgumentException>(() => new DdfGpuKernelSet(5, 2, 1, FilterBranches.Both, KernelCombine.Add, DdfGpuLayout.Tiled,
             generated.Single with { SpatialGradient = null }, generated.Double));
         Assert.Equal("single", error.ParamName);
         Assert.Contains("SpatialGradient", error.Message);
+    }
+
+    [Fact]
+    public void A_kernel_set_takes_either_the_one_pass_backward_or_the_separate_gradient_kernels()
+    {
+        var onePass = DefaultDdf.GpuKernels.Set;
+        var separate = Dilated5Add.GpuKernels.Set;
+        Assert.True(onePass.IsOnePassBackward);
+        Assert.False(separate.IsOnePassBackward);
+        var none = Assert.Throws<ArgumentException>(() => new DdfGpuKernelSet(3, 1, 1, FilterBranches.Both, KernelCombine.Mul, DdfGpuLayout.Tiled,
+            onePass.Single, onePass.Double with { Backward = null }));
+        Assert.Equal("double", none.ParamName);
+        Assert.Contains("InputGradient", none.Message);
+        var both = Assert.Throws<ArgumentException>(() => new DdfGpuKernelSet(3, 1, 1, FilterBranches.Both, KernelCombine.Mul, DdfGpuLayout.Tiled,
+            onePass.Single with { InputGradient = separate.Single.InputGradient }, onePass.Double));
+        Assert.Equal("single", both.ParamName);
+        Assert.Contains("one-pass", both.Message);
+    }
+
+    [Theory]
+    [InlineData("k3")]
+    [InlineData("k3 spatial only")]
+    [InlineData("k5 dilation 2 add")]
+    public void Each_gradient_wanted_alone_equals_the_one_computed_with_the_others(string layer)
+    {
+        // The one-pass backward skips the work of unwanted gradients by flags; each gradient's sums must not depend on them.
+        var (_, gpu, k, dilation, stride) = Layers[layer];
+        var g = new DdfGeometry(2, 3, 6, 9, k, dilation, stride);
+        var data = KernelComparison.RandomData<float>(g, gpu.Branches, seed: 21);
+        var all = KernelComparison.RunGpu(harness.Accelerator, gpu, g, data);
+        var a = harness.Accelerator;
+        using var x = KernelComparison.Upload(a, data.Input);
+        using var cf = KernelComparison.Upload(a, data.ChannelFilter);
+        using var sf = KernelComparison.Upload(a, data.SpatialFilter);
+        using var go = KernelComparison.Upload(a, data.GradOutput);
+        using var dx = a.Allocate1D<float>(data.Input.Length);
+        using var dcf = a.Allocate1D<float>(cf.Length);
+        using var dsf = a.Allocate1D<float>(sf.Length);
+        DdfGpu.Backward<float>(a.DefaultStream, gpu, x.View, cf.View, sf.View, go.View, dx.View, default, default, g);
+        if (cf.Length > 0)
+            DdfGpu.Backward<float>(a.DefaultStream, gpu, x.View, cf.View, sf.View, go.View, default, dcf.View, default, g);
+        if (sf.Length > 0)
+            DdfGpu.Backward<float>(a.DefaultStream, gpu, x.View, cf.View, sf.View, go.View, default, default, dsf.View, g);
+        a.DefaultStream.Synchronize();
+        Assert.Equal(all.GradInput, dx.GetAsArray1D());
+        if (cf.Length > 0)
+            Assert.Equal(all.GradChannelFilter, dcf.GetAsArray1D());
+        if (sf.Length > 0)
+            Assert.Equal(all.GradSpatialFilter, dsf.GetAsArray1D());
     }
 
     private void Compare(DdfCpuKernelSet cpu, DdfGpuKernelSet gpu, DdfGeometry g, FilterBranches branches, int seed) =>

@@ -104,7 +104,8 @@ public static class KernelComparison
         return worst;
     }
 
-    private static MemoryBuffer1D<T, Stride1D.Dense> Upload<T>(Accelerator accelerator, T[]? values) where T : unmanaged
+    /// <summary>A device buffer holding <paramref name="values"/> (empty for null).</summary>
+    public static MemoryBuffer1D<T, Stride1D.Dense> Upload<T>(Accelerator accelerator, T[]? values) where T : unmanaged
     {
         var buffer = accelerator.Allocate1D<T>(values?.Length ?? 0);
         if (values is { Length: > 0 })

@@ -83,13 +83,18 @@ public static class DdfGpu
             return;
         }
 
+        if (loaded.Backward is not null)
+        {
+            OnePassBackward(stream, kernels, loaded.Backward, loaded.SumGroups, input, channelFilter, spatialFilter, gradOutput, gradInput, gradChannelFilter, gradSpatialFilter, g);
+            return;
+        }
         bool tiled = kernels.Layout == DdfGpuLayout.Tiled;
         if (wantInput)
         {
             var config = tiled
                 ? Tiled(DdfGpuTiling.Tiles(g.Height, g.Width, kernels.InputPixelsPerThread), Blocks(g.Channels, DdfGpuTiling.ChannelsPerBlock), g.Batch)
                 : Flat(gradInput.Length);
-            loaded.InputGradient(stream, config, gradOutput, channelFilter, spatialFilter, gradInput, Launch(kernels, g, parts: 1));
+            loaded.InputGradient!(stream, config, gradOutput, channelFilter, spatialFilter, gradInput, Launch(kernels, g, parts: 1));
         }
         if (wantSpatial)
         {
@@ -111,6 +116,34 @@ public static class DdfGpu
             var config = tiled ? Tiled(parts, Blocks(g.Channels, kernels.GradientChannels), g.Batch) : Flat(partials);
             loaded.ChannelGradient!(stream, config, input, gradOutput, channelFilter, spatialFilter, channelStage, Launch(kernels, g, parts));
             loaded.SumGroups(stream, Flat(gradChannelFilter.Length), channelStage, gradChannelFilter, parts, 1);
+        }
+    }
+
+    /// <summary>
+    /// The one-pass backward: every wanted gradient from one launch over the plane's pixels (the channel-filter gradient as one
+    /// partial per warp, added in order by stage two).
+    /// </summary>
+    private static void OnePassBackward<T>(AcceleratorStream stream, DdfGpuKernelSet kernels,
+        Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch> backward,
+        Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, int, int> sumGroups, ArrayView<T> input, ArrayView<T> channelFilter,
+        ArrayView<T> spatialFilter, ArrayView<T> gradOutput, ArrayView<T> gradInput, ArrayView<T> gradChannelFilter, ArrayView<T> gradSpatialFilter, DdfGeometry g)
+        where T : unmanaged, INumber<T>
+    {
+        int tiles = DdfGpuTiling.Tiles(g.Height, g.Width, kernels.InputPixelsPerThread);
+        int parts = (int)DdfGpuLimits.ChannelGradientParts(kernels, g);
+        var config = Tiled(tiles, 1, g.Batch);
+        var launch = Launch(kernels, g, parts);
+        if (gradChannelFilter.Length == 0)
+        {
+            backward(stream, config, input, gradOutput, channelFilter, spatialFilter, gradInput, gradSpatialFilter, default, launch);
+            return;
+        }
+        var scratch = Scratch.GetValue(stream, s => new GpuScratch(s.Accelerator));
+        lock (scratch)
+        {
+            var partials = scratch.Rent<T>((long)g.Batch * g.Channels * g.Taps * parts);
+            backward(stream, config, input, gradOutput, channelFilter, spatialFilter, gradInput, gradSpatialFilter, partials, launch);
+            sumGroups(stream, Flat(gradChannelFilter.Length), partials, gradChannelFilter, parts, 1);
         }
     }
 

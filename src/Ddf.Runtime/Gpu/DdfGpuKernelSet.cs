@@ -22,7 +22,8 @@ public enum DdfGpuLayout
 /// <summary>The kernels of one spec for one element type.</summary>
 /// <param name="Forward">(input, channel filter, spatial filter, output, launch): writes the output.</param>
 /// <param name="InputGradient">
-/// (upstream gradient, channel filter, spatial filter, input gradient, launch): the input gradient by the transposed taps.
+/// (upstream gradient, channel filter, spatial filter, input gradient, launch): the input gradient by the transposed taps;
+/// null where <paramref name="Backward"/> computes every gradient.
 /// </param>
 /// <param name="SpatialGradient">
 /// (input, upstream gradient, channel filter, spatial filter, spatial-filter gradient, launch): writes the spatial-filter
@@ -37,12 +38,18 @@ public enum DdfGpuLayout
 /// where input and output start 16-byte aligned and the row width is a multiple of 4 (<see cref="DdfGpu.ForwardLoadsAligned{T}"/>);
 /// null where the forward has no such variant.
 /// </param>
+/// <param name="Backward">
+/// (input, upstream gradient, channel filter, spatial filter, input gradient, spatial-filter gradient, channel-gradient
+/// partials, launch): every gradient in one pass (views of unwanted ones empty), the channel-filter gradient as
+/// <see cref="DdfGpuLaunch.Parts"/> partial sums per element; where given, the three gradient kernels are null.
+/// </param>
 public sealed record DdfGpuKernels<T>(
     Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch> Forward,
-    Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch> InputGradient,
+    Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>? InputGradient,
     Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>? SpatialGradient,
     Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>? ChannelGradient,
-    Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>? AlignedForward = null)
+    Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>? AlignedForward = null,
+    Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>? Backward = null)
     where T : unmanaged;
 
 /// <summary>
@@ -80,17 +87,35 @@ public sealed class DdfGpuKernelSet
         Layout = layout;
         Single = single ?? throw new ArgumentNullException(nameof(single));
         Double = @double ?? throw new ArgumentNullException(nameof(@double));
-        if (HasSpatialFilter && (single.SpatialGradient is null || @double.SpatialGradient is null))
-            throw new ArgumentException($"Kernels with a spatial branch ({branches}) need a SpatialGradient kernel.", single.SpatialGradient is null ? nameof(single) : nameof(@double));
-        if (HasChannelFilter && (single.ChannelGradient is null || @double.ChannelGradient is null))
-            throw new ArgumentException($"Kernels with a channel branch ({branches}) need a ChannelGradient kernel.", single.ChannelGradient is null ? nameof(single) : nameof(@double));
+        CheckGradientKernels(single, nameof(single));
+        CheckGradientKernels(@double, nameof(@double));
         if ((single.AlignedForward is null) != (@double.AlignedForward is null))
             throw new ArgumentException("An AlignedForward kernel is given for one element type only.", single.AlignedForward is null ? nameof(single) : nameof(@double));
+        if ((single.Backward is null) != (@double.Backward is null))
+            throw new ArgumentException("A one-pass Backward kernel is given for one element type only.", single.Backward is null ? nameof(single) : nameof(@double));
         PixelsPerThread = pixelsPerThread;
         ForwardPixelsPerThread = forwardPixelsPerThread == 0 ? pixelsPerThread : forwardPixelsPerThread;
         InputPixelsPerThread = inputPixelsPerThread;
         GradientChannels = gradientChannels;
         Specialization = minBlocksPerMultiprocessor > 0 ? new KernelSpecialization(DdfGpuTiling.Threads, minBlocksPerMultiprocessor) : KernelSpecialization.Empty;
+    }
+
+    /// <summary>The backward is one kernel or the separate gradient kernels the branches need, never both.</summary>
+    private void CheckGradientKernels<T>(DdfGpuKernels<T> kernels, string name) where T : unmanaged
+    {
+        bool separate = kernels.InputGradient is not null || kernels.SpatialGradient is not null || kernels.ChannelGradient is not null;
+        if (kernels.Backward is not null)
+        {
+            if (separate)
+                throw new ArgumentException("Kernels with a one-pass Backward kernel take no InputGradient, SpatialGradient or ChannelGradient kernel.", name);
+            return;
+        }
+        if (kernels.InputGradient is null)
+            throw new ArgumentException("Kernels need an InputGradient kernel (or a one-pass Backward kernel).", name);
+        if (HasSpatialFilter && kernels.SpatialGradient is null)
+            throw new ArgumentException($"Kernels with a spatial branch ({Branches}) need a SpatialGradient kernel.", name);
+        if (HasChannelFilter && kernels.ChannelGradient is null)
+            throw new ArgumentException($"Kernels with a channel branch ({Branches}) need a ChannelGradient kernel.", name);
     }
 
     /// <summary>Kernel size the kernels are specialised to; 0 for the generic kernels.</summary>
@@ -117,7 +142,7 @@ public sealed class DdfGpuKernelSet
     /// <summary>Tiled forward kernels: adjacent output pixels of a row each thread computes.</summary>
     public int ForwardPixelsPerThread { get; }
 
-    /// <summary>Tiled input-gradient kernel: adjacent input pixels of a row each thread computes.</summary>
+    /// <summary>Tiled input-gradient (or one-pass backward) kernel: adjacent input pixels of a row each thread computes.</summary>
     public int InputPixelsPerThread { get; }
 
     /// <summary>Tiled channel-gradient kernel: channels one block sums (each spatial-filter load serves all of them).</summary>
@@ -131,6 +156,9 @@ public sealed class DdfGpuKernelSet
 
     /// <summary>float64 kernels.</summary>
     public DdfGpuKernels<double> Double { get; }
+
+    /// <summary>True when the backward is one kernel (<see cref="DdfGpuKernels{T}.Backward"/>).</summary>
+    public bool IsOnePassBackward => Single.Backward is not null;
 
     /// <summary>The generic sets, indexed by <see cref="WeightModes"/>.</summary>
     private static readonly DdfGpuKernelSet[] GenericSets =

@@ -55,6 +55,8 @@ internal static class DdfGpuLimits
     {
         if (kernels.Layout != DdfGpuLayout.Tiled)
             return g.OutHeight;
+        if (kernels.IsOnePassBackward) // one per warp of the launch over the plane
+            return Blocks(g.Width, (long)DdfGpuTiling.Width * kernels.InputPixelsPerThread) * Blocks(g.Height, DdfGpuTiling.Height) * DdfGpuTiling.Height;
         long channelBlocks = Blocks(g.Channels, kernels.GradientChannels) * g.Batch;
         long wanted = channelBlocks == 0 ? 1 : Blocks(TargetBlocks, channelBlocks);
         return Math.Clamp(wanted, 1, Math.Max(1, g.OutPlane / ((long)DdfGpuTiling.Threads * kernels.PixelsPerThread)));
@@ -88,7 +90,25 @@ internal static class DdfGpuLimits
         wantChannel &= kernels.HasChannelFilter;
         wantSpatial &= kernels.HasSpatialFilter;
         yield return Taps(g);
-        if (tiled)
+        if (tiled && kernels.IsOnePassBackward)
+        {
+            // One launch over the plane reads every input and writes the wanted gradients (the channel-gradient partials
+            // with 64-bit indices).
+            if (wantInput || wantSpatial || wantChannel)
+            {
+                yield return Index("input", s.Input, s.InputLength);
+                if (kernels.HasSpatialFilter)
+                    yield return Index("spatialFilter", s.Spatial, s.SpatialLength);
+                yield return Index("gradOutput", s.Output, s.OutputLength);
+                foreach (var e in TiledPlane("gradOutput", s.Output, g.Height, g.Width, kernels.InputPixelsPerThread, 1, g.Batch))
+                    yield return e;
+            }
+            if (wantInput)
+                yield return Index("gradInput", s.Input, s.InputLength);
+            if (wantSpatial)
+                yield return Index("gradSpatialFilter", s.Spatial, s.SpatialLength);
+        }
+        else if (tiled)
         {
             if (wantSpatial || wantChannel)
                 yield return Index("input", s.Input, s.InputLength);
@@ -121,7 +141,7 @@ internal static class DdfGpuLimits
             long parts = ChannelGradientParts(kernels, g);
             string partials = $"its partial sums (B, C, k*k, {(tiled ? "parts" : "Ho")}) = {Show(g.Batch, g.Channels, s.Taps, parts)}";
             long partialsLength = Product(g.Batch, g.Channels, s.Taps, parts);
-            if (tiled)
+            if (tiled && !kernels.IsOnePassBackward)
             {
                 yield return Index("gradChannelFilter", partials, partialsLength);
                 long runs = kernels.PixelsPerThread == 1 ? g.OutPlane : Blocks(g.OutWidth, kernels.PixelsPerThread) * g.OutHeight;
@@ -131,8 +151,10 @@ internal static class DdfGpuLimits
                 yield return Grid("gradChannelFilter", partials, "y (blocks of channels)", Blocks(g.Channels, kernels.GradientChannels));
                 yield return Grid("gradChannelFilter", partials, "z (batch)", g.Batch);
             }
-            else
+            else if (!tiled)
                 yield return Threads("gradChannelFilter", partials, partialsLength);
+            else
+                yield return new("gradChannelFilter", partials, "its partial sums per element (one per warp of the launch over the plane; 32-bit)", parts, IndexLimit);
             // Stage two: one thread per channel-filter gradient element.
             yield return Threads("gradChannelFilter", s.Channel, s.ChannelLength);
         }

@@ -14,7 +14,10 @@ internal sealed class LoadedGpuKernels<T> where T : unmanaged, INumber<T>
     public LoadedGpuKernels(Accelerator accelerator, DdfGpuKernels<T> kernels, KernelSpecialization specialization)
     {
         Forward = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>(kernels.Forward, specialization);
-        InputGradient = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>(kernels.InputGradient, specialization);
+        if (kernels.InputGradient is not null)
+            InputGradient = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>(kernels.InputGradient, specialization);
+        if (kernels.Backward is not null)
+            Backward = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>(kernels.Backward, specialization);
         if (kernels.SpatialGradient is not null)
             SpatialGradient = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>(kernels.SpatialGradient, specialization);
         if (kernels.ChannelGradient is not null)
@@ -28,7 +31,9 @@ internal sealed class LoadedGpuKernels<T> where T : unmanaged, INumber<T>
 
     public Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>? AlignedForward { get; }
 
-    public Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch> InputGradient { get; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>? InputGradient { get; }
+
+    public Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>? Backward { get; }
 
     public Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, DdfGpuLaunch>? SpatialGradient { get; }
 

@@ -21,6 +21,10 @@ namespace Demo
         //   col{p}, col              window columns of the run (clamped); aligned: the first column of the run's 16-byte load
         //   left{j}, right{j}        columns the warp's first / last lane loads itself (clamped), hl{j} / hr{j}: inside
         //   r{i}_{u}                 the 16-byte run of channel i in window row u
+        // Backward (one pass; names of the upstream-gradient window start with g: grow{u}, gcol{j}, ghy{u}, ghx{j}, gv{i}_{u}_{j}):
+        //   inside, part             the thread's pixels lie in the plane (else it computes on clamped ones, adds and stores nothing); its warp's partial
+        //   gs{p}_{t}                spatial tap t at the upstream pixel pixel p's transposed tap t reads
+        //   q{p}_{t}, e{t}           the product of upstream gradient and input of pixel p's tap t; the warp's channel-gradient sum of tap t
         /// <summary>
         /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = 3, dilation 1, stride 1, Both, Add:
         /// each thread keeps its pixels' taps in registers across channels and reads the input from global memory with
@@ -32,10 +36,9 @@ namespace Demo
         {
             /// <summary>These kernels for float32 and float64, as Ddf.Runtime.DdfGpu runs them.</summary>
             public static readonly global::Ddf.Runtime.DdfGpuKernelSet Set = new(3, 1, 1, global::Ddf.FilterBranches.Both, global::Ddf.KernelCombine.Add, global::Ddf.Runtime.DdfGpuLayout.Tiled,
-                new(Forward<float>, InputGradient<float>, SpatialGradient<float>, ChannelGradient<float>, AlignedForward<float>),
-                new(Forward<double>, InputGradient<double>, SpatialGradient<double>, ChannelGradient<double>, AlignedForward<double>),
-                pixelsPerThread: Pixels, inputPixelsPerThread: InputPixels, gradientChannels: GradientChannels, minBlocksPerMultiprocessor: MinBlocks,
-                forwardPixelsPerThread: ForwardPixels);
+                new(Forward<float>, null, null, null, AlignedForward<float>, Backward<float>),
+                new(Forward<double>, null, null, null, AlignedForward<double>, Backward<double>),
+                pixelsPerThread: BackwardPixels, inputPixelsPerThread: BackwardPixels, minBlocksPerMultiprocessor: MinBlocks, forwardPixelsPerThread: ForwardPixels);
 
             private const int K = 3;
             private const int Dilation = 1;
@@ -47,26 +50,17 @@ namespace Demo
             private const int TileHeight = global::Ddf.Runtime.DdfGpuTiling.Height;
             private const int ChannelsPerBlock = global::Ddf.Runtime.DdfGpuTiling.ChannelsPerBlock;
 
-            // Adjacent pixels of a row per thread: their windows overlap, so each channel's loads serve all of them
-            // (two pixels per thread measured 1.3x faster than one for k = 3; k = 7 keeps one to bound registers).
-            private const int Pixels = 2;
-            private const int InputPixels = 2;
-
-            // Channels per loop iteration: their 12 (input gradient: 12) window loads each are issued together.
-            private const int Unroll = 4;
-            private const int InputUnroll = 4;
-
-            // Channels one channel-gradient block sums: each spatial-filter load serves all of them.
-            private const int GradientChannels = 4;
-
-            // Resident blocks per multiprocessor the kernels' registers must allow (0: the compiler decides). Left to
-            // itself ptxas gives k = 5 and 7 kernels up to 245 registers (one block of 8 warps); k = 3 ones fit 3 blocks.
-            private const int MinBlocks = 0;
-
             // The forward's runs of adjacent output pixels (one 16-byte load or store each where rows allow) and channels
             // per iteration: 18 window values each, 3 runs loaded, the rest shuffled in.
             private const int ForwardPixels = 4;
             private const int ForwardUnroll = 2;
+
+            // Adjacent pixels of a row per backward thread: its taps, transposed taps and spatial-gradient sums stay in registers.
+            private const int BackwardPixels = 2;
+
+            // Resident blocks per multiprocessor the kernels' registers must allow (0: the compiler decides). Left to
+            // itself ptxas gives k = 5 and 7 kernels up to 245 registers (one block of 8 warps); k = 3 ones fit 3 blocks.
+            private const int MinBlocks = 0;
 
             /// <summary>
             /// Forward: each thread computes ForwardPixels adjacent output pixels of a row for ChannelsPerBlock channels,
@@ -633,273 +627,30 @@ namespace Demo
             }
 
             /// <summary>
-            /// Input gradient by the transposed taps: each thread computes InputPixels adjacent input pixels of a row for
-            /// ChannelsPerBlock channels, InputUnroll channels per iteration, with the spatial taps of the upstream pixels it
-            /// reads in registers. Grid: (tiles of (H, W), channel blocks, batch).
+            /// Backward in one pass: each thread takes BackwardPixels adjacent pixels of a row through all channels in order; per
+            /// channel it reads the upstream-gradient window of their transposed taps and the input window of their taps once,
+            /// writes their input gradient, and sums their spatial-filter gradient over the channels (written after the loop);
+            /// the channel-filter products of each channel are summed over the warp by shuffle trees into
+            /// channelPartials[((b * C + c) * Taps + tap) * Parts + part] (part: the warp's place among the plane's warps), which
+            /// SumGroups adds in order. Gradients whose view is empty are skipped. Grid: (tiles of (H, W), 1, batch).
             /// </summary>
-            public static void InputGradient<T>(global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter, global::ILGPU.ArrayView<T> gradInput, global::Ddf.Runtime.DdfGpuLaunch launch)
+            public static void Backward<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter,
+                global::ILGPU.ArrayView<T> gradInput, global::ILGPU.ArrayView<T> gradSpatialFilter, global::ILGPU.ArrayView<T> channelPartials, global::Ddf.Runtime.DdfGpuLaunch launch)
                 where T : unmanaged, global::System.Numerics.INumber<T>
             {
                 var g = launch.Geometry;
                 int outH = g.OutHeight, outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
-                int tilesAcross = (g.Width + (TileWidth * Pixels) - 1) / (TileWidth * Pixels);
-                int x = global::ILGPU.Grid.IdxX % tilesAcross * (TileWidth * Pixels) + global::ILGPU.Group.IdxX * Pixels, y = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight + global::ILGPU.Group.IdxY;
-                if (x >= g.Width || y >= g.Height)
-                    return;
-                int b = global::ILGPU.Grid.IdxZ, bc = b * g.Channels, pixel = y * g.Width + x;
-                // The thread's other pixels may lie past the row's end: they are computed from clamped reads and not stored.
+                int tilesAcross = (g.Width + (TileWidth * BackwardPixels) - 1) / (TileWidth * BackwardPixels);
+                int x0 = global::ILGPU.Grid.IdxX % tilesAcross * (TileWidth * BackwardPixels) + global::ILGPU.Group.IdxX * BackwardPixels, y0 = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight + global::ILGPU.Group.IdxY;
+                // Every lane takes part in the channel-gradient shuffle trees: a thread past the plane computes on its last
+                // pixel with a zero upstream gradient (so it adds nothing) and stores nothing.
+                bool inside = x0 < g.Width & y0 < g.Height;
+                int x = global::System.Math.Min(x0, g.Width - 1), y = global::System.Math.Min(y0, g.Height - 1);
+                int b = global::ILGPU.Grid.IdxZ, bc = b * g.Channels, pixel = y * g.Width + x, part = global::ILGPU.Grid.IdxX * TileHeight + global::ILGPU.Group.IdxY;
                 bool has1 = x + 1 < g.Width;
                 int pixel1 = has1 ? pixel + 1 : pixel;
-                int jy = y + Pad, jx = x + Pad;
-                // Upstream-gradient rows and columns the transposed taps read, clamped into the plane (every load valid); hy/hx: a tap hits them.
-                int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(jy, outH) * outW;
-                bool hy0 = (uint)jy < (uint)outH;
-                int row1 = (jy - 1) * outW;
-                int row2 = global::Ddf.Runtime.DdfGpuTiling.Clamp(jy - 2, outH) * outW;
-                bool hy2 = (uint)(jy - 2) < (uint)outH;
-                int col0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(jx - 2, outW);
-                bool hx0 = (uint)(jx - 2) < (uint)outW;
-                int col1 = jx - 1;
-                int col2 = global::Ddf.Runtime.DdfGpuTiling.Clamp(jx, outW);
-                bool hx2 = (uint)jx < (uint)outW;
-                int col3 = global::Ddf.Runtime.DdfGpuTiling.Clamp(jx + 1, outW);
-                bool hx3 = (uint)(jx + 1) < (uint)outW;
-                // Spatial taps at the upstream pixels each tap reads (zero where it misses), in registers for all channels.
-                int sf = b * Taps * outPlane;
-                T s0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, spatialFilter[sf + row0 + col2]);
-                T s0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, spatialFilter[sf + outPlane + row0 + col1]);
-                T s0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, spatialFilter[sf + 2 * outPlane + row0 + col0]);
-                T s0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, spatialFilter[sf + 3 * outPlane + row1 + col2]);
-                T s0_4 = spatialFilter[sf + 4 * outPlane + row1 + col1];
-                T s0_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, spatialFilter[sf + 5 * outPlane + row1 + col0]);
-                T s0_6 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, spatialFilter[sf + 6 * outPlane + row2 + col2]);
-                T s0_7 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, spatialFilter[sf + 7 * outPlane + row2 + col1]);
-                T s0_8 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, spatialFilter[sf + 8 * outPlane + row2 + col0]);
-                T s1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx3, spatialFilter[sf + row0 + col3]);
-                T s1_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, spatialFilter[sf + outPlane + row0 + col2]);
-                T s1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, spatialFilter[sf + 2 * outPlane + row0 + col1]);
-                T s1_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx3, spatialFilter[sf + 3 * outPlane + row1 + col3]);
-                T s1_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, spatialFilter[sf + 4 * outPlane + row1 + col2]);
-                T s1_5 = spatialFilter[sf + 5 * outPlane + row1 + col1];
-                T s1_6 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx3, spatialFilter[sf + 6 * outPlane + row2 + col3]);
-                T s1_7 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, spatialFilter[sf + 7 * outPlane + row2 + col2]);
-                T s1_8 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, spatialFilter[sf + 8 * outPlane + row2 + col1]);
-                int cBegin = global::ILGPU.Grid.IdxY * ChannelsPerBlock, cEnd = cBegin + ChannelsPerBlock < g.Channels ? cBegin + ChannelsPerBlock : g.Channels;
-                int c = cBegin;
-                for (; c + InputUnroll <= cEnd; c += InputUnroll)
-                {
-                    int plane0 = bc + c, plane1 = bc + c + 1, plane2 = bc + c + 2, plane3 = bc + c + 3;
-                    int at0 = plane0 * outPlane, at1 = plane1 * outPlane, at2 = plane2 * outPlane, at3 = plane3 * outPlane;
-                    T v0_0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, gradOutput[at0 + row0 + col0]);
-                    T v0_0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, gradOutput[at0 + row0 + col1]);
-                    T v0_0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, gradOutput[at0 + row0 + col2]);
-                    T v0_0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx3, gradOutput[at0 + row0 + col3]);
-                    T v0_1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, gradOutput[at0 + row1 + col0]);
-                    T v0_1_1 = gradOutput[at0 + row1 + col1];
-                    T v0_1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, gradOutput[at0 + row1 + col2]);
-                    T v0_1_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx3, gradOutput[at0 + row1 + col3]);
-                    T v0_2_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, gradOutput[at0 + row2 + col0]);
-                    T v0_2_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, gradOutput[at0 + row2 + col1]);
-                    T v0_2_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, gradOutput[at0 + row2 + col2]);
-                    T v0_2_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx3, gradOutput[at0 + row2 + col3]);
-                    T v1_0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, gradOutput[at1 + row0 + col0]);
-                    T v1_0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, gradOutput[at1 + row0 + col1]);
-                    T v1_0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, gradOutput[at1 + row0 + col2]);
-                    T v1_0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx3, gradOutput[at1 + row0 + col3]);
-                    T v1_1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, gradOutput[at1 + row1 + col0]);
-                    T v1_1_1 = gradOutput[at1 + row1 + col1];
-                    T v1_1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, gradOutput[at1 + row1 + col2]);
-                    T v1_1_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx3, gradOutput[at1 + row1 + col3]);
-                    T v1_2_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, gradOutput[at1 + row2 + col0]);
-                    T v1_2_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, gradOutput[at1 + row2 + col1]);
-                    T v1_2_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, gradOutput[at1 + row2 + col2]);
-                    T v1_2_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx3, gradOutput[at1 + row2 + col3]);
-                    T v2_0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, gradOutput[at2 + row0 + col0]);
-                    T v2_0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, gradOutput[at2 + row0 + col1]);
-                    T v2_0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, gradOutput[at2 + row0 + col2]);
-                    T v2_0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx3, gradOutput[at2 + row0 + col3]);
-                    T v2_1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, gradOutput[at2 + row1 + col0]);
-                    T v2_1_1 = gradOutput[at2 + row1 + col1];
-                    T v2_1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, gradOutput[at2 + row1 + col2]);
-                    T v2_1_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx3, gradOutput[at2 + row1 + col3]);
-                    T v2_2_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, gradOutput[at2 + row2 + col0]);
-                    T v2_2_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, gradOutput[at2 + row2 + col1]);
-                    T v2_2_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, gradOutput[at2 + row2 + col2]);
-                    T v2_2_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx3, gradOutput[at2 + row2 + col3]);
-                    T v3_0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, gradOutput[at3 + row0 + col0]);
-                    T v3_0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, gradOutput[at3 + row0 + col1]);
-                    T v3_0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, gradOutput[at3 + row0 + col2]);
-                    T v3_0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx3, gradOutput[at3 + row0 + col3]);
-                    T v3_1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, gradOutput[at3 + row1 + col0]);
-                    T v3_1_1 = gradOutput[at3 + row1 + col1];
-                    T v3_1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, gradOutput[at3 + row1 + col2]);
-                    T v3_1_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx3, gradOutput[at3 + row1 + col3]);
-                    T v3_2_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, gradOutput[at3 + row2 + col0]);
-                    T v3_2_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, gradOutput[at3 + row2 + col1]);
-                    T v3_2_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, gradOutput[at3 + row2 + col2]);
-                    T v3_2_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx3, gradOutput[at3 + row2 + col3]);
-                    long f0 = (long)plane0 * Taps, f1 = (long)plane1 * Taps, f2 = (long)plane2 * Taps, f3 = (long)plane3 * Taps;
-                    T k0_0 = channelFilter[f0], k0_1 = channelFilter[f0 + 1], k0_2 = channelFilter[f0 + 2];
-                    T k0_3 = channelFilter[f0 + 3], k0_4 = channelFilter[f0 + 4], k0_5 = channelFilter[f0 + 5];
-                    T k0_6 = channelFilter[f0 + 6], k0_7 = channelFilter[f0 + 7], k0_8 = channelFilter[f0 + 8];
-                    T k1_0 = channelFilter[f1], k1_1 = channelFilter[f1 + 1], k1_2 = channelFilter[f1 + 2];
-                    T k1_3 = channelFilter[f1 + 3], k1_4 = channelFilter[f1 + 4], k1_5 = channelFilter[f1 + 5];
-                    T k1_6 = channelFilter[f1 + 6], k1_7 = channelFilter[f1 + 7], k1_8 = channelFilter[f1 + 8];
-                    T k2_0 = channelFilter[f2], k2_1 = channelFilter[f2 + 1], k2_2 = channelFilter[f2 + 2];
-                    T k2_3 = channelFilter[f2 + 3], k2_4 = channelFilter[f2 + 4], k2_5 = channelFilter[f2 + 5];
-                    T k2_6 = channelFilter[f2 + 6], k2_7 = channelFilter[f2 + 7], k2_8 = channelFilter[f2 + 8];
-                    T k3_0 = channelFilter[f3], k3_1 = channelFilter[f3 + 1], k3_2 = channelFilter[f3 + 2];
-                    T k3_3 = channelFilter[f3 + 3], k3_4 = channelFilter[f3 + 4], k3_5 = channelFilter[f3 + 5];
-                    T k3_6 = channelFilter[f3 + 6], k3_7 = channelFilter[f3 + 7], k3_8 = channelFilter[f3 + 8];
-                    T d0_0 = v0_0_2 * (s0_0 + k0_0);
-                    d0_0 += v0_0_1 * (s0_1 + k0_1);
-                    d0_0 += v0_0_0 * (s0_2 + k0_2);
-                    d0_0 += v0_1_2 * (s0_3 + k0_3);
-                    d0_0 += v0_1_1 * (s0_4 + k0_4);
-                    d0_0 += v0_1_0 * (s0_5 + k0_5);
-                    d0_0 += v0_2_2 * (s0_6 + k0_6);
-                    d0_0 += v0_2_1 * (s0_7 + k0_7);
-                    d0_0 += v0_2_0 * (s0_8 + k0_8);
-                    gradInput[plane0 * inPlane + pixel] = d0_0;
-                    T d0_1 = v0_0_3 * (s1_0 + k0_0);
-                    d0_1 += v0_0_2 * (s1_1 + k0_1);
-                    d0_1 += v0_0_1 * (s1_2 + k0_2);
-                    d0_1 += v0_1_3 * (s1_3 + k0_3);
-                    d0_1 += v0_1_2 * (s1_4 + k0_4);
-                    d0_1 += v0_1_1 * (s1_5 + k0_5);
-                    d0_1 += v0_2_3 * (s1_6 + k0_6);
-                    d0_1 += v0_2_2 * (s1_7 + k0_7);
-                    d0_1 += v0_2_1 * (s1_8 + k0_8);
-                    if (has1)
-                        gradInput[plane0 * inPlane + pixel1] = d0_1;
-                    T d1_0 = v1_0_2 * (s0_0 + k1_0);
-                    d1_0 += v1_0_1 * (s0_1 + k1_1);
-                    d1_0 += v1_0_0 * (s0_2 + k1_2);
-                    d1_0 += v1_1_2 * (s0_3 + k1_3);
-                    d1_0 += v1_1_1 * (s0_4 + k1_4);
-                    d1_0 += v1_1_0 * (s0_5 + k1_5);
-                    d1_0 += v1_2_2 * (s0_6 + k1_6);
-                    d1_0 += v1_2_1 * (s0_7 + k1_7);
-                    d1_0 += v1_2_0 * (s0_8 + k1_8);
-                    gradInput[plane1 * inPlane + pixel] = d1_0;
-                    T d1_1 = v1_0_3 * (s1_0 + k1_0);
-                    d1_1 += v1_0_2 * (s1_1 + k1_1);
-                    d1_1 += v1_0_1 * (s1_2 + k1_2);
-                    d1_1 += v1_1_3 * (s1_3 + k1_3);
-                    d1_1 += v1_1_2 * (s1_4 + k1_4);
-                    d1_1 += v1_1_1 * (s1_5 + k1_5);
-                    d1_1 += v1_2_3 * (s1_6 + k1_6);
-                    d1_1 += v1_2_2 * (s1_7 + k1_7);
-                    d1_1 += v1_2_1 * (s1_8 + k1_8);
-                    if (has1)
-                        gradInput[plane1 * inPlane + pixel1] = d1_1;
-                    T d2_0 = v2_0_2 * (s0_0 + k2_0);
-                    d2_0 += v2_0_1 * (s0_1 + k2_1);
-                    d2_0 += v2_0_0 * (s0_2 + k2_2);
-                    d2_0 += v2_1_2 * (s0_3 + k2_3);
-                    d2_0 += v2_1_1 * (s0_4 + k2_4);
-                    d2_0 += v2_1_0 * (s0_5 + k2_5);
-                    d2_0 += v2_2_2 * (s0_6 + k2_6);
-                    d2_0 += v2_2_1 * (s0_7 + k2_7);
-                    d2_0 += v2_2_0 * (s0_8 + k2_8);
-                    gradInput[plane2 * inPlane + pixel] = d2_0;
-                    T d2_1 = v2_0_3 * (s1_0 + k2_0);
-                    d2_1 += v2_0_2 * (s1_1 + k2_1);
-                    d2_1 += v2_0_1 * (s1_2 + k2_2);
-                    d2_1 += v2_1_3 * (s1_3 + k2_3);
-                    d2_1 += v2_1_2 * (s1_4 + k2_4);
-                    d2_1 += v2_1_1 * (s1_5 + k2_5);
-                    d2_1 += v2_2_3 * (s1_6 + k2_6);
-                    d2_1 += v2_2_2 * (s1_7 + k2_7);
-                    d2_1 += v2_2_1 * (s1_8 + k2_8);
-                    if (has1)
-                        gradInput[plane2 * inPlane + pixel1] = d2_1;
-                    T d3_0 = v3_0_2 * (s0_0 + k3_0);
-                    d3_0 += v3_0_1 * (s0_1 + k3_1);
-                    d3_0 += v3_0_0 * (s0_2 + k3_2);
-                    d3_0 += v3_1_2 * (s0_3 + k3_3);
-                    d3_0 += v3_1_1 * (s0_4 + k3_4);
-                    d3_0 += v3_1_0 * (s0_5 + k3_5);
-                    d3_0 += v3_2_2 * (s0_6 + k3_6);
-                    d3_0 += v3_2_1 * (s0_7 + k3_7);
-                    d3_0 += v3_2_0 * (s0_8 + k3_8);
-                    gradInput[plane3 * inPlane + pixel] = d3_0;
-                    T d3_1 = v3_0_3 * (s1_0 + k3_0);
-                    d3_1 += v3_0_2 * (s1_1 + k3_1);
-                    d3_1 += v3_0_1 * (s1_2 + k3_2);
-                    d3_1 += v3_1_3 * (s1_3 + k3_3);
-                    d3_1 += v3_1_2 * (s1_4 + k3_4);
-                    d3_1 += v3_1_1 * (s1_5 + k3_5);
-                    d3_1 += v3_2_3 * (s1_6 + k3_6);
-                    d3_1 += v3_2_2 * (s1_7 + k3_7);
-                    d3_1 += v3_2_1 * (s1_8 + k3_8);
-                    if (has1)
-                        gradInput[plane3 * inPlane + pixel1] = d3_1;
-                }
-                for (; c < cEnd; c++)
-                {
-                    int plane0 = bc + c;
-                    int at0 = plane0 * outPlane;
-                    T v0_0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, gradOutput[at0 + row0 + col0]);
-                    T v0_0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, gradOutput[at0 + row0 + col1]);
-                    T v0_0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, gradOutput[at0 + row0 + col2]);
-                    T v0_0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx3, gradOutput[at0 + row0 + col3]);
-                    T v0_1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, gradOutput[at0 + row1 + col0]);
-                    T v0_1_1 = gradOutput[at0 + row1 + col1];
-                    T v0_1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, gradOutput[at0 + row1 + col2]);
-                    T v0_1_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx3, gradOutput[at0 + row1 + col3]);
-                    T v0_2_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, gradOutput[at0 + row2 + col0]);
-                    T v0_2_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, gradOutput[at0 + row2 + col1]);
-                    T v0_2_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, gradOutput[at0 + row2 + col2]);
-                    T v0_2_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx3, gradOutput[at0 + row2 + col3]);
-                    long f0 = (long)plane0 * Taps;
-                    T k0_0 = channelFilter[f0], k0_1 = channelFilter[f0 + 1], k0_2 = channelFilter[f0 + 2];
-                    T k0_3 = channelFilter[f0 + 3], k0_4 = channelFilter[f0 + 4], k0_5 = channelFilter[f0 + 5];
-                    T k0_6 = channelFilter[f0 + 6], k0_7 = channelFilter[f0 + 7], k0_8 = channelFilter[f0 + 8];
-                    T d0_0 = v0_0_2 * (s0_0 + k0_0);
-                    d0_0 += v0_0_1 * (s0_1 + k0_1);
-                    d0_0 += v0_0_0 * (s0_2 + k0_2);
-                    d0_0 += v0_1_2 * (s0_3 + k0_3);
-                    d0_0 += v0_1_1 * (s0_4 + k0_4);
-                    d0_0 += v0_1_0 * (s0_5 + k0_5);
-                    d0_0 += v0_2_2 * (s0_6 + k0_6);
-                    d0_0 += v0_2_1 * (s0_7 + k0_7);
-                    d0_0 += v0_2_0 * (s0_8 + k0_8);
-                    gradInput[plane0 * inPlane + pixel] = d0_0;
-                    T d0_1 = v0_0_3 * (s1_0 + k0_0);
-                    d0_1 += v0_0_2 * (s1_1 + k0_1);
-                    d0_1 += v0_0_1 * (s1_2 + k0_2);
-                    d0_1 += v0_1_3 * (s1_3 + k0_3);
-                    d0_1 += v0_1_2 * (s1_4 + k0_4);
-                    d0_1 += v0_1_1 * (s1_5 + k0_5);
-                    d0_1 += v0_2_3 * (s1_6 + k0_6);
-                    d0_1 += v0_2_2 * (s1_7 + k0_7);
-                    d0_1 += v0_2_1 * (s1_8 + k0_8);
-                    if (has1)
-                        gradInput[plane0 * inPlane + pixel1] = d0_1;
-                }
-            }
-
-            /// <summary>
-            /// Spatial-filter gradient: each thread sums, for Pixels adjacent output pixels, every tap's product of upstream
-            /// gradient and input over all channels in order, Unroll channels per iteration, and
-            /// writes the result (no partial sums, no cross-thread reduction). Grid: (tiles of (Ho, Wo), 1, batch).
-            /// </summary>
-            public static void SpatialGradient<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter,
-                global::ILGPU.ArrayView<T> gradSpatialFilter, global::Ddf.Runtime.DdfGpuLaunch launch)
-                where T : unmanaged, global::System.Numerics.INumber<T>
-            {
-                var g = launch.Geometry;
-                int outH = g.OutHeight, outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
-                int tilesAcross = (outW + (TileWidth * Pixels) - 1) / (TileWidth * Pixels);
-                int ox = global::ILGPU.Grid.IdxX % tilesAcross * (TileWidth * Pixels) + global::ILGPU.Group.IdxX * Pixels, oy = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight + global::ILGPU.Group.IdxY;
-                if (ox >= outW || oy >= outH)
-                    return;
-                int b = global::ILGPU.Grid.IdxZ, bc = b * g.Channels, pixel = oy * outW + ox;
-                // The thread's other pixels may lie past the row's end: they are computed from clamped reads and not stored.
-                bool has1 = ox + 1 < outW;
-                int pixel1 = has1 ? pixel + 1 : pixel;
-                int iy = oy * Stride - Pad, ix = ox * Stride - Pad;
+                bool wantInput = gradInput.Length > 0, wantFilters = gradSpatialFilter.Length > 0 | channelPartials.Length > 0;
+                int iy = y - Pad, ix = x - Pad, jy = y + Pad, jx = x + Pad;
                 // Input rows and columns the taps read, clamped into the plane (every load valid); hy/hx: inside the plane (else the tap adds zero).
                 int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy, g.Height) * g.Width;
                 bool hy0 = (uint)iy < (uint)g.Height;
@@ -913,477 +664,201 @@ namespace Demo
                 bool hx2 = (uint)(ix + 2) < (uint)g.Width;
                 int col3 = global::Ddf.Runtime.DdfGpuTiling.Clamp(ix + 3, g.Width);
                 bool hx3 = (uint)(ix + 3) < (uint)g.Width;
-                T a0_0 = T.Zero, a0_1 = T.Zero, a0_2 = T.Zero;
-                T a0_3 = T.Zero, a0_4 = T.Zero, a0_5 = T.Zero;
-                T a0_6 = T.Zero, a0_7 = T.Zero, a0_8 = T.Zero;
-                T a1_0 = T.Zero, a1_1 = T.Zero, a1_2 = T.Zero;
-                T a1_3 = T.Zero, a1_4 = T.Zero, a1_5 = T.Zero;
-                T a1_6 = T.Zero, a1_7 = T.Zero, a1_8 = T.Zero;
-                int cBegin = 0, cEnd = g.Channels;
-                int c = cBegin;
-                for (; c + Unroll <= cEnd; c += Unroll)
-                {
-                    int plane0 = bc + c, plane1 = bc + c + 1, plane2 = bc + c + 2, plane3 = bc + c + 3;
-                    int at0 = plane0 * inPlane, at1 = plane1 * inPlane, at2 = plane2 * inPlane, at3 = plane3 * inPlane;
-                    T v0_0_0 = input[at0 + row0 + col0];
-                    T v0_0_1 = input[at0 + row0 + col1];
-                    T v0_0_2 = input[at0 + row0 + col2];
-                    T v0_0_3 = input[at0 + row0 + col3];
-                    T v0_1_0 = input[at0 + row1 + col0];
-                    T v0_1_1 = input[at0 + row1 + col1];
-                    T v0_1_2 = input[at0 + row1 + col2];
-                    T v0_1_3 = input[at0 + row1 + col3];
-                    T v0_2_0 = input[at0 + row2 + col0];
-                    T v0_2_1 = input[at0 + row2 + col1];
-                    T v0_2_2 = input[at0 + row2 + col2];
-                    T v0_2_3 = input[at0 + row2 + col3];
-                    T v1_0_0 = input[at1 + row0 + col0];
-                    T v1_0_1 = input[at1 + row0 + col1];
-                    T v1_0_2 = input[at1 + row0 + col2];
-                    T v1_0_3 = input[at1 + row0 + col3];
-                    T v1_1_0 = input[at1 + row1 + col0];
-                    T v1_1_1 = input[at1 + row1 + col1];
-                    T v1_1_2 = input[at1 + row1 + col2];
-                    T v1_1_3 = input[at1 + row1 + col3];
-                    T v1_2_0 = input[at1 + row2 + col0];
-                    T v1_2_1 = input[at1 + row2 + col1];
-                    T v1_2_2 = input[at1 + row2 + col2];
-                    T v1_2_3 = input[at1 + row2 + col3];
-                    T v2_0_0 = input[at2 + row0 + col0];
-                    T v2_0_1 = input[at2 + row0 + col1];
-                    T v2_0_2 = input[at2 + row0 + col2];
-                    T v2_0_3 = input[at2 + row0 + col3];
-                    T v2_1_0 = input[at2 + row1 + col0];
-                    T v2_1_1 = input[at2 + row1 + col1];
-                    T v2_1_2 = input[at2 + row1 + col2];
-                    T v2_1_3 = input[at2 + row1 + col3];
-                    T v2_2_0 = input[at2 + row2 + col0];
-                    T v2_2_1 = input[at2 + row2 + col1];
-                    T v2_2_2 = input[at2 + row2 + col2];
-                    T v2_2_3 = input[at2 + row2 + col3];
-                    T v3_0_0 = input[at3 + row0 + col0];
-                    T v3_0_1 = input[at3 + row0 + col1];
-                    T v3_0_2 = input[at3 + row0 + col2];
-                    T v3_0_3 = input[at3 + row0 + col3];
-                    T v3_1_0 = input[at3 + row1 + col0];
-                    T v3_1_1 = input[at3 + row1 + col1];
-                    T v3_1_2 = input[at3 + row1 + col2];
-                    T v3_1_3 = input[at3 + row1 + col3];
-                    T v3_2_0 = input[at3 + row2 + col0];
-                    T v3_2_1 = input[at3 + row2 + col1];
-                    T v3_2_2 = input[at3 + row2 + col2];
-                    T v3_2_3 = input[at3 + row2 + col3];
-                    T go0_0 = gradOutput[plane0 * outPlane + pixel], go0_1 = gradOutput[plane0 * outPlane + pixel1];
-                    T go1_0 = gradOutput[plane1 * outPlane + pixel], go1_1 = gradOutput[plane1 * outPlane + pixel1];
-                    T go2_0 = gradOutput[plane2 * outPlane + pixel], go2_1 = gradOutput[plane2 * outPlane + pixel1];
-                    T go3_0 = gradOutput[plane3 * outPlane + pixel], go3_1 = gradOutput[plane3 * outPlane + pixel1];
-                    a0_0 += go0_0 * v0_0_0;
-                    a0_1 += go0_0 * v0_0_1;
-                    a0_2 += go0_0 * v0_0_2;
-                    a0_3 += go0_0 * v0_1_0;
-                    a0_4 += go0_0 * v0_1_1;
-                    a0_5 += go0_0 * v0_1_2;
-                    a0_6 += go0_0 * v0_2_0;
-                    a0_7 += go0_0 * v0_2_1;
-                    a0_8 += go0_0 * v0_2_2;
-                    a1_0 += go0_1 * v0_0_1;
-                    a1_1 += go0_1 * v0_0_2;
-                    a1_2 += go0_1 * v0_0_3;
-                    a1_3 += go0_1 * v0_1_1;
-                    a1_4 += go0_1 * v0_1_2;
-                    a1_5 += go0_1 * v0_1_3;
-                    a1_6 += go0_1 * v0_2_1;
-                    a1_7 += go0_1 * v0_2_2;
-                    a1_8 += go0_1 * v0_2_3;
-                    a0_0 += go1_0 * v1_0_0;
-                    a0_1 += go1_0 * v1_0_1;
-                    a0_2 += go1_0 * v1_0_2;
-                    a0_3 += go1_0 * v1_1_0;
-                    a0_4 += go1_0 * v1_1_1;
-                    a0_5 += go1_0 * v1_1_2;
-                    a0_6 += go1_0 * v1_2_0;
-                    a0_7 += go1_0 * v1_2_1;
-                    a0_8 += go1_0 * v1_2_2;
-                    a1_0 += go1_1 * v1_0_1;
-                    a1_1 += go1_1 * v1_0_2;
-                    a1_2 += go1_1 * v1_0_3;
-                    a1_3 += go1_1 * v1_1_1;
-                    a1_4 += go1_1 * v1_1_2;
-                    a1_5 += go1_1 * v1_1_3;
-                    a1_6 += go1_1 * v1_2_1;
-                    a1_7 += go1_1 * v1_2_2;
-                    a1_8 += go1_1 * v1_2_3;
-                    a0_0 += go2_0 * v2_0_0;
-                    a0_1 += go2_0 * v2_0_1;
-                    a0_2 += go2_0 * v2_0_2;
-                    a0_3 += go2_0 * v2_1_0;
-                    a0_4 += go2_0 * v2_1_1;
-                    a0_5 += go2_0 * v2_1_2;
-                    a0_6 += go2_0 * v2_2_0;
-                    a0_7 += go2_0 * v2_2_1;
-                    a0_8 += go2_0 * v2_2_2;
-                    a1_0 += go2_1 * v2_0_1;
-                    a1_1 += go2_1 * v2_0_2;
-                    a1_2 += go2_1 * v2_0_3;
-                    a1_3 += go2_1 * v2_1_1;
-                    a1_4 += go2_1 * v2_1_2;
-                    a1_5 += go2_1 * v2_1_3;
-                    a1_6 += go2_1 * v2_2_1;
-                    a1_7 += go2_1 * v2_2_2;
-                    a1_8 += go2_1 * v2_2_3;
-                    a0_0 += go3_0 * v3_0_0;
-                    a0_1 += go3_0 * v3_0_1;
-                    a0_2 += go3_0 * v3_0_2;
-                    a0_3 += go3_0 * v3_1_0;
-                    a0_4 += go3_0 * v3_1_1;
-                    a0_5 += go3_0 * v3_1_2;
-                    a0_6 += go3_0 * v3_2_0;
-                    a0_7 += go3_0 * v3_2_1;
-                    a0_8 += go3_0 * v3_2_2;
-                    a1_0 += go3_1 * v3_0_1;
-                    a1_1 += go3_1 * v3_0_2;
-                    a1_2 += go3_1 * v3_0_3;
-                    a1_3 += go3_1 * v3_1_1;
-                    a1_4 += go3_1 * v3_1_2;
-                    a1_5 += go3_1 * v3_1_3;
-                    a1_6 += go3_1 * v3_2_1;
-                    a1_7 += go3_1 * v3_2_2;
-                    a1_8 += go3_1 * v3_2_3;
-                }
-                for (; c < cEnd; c++)
-                {
-                    int plane0 = bc + c;
-                    int at0 = plane0 * inPlane;
-                    T v0_0_0 = input[at0 + row0 + col0];
-                    T v0_0_1 = input[at0 + row0 + col1];
-                    T v0_0_2 = input[at0 + row0 + col2];
-                    T v0_0_3 = input[at0 + row0 + col3];
-                    T v0_1_0 = input[at0 + row1 + col0];
-                    T v0_1_1 = input[at0 + row1 + col1];
-                    T v0_1_2 = input[at0 + row1 + col2];
-                    T v0_1_3 = input[at0 + row1 + col3];
-                    T v0_2_0 = input[at0 + row2 + col0];
-                    T v0_2_1 = input[at0 + row2 + col1];
-                    T v0_2_2 = input[at0 + row2 + col2];
-                    T v0_2_3 = input[at0 + row2 + col3];
-                    T go0_0 = gradOutput[plane0 * outPlane + pixel], go0_1 = gradOutput[plane0 * outPlane + pixel1];
-                    a0_0 += go0_0 * v0_0_0;
-                    a0_1 += go0_0 * v0_0_1;
-                    a0_2 += go0_0 * v0_0_2;
-                    a0_3 += go0_0 * v0_1_0;
-                    a0_4 += go0_0 * v0_1_1;
-                    a0_5 += go0_0 * v0_1_2;
-                    a0_6 += go0_0 * v0_2_0;
-                    a0_7 += go0_0 * v0_2_1;
-                    a0_8 += go0_0 * v0_2_2;
-                    a1_0 += go0_1 * v0_0_1;
-                    a1_1 += go0_1 * v0_0_2;
-                    a1_2 += go0_1 * v0_0_3;
-                    a1_3 += go0_1 * v0_1_1;
-                    a1_4 += go0_1 * v0_1_2;
-                    a1_5 += go0_1 * v0_1_3;
-                    a1_6 += go0_1 * v0_2_1;
-                    a1_7 += go0_1 * v0_2_2;
-                    a1_8 += go0_1 * v0_2_3;
-                }
+                // Upstream-gradient rows and columns the transposed taps read, clamped into the plane (every load valid); hy/hx: a tap hits them.
+                int grow0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(jy, outH) * outW;
+                bool ghy0 = (uint)jy < (uint)outH;
+                int grow1 = (jy - 1) * outW;
+                int grow2 = global::Ddf.Runtime.DdfGpuTiling.Clamp(jy - 2, outH) * outW;
+                bool ghy2 = (uint)(jy - 2) < (uint)outH;
+                int gcol0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(jx - 2, outW);
+                bool ghx0 = (uint)(jx - 2) < (uint)outW;
+                int gcol1 = jx - 1;
+                int gcol2 = global::Ddf.Runtime.DdfGpuTiling.Clamp(jx, outW);
+                bool ghx2 = (uint)jx < (uint)outW;
+                int gcol3 = global::Ddf.Runtime.DdfGpuTiling.Clamp(jx + 1, outW);
+                bool ghx3 = (uint)(jx + 1) < (uint)outW;
                 int sf = b * Taps * outPlane;
-                gradSpatialFilter[sf + pixel] = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, a0_0);
-                gradSpatialFilter[sf + outPlane + pixel] = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, a0_1);
-                gradSpatialFilter[sf + 2 * outPlane + pixel] = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, a0_2);
-                gradSpatialFilter[sf + 3 * outPlane + pixel] = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, a0_3);
-                gradSpatialFilter[sf + 4 * outPlane + pixel] = a0_4;
-                gradSpatialFilter[sf + 5 * outPlane + pixel] = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, a0_5);
-                gradSpatialFilter[sf + 6 * outPlane + pixel] = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, a0_6);
-                gradSpatialFilter[sf + 7 * outPlane + pixel] = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, a0_7);
-                gradSpatialFilter[sf + 8 * outPlane + pixel] = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, a0_8);
-                if (has1)
-                {
-                    gradSpatialFilter[sf + pixel1] = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, a1_0);
-                    gradSpatialFilter[sf + outPlane + pixel1] = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, a1_1);
-                    gradSpatialFilter[sf + 2 * outPlane + pixel1] = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx3, a1_2);
-                    gradSpatialFilter[sf + 3 * outPlane + pixel1] = a1_3;
-                    gradSpatialFilter[sf + 4 * outPlane + pixel1] = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, a1_4);
-                    gradSpatialFilter[sf + 5 * outPlane + pixel1] = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx3, a1_5);
-                    gradSpatialFilter[sf + 6 * outPlane + pixel1] = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, a1_6);
-                    gradSpatialFilter[sf + 7 * outPlane + pixel1] = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, a1_7);
-                    gradSpatialFilter[sf + 8 * outPlane + pixel1] = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx3, a1_8);
-                }
-            }
-
-            /// <summary>
-            /// Stage one of the channel-filter gradient: a block sums, for GradientChannels channels, every tap's product of
-            /// upstream gradient and input over one of launch.Parts equal parts of the output plane: each thread
-            /// over the part's runs of Pixels adjacent pixels of a row it strides through (sharing their window loads), then
-            /// warp-shuffle trees and the warps added in order. Writes channelPartials[((b * C + c) * Taps + tap) * Parts + part].
-            /// Grid: (parts, channel blocks, batch).
-            /// </summary>
-            public static void ChannelGradient<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter,
-                global::ILGPU.ArrayView<T> channelPartials, global::Ddf.Runtime.DdfGpuLaunch launch)
-                where T : unmanaged, global::System.Numerics.INumber<T>
-            {
-                var warpSums = global::ILGPU.SharedMemory.Allocate<T>(GradientChannels * Taps * global::Ddf.Runtime.DdfGpuTiling.Warps);
-                var g = launch.Geometry;
-                int outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
-                int b = global::ILGPU.Grid.IdxZ, bc = b * g.Channels, c0 = global::ILGPU.Grid.IdxY * GradientChannels, part = global::ILGPU.Grid.IdxX;
-                int thread = global::ILGPU.Group.IdxY * TileWidth + global::ILGPU.Group.IdxX;
-                int runsAcross = (outW + Pixels - 1) / Pixels, runs = runsAcross * g.OutHeight;
-                int chunk = (runs + launch.Parts - 1) / launch.Parts, qBegin = part * chunk, qEnd = qBegin + chunk < runs ? qBegin + chunk : runs;
-                // Channels past the last read the last one (valid addresses); their sums are not written.
-                int last = g.Channels - 1;
-                int plane0 = bc + c0, plane1 = bc + (c0 + 1 < last ? c0 + 1 : last), plane2 = bc + (c0 + 2 < last ? c0 + 2 : last), plane3 = bc + (c0 + 3 < last ? c0 + 3 : last);
-                int at0 = plane0 * inPlane, out0 = plane0 * outPlane, at1 = plane1 * inPlane, out1 = plane1 * outPlane, at2 = plane2 * inPlane, out2 = plane2 * outPlane, at3 = plane3 * inPlane, out3 = plane3 * outPlane;
+                // Spatial taps at the upstream pixels the transposed taps read (zero where they miss), for the input gradient.
+                T gs0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy0 & ghx2, spatialFilter[sf + grow0 + gcol2]);
+                T gs0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy0, spatialFilter[sf + outPlane + grow0 + gcol1]);
+                T gs0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy0 & ghx0, spatialFilter[sf + 2 * outPlane + grow0 + gcol0]);
+                T gs0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghx2, spatialFilter[sf + 3 * outPlane + grow1 + gcol2]);
+                T gs0_4 = spatialFilter[sf + 4 * outPlane + grow1 + gcol1];
+                T gs0_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghx0, spatialFilter[sf + 5 * outPlane + grow1 + gcol0]);
+                T gs0_6 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy2 & ghx2, spatialFilter[sf + 6 * outPlane + grow2 + gcol2]);
+                T gs0_7 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy2, spatialFilter[sf + 7 * outPlane + grow2 + gcol1]);
+                T gs0_8 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy2 & ghx0, spatialFilter[sf + 8 * outPlane + grow2 + gcol0]);
+                T gs1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy0 & ghx3, spatialFilter[sf + grow0 + gcol3]);
+                T gs1_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy0 & ghx2, spatialFilter[sf + outPlane + grow0 + gcol2]);
+                T gs1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy0, spatialFilter[sf + 2 * outPlane + grow0 + gcol1]);
+                T gs1_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghx3, spatialFilter[sf + 3 * outPlane + grow1 + gcol3]);
+                T gs1_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghx2, spatialFilter[sf + 4 * outPlane + grow1 + gcol2]);
+                T gs1_5 = spatialFilter[sf + 5 * outPlane + grow1 + gcol1];
+                T gs1_6 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy2 & ghx3, spatialFilter[sf + 6 * outPlane + grow2 + gcol3]);
+                T gs1_7 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy2 & ghx2, spatialFilter[sf + 7 * outPlane + grow2 + gcol2]);
+                T gs1_8 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy2, spatialFilter[sf + 8 * outPlane + grow2 + gcol1]);
                 T a0_0 = T.Zero, a0_1 = T.Zero, a0_2 = T.Zero;
                 T a0_3 = T.Zero, a0_4 = T.Zero, a0_5 = T.Zero;
                 T a0_6 = T.Zero, a0_7 = T.Zero, a0_8 = T.Zero;
                 T a1_0 = T.Zero, a1_1 = T.Zero, a1_2 = T.Zero;
                 T a1_3 = T.Zero, a1_4 = T.Zero, a1_5 = T.Zero;
                 T a1_6 = T.Zero, a1_7 = T.Zero, a1_8 = T.Zero;
-                T a2_0 = T.Zero, a2_1 = T.Zero, a2_2 = T.Zero;
-                T a2_3 = T.Zero, a2_4 = T.Zero, a2_5 = T.Zero;
-                T a2_6 = T.Zero, a2_7 = T.Zero, a2_8 = T.Zero;
-                T a3_0 = T.Zero, a3_1 = T.Zero, a3_2 = T.Zero;
-                T a3_3 = T.Zero, a3_4 = T.Zero, a3_5 = T.Zero;
-                T a3_6 = T.Zero, a3_7 = T.Zero, a3_8 = T.Zero;
-                for (int run = qBegin + thread; run < qEnd; run += global::Ddf.Runtime.DdfGpuTiling.Threads)
+                for (int c = 0; c < g.Channels; c++)
                 {
-                    int oy = run / runsAcross, ox = (run - oy * runsAcross) * Pixels, pixel = oy * outW + ox;
-                    bool has1 = ox + 1 < outW;
-                    int pixel1 = has1 ? pixel + 1 : pixel;
-                    int iy = oy * Stride - Pad, ix = ox * Stride - Pad;
-                    // Input rows and columns the taps read, clamped into the plane (every load valid); hy/hx: inside the plane (else the tap adds zero).
-                    int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy, g.Height) * g.Width;
-                    bool hy0 = (uint)iy < (uint)g.Height;
-                    int row1 = (iy + 1) * g.Width;
-                    int row2 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy + 2, g.Height) * g.Width;
-                    bool hy2 = (uint)(iy + 2) < (uint)g.Height;
-                    int col0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(ix, g.Width);
-                    bool hx0 = (uint)ix < (uint)g.Width;
-                    int col1 = ix + 1;
-                    int col2 = global::Ddf.Runtime.DdfGpuTiling.Clamp(ix + 2, g.Width);
-                    bool hx2 = (uint)(ix + 2) < (uint)g.Width;
-                    int col3 = global::Ddf.Runtime.DdfGpuTiling.Clamp(ix + 3, g.Width);
-                    bool hx3 = (uint)(ix + 3) < (uint)g.Width;
-                    T v0_0_0 = input[at0 + row0 + col0];
-                    T v0_0_1 = input[at0 + row0 + col1];
-                    T v0_0_2 = input[at0 + row0 + col2];
-                    T v0_0_3 = input[at0 + row0 + col3];
-                    T v0_1_0 = input[at0 + row1 + col0];
-                    T v0_1_1 = input[at0 + row1 + col1];
-                    T v0_1_2 = input[at0 + row1 + col2];
-                    T v0_1_3 = input[at0 + row1 + col3];
-                    T v0_2_0 = input[at0 + row2 + col0];
-                    T v0_2_1 = input[at0 + row2 + col1];
-                    T v0_2_2 = input[at0 + row2 + col2];
-                    T v0_2_3 = input[at0 + row2 + col3];
-                    T v1_0_0 = input[at1 + row0 + col0];
-                    T v1_0_1 = input[at1 + row0 + col1];
-                    T v1_0_2 = input[at1 + row0 + col2];
-                    T v1_0_3 = input[at1 + row0 + col3];
-                    T v1_1_0 = input[at1 + row1 + col0];
-                    T v1_1_1 = input[at1 + row1 + col1];
-                    T v1_1_2 = input[at1 + row1 + col2];
-                    T v1_1_3 = input[at1 + row1 + col3];
-                    T v1_2_0 = input[at1 + row2 + col0];
-                    T v1_2_1 = input[at1 + row2 + col1];
-                    T v1_2_2 = input[at1 + row2 + col2];
-                    T v1_2_3 = input[at1 + row2 + col3];
-                    T v2_0_0 = input[at2 + row0 + col0];
-                    T v2_0_1 = input[at2 + row0 + col1];
-                    T v2_0_2 = input[at2 + row0 + col2];
-                    T v2_0_3 = input[at2 + row0 + col3];
-                    T v2_1_0 = input[at2 + row1 + col0];
-                    T v2_1_1 = input[at2 + row1 + col1];
-                    T v2_1_2 = input[at2 + row1 + col2];
-                    T v2_1_3 = input[at2 + row1 + col3];
-                    T v2_2_0 = input[at2 + row2 + col0];
-                    T v2_2_1 = input[at2 + row2 + col1];
-                    T v2_2_2 = input[at2 + row2 + col2];
-                    T v2_2_3 = input[at2 + row2 + col3];
-                    T v3_0_0 = input[at3 + row0 + col0];
-                    T v3_0_1 = input[at3 + row0 + col1];
-                    T v3_0_2 = input[at3 + row0 + col2];
-                    T v3_0_3 = input[at3 + row0 + col3];
-                    T v3_1_0 = input[at3 + row1 + col0];
-                    T v3_1_1 = input[at3 + row1 + col1];
-                    T v3_1_2 = input[at3 + row1 + col2];
-                    T v3_1_3 = input[at3 + row1 + col3];
-                    T v3_2_0 = input[at3 + row2 + col0];
-                    T v3_2_1 = input[at3 + row2 + col1];
-                    T v3_2_2 = input[at3 + row2 + col2];
-                    T v3_2_3 = input[at3 + row2 + col3];
-                    T go0_0 = gradOutput[out0 + pixel], go0_1 = gradOutput[out0 + pixel1];
-                    T go1_0 = gradOutput[out1 + pixel], go1_1 = gradOutput[out1 + pixel1];
-                    T go2_0 = gradOutput[out2 + pixel], go2_1 = gradOutput[out2 + pixel1];
-                    T go3_0 = gradOutput[out3 + pixel], go3_1 = gradOutput[out3 + pixel1];
-                    a0_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go0_0 * v0_0_0);
-                    a0_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go0_0 * v0_0_1);
-                    a0_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, go0_0 * v0_0_2);
-                    a0_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go0_0 * v0_1_0);
-                    a0_4 += go0_0 * v0_1_1;
-                    a0_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, go0_0 * v0_1_2);
-                    a0_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, go0_0 * v0_2_0);
-                    a0_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, go0_0 * v0_2_1);
-                    a0_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, go0_0 * v0_2_2);
-                    a0_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has1, go0_1 * v0_0_1);
-                    a0_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2 & has1, go0_1 * v0_0_2);
-                    a0_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx3 & has1, go0_1 * v0_0_3);
-                    a0_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has1, go0_1 * v0_1_1);
-                    a0_4 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2 & has1, go0_1 * v0_1_2);
-                    a0_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx3 & has1, go0_1 * v0_1_3);
-                    a0_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has1, go0_1 * v0_2_1);
-                    a0_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2 & has1, go0_1 * v0_2_2);
-                    a0_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx3 & has1, go0_1 * v0_2_3);
-                    a1_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go1_0 * v1_0_0);
-                    a1_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go1_0 * v1_0_1);
-                    a1_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, go1_0 * v1_0_2);
-                    a1_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go1_0 * v1_1_0);
-                    a1_4 += go1_0 * v1_1_1;
-                    a1_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, go1_0 * v1_1_2);
-                    a1_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, go1_0 * v1_2_0);
-                    a1_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, go1_0 * v1_2_1);
-                    a1_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, go1_0 * v1_2_2);
-                    a1_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has1, go1_1 * v1_0_1);
-                    a1_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2 & has1, go1_1 * v1_0_2);
-                    a1_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx3 & has1, go1_1 * v1_0_3);
-                    a1_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has1, go1_1 * v1_1_1);
-                    a1_4 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2 & has1, go1_1 * v1_1_2);
-                    a1_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx3 & has1, go1_1 * v1_1_3);
-                    a1_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has1, go1_1 * v1_2_1);
-                    a1_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2 & has1, go1_1 * v1_2_2);
-                    a1_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx3 & has1, go1_1 * v1_2_3);
-                    a2_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go2_0 * v2_0_0);
-                    a2_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go2_0 * v2_0_1);
-                    a2_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, go2_0 * v2_0_2);
-                    a2_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go2_0 * v2_1_0);
-                    a2_4 += go2_0 * v2_1_1;
-                    a2_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, go2_0 * v2_1_2);
-                    a2_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, go2_0 * v2_2_0);
-                    a2_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, go2_0 * v2_2_1);
-                    a2_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, go2_0 * v2_2_2);
-                    a2_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has1, go2_1 * v2_0_1);
-                    a2_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2 & has1, go2_1 * v2_0_2);
-                    a2_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx3 & has1, go2_1 * v2_0_3);
-                    a2_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has1, go2_1 * v2_1_1);
-                    a2_4 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2 & has1, go2_1 * v2_1_2);
-                    a2_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx3 & has1, go2_1 * v2_1_3);
-                    a2_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has1, go2_1 * v2_2_1);
-                    a2_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2 & has1, go2_1 * v2_2_2);
-                    a2_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx3 & has1, go2_1 * v2_2_3);
-                    a3_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx0, go3_0 * v3_0_0);
-                    a3_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0, go3_0 * v3_0_1);
-                    a3_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2, go3_0 * v3_0_2);
-                    a3_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx0, go3_0 * v3_1_0);
-                    a3_4 += go3_0 * v3_1_1;
-                    a3_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2, go3_0 * v3_1_2);
-                    a3_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx0, go3_0 * v3_2_0);
-                    a3_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2, go3_0 * v3_2_1);
-                    a3_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2, go3_0 * v3_2_2);
-                    a3_0 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has1, go3_1 * v3_0_1);
-                    a3_1 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx2 & has1, go3_1 * v3_0_2);
-                    a3_2 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hx3 & has1, go3_1 * v3_0_3);
-                    a3_3 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has1, go3_1 * v3_1_1);
-                    a3_4 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx2 & has1, go3_1 * v3_1_2);
-                    a3_5 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hx3 & has1, go3_1 * v3_1_3);
-                    a3_6 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has1, go3_1 * v3_2_1);
-                    a3_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx2 & has1, go3_1 * v3_2_2);
-                    a3_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx3 & has1, go3_1 * v3_2_3);
+                    int plane0 = bc + c, at0 = plane0 * inPlane;
+                    T gv0_0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy0 & ghx0, gradOutput[at0 + grow0 + gcol0]);
+                    T gv0_0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy0, gradOutput[at0 + grow0 + gcol1]);
+                    T gv0_0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy0 & ghx2, gradOutput[at0 + grow0 + gcol2]);
+                    T gv0_0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy0 & ghx3, gradOutput[at0 + grow0 + gcol3]);
+                    T gv0_1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghx0, gradOutput[at0 + grow1 + gcol0]);
+                    T gv0_1_1 = gradOutput[at0 + grow1 + gcol1];
+                    T gv0_1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghx2, gradOutput[at0 + grow1 + gcol2]);
+                    T gv0_1_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghx3, gradOutput[at0 + grow1 + gcol3]);
+                    T gv0_2_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy2 & ghx0, gradOutput[at0 + grow2 + gcol0]);
+                    T gv0_2_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy2, gradOutput[at0 + grow2 + gcol1]);
+                    T gv0_2_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy2 & ghx2, gradOutput[at0 + grow2 + gcol2]);
+                    T gv0_2_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy2 & ghx3, gradOutput[at0 + grow2 + gcol3]);
+                    long f0 = (long)plane0 * Taps;
+                    T k0_0 = channelFilter[f0], k0_1 = channelFilter[f0 + 1], k0_2 = channelFilter[f0 + 2];
+                    T k0_3 = channelFilter[f0 + 3], k0_4 = channelFilter[f0 + 4], k0_5 = channelFilter[f0 + 5];
+                    T k0_6 = channelFilter[f0 + 6], k0_7 = channelFilter[f0 + 7], k0_8 = channelFilter[f0 + 8];
+                    if (wantInput)
+                    {
+                        T d0_0 = gv0_0_2 * (gs0_0 + k0_0);
+                        d0_0 += gv0_0_1 * (gs0_1 + k0_1);
+                        d0_0 += gv0_0_0 * (gs0_2 + k0_2);
+                        d0_0 += gv0_1_2 * (gs0_3 + k0_3);
+                        d0_0 += gv0_1_1 * (gs0_4 + k0_4);
+                        d0_0 += gv0_1_0 * (gs0_5 + k0_5);
+                        d0_0 += gv0_2_2 * (gs0_6 + k0_6);
+                        d0_0 += gv0_2_1 * (gs0_7 + k0_7);
+                        d0_0 += gv0_2_0 * (gs0_8 + k0_8);
+                        if (inside)
+                            gradInput[at0 + pixel] = d0_0;
+                        T d0_1 = gv0_0_3 * (gs1_0 + k0_0);
+                        d0_1 += gv0_0_2 * (gs1_1 + k0_1);
+                        d0_1 += gv0_0_1 * (gs1_2 + k0_2);
+                        d0_1 += gv0_1_3 * (gs1_3 + k0_3);
+                        d0_1 += gv0_1_2 * (gs1_4 + k0_4);
+                        d0_1 += gv0_1_1 * (gs1_5 + k0_5);
+                        d0_1 += gv0_2_3 * (gs1_6 + k0_6);
+                        d0_1 += gv0_2_2 * (gs1_7 + k0_7);
+                        d0_1 += gv0_2_1 * (gs1_8 + k0_8);
+                        if (inside & has1)
+                            gradInput[at0 + pixel1] = d0_1;
+                    }
+                    if (wantFilters)
+                    {
+                        // The upstream gradient at the thread's own pixels: the centre of its transposed window.
+                        T go0_0 = gv0_1_1;
+                        T go0_1 = gv0_1_2;
+                        T v0_0_0 = input[at0 + row0 + col0];
+                        T v0_0_1 = input[at0 + row0 + col1];
+                        T v0_0_2 = input[at0 + row0 + col2];
+                        T v0_0_3 = input[at0 + row0 + col3];
+                        T v0_1_0 = input[at0 + row1 + col0];
+                        T v0_1_1 = input[at0 + row1 + col1];
+                        T v0_1_2 = input[at0 + row1 + col2];
+                        T v0_1_3 = input[at0 + row1 + col3];
+                        T v0_2_0 = input[at0 + row2 + col0];
+                        T v0_2_1 = input[at0 + row2 + col1];
+                        T v0_2_2 = input[at0 + row2 + col2];
+                        T v0_2_3 = input[at0 + row2 + col3];
+                        T q0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & hy0 & hx0, go0_0 * v0_0_0);
+                        T q0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & hy0, go0_0 * v0_0_1);
+                        T q0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & hy0 & hx2, go0_0 * v0_0_2);
+                        T q0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & hx0, go0_0 * v0_1_0);
+                        T q0_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside, go0_0 * v0_1_1);
+                        T q0_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & hx2, go0_0 * v0_1_2);
+                        T q0_6 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & hy2 & hx0, go0_0 * v0_2_0);
+                        T q0_7 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & hy2, go0_0 * v0_2_1);
+                        T q0_8 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & hy2 & hx2, go0_0 * v0_2_2);
+                        T q1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & has1 & hy0, go0_1 * v0_0_1);
+                        T q1_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & has1 & hy0 & hx2, go0_1 * v0_0_2);
+                        T q1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & has1 & hy0 & hx3, go0_1 * v0_0_3);
+                        T q1_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & has1, go0_1 * v0_1_1);
+                        T q1_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & has1 & hx2, go0_1 * v0_1_2);
+                        T q1_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & has1 & hx3, go0_1 * v0_1_3);
+                        T q1_6 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & has1 & hy2, go0_1 * v0_2_1);
+                        T q1_7 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & has1 & hy2 & hx2, go0_1 * v0_2_2);
+                        T q1_8 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & has1 & hy2 & hx3, go0_1 * v0_2_3);
+                        a0_0 += q0_0;
+                        a0_1 += q0_1;
+                        a0_2 += q0_2;
+                        a0_3 += q0_3;
+                        a0_4 += q0_4;
+                        a0_5 += q0_5;
+                        a0_6 += q0_6;
+                        a0_7 += q0_7;
+                        a0_8 += q0_8;
+                        a1_0 += q1_0;
+                        a1_1 += q1_1;
+                        a1_2 += q1_2;
+                        a1_3 += q1_3;
+                        a1_4 += q1_4;
+                        a1_5 += q1_5;
+                        a1_6 += q1_6;
+                        a1_7 += q1_7;
+                        a1_8 += q1_8;
+                        T e0 = q0_0 + q1_0;
+                        T e1 = q0_1 + q1_1;
+                        T e2 = q0_2 + q1_2;
+                        T e3 = q0_3 + q1_3;
+                        T e4 = q0_4 + q1_4;
+                        T e5 = q0_5 + q1_5;
+                        T e6 = q0_6 + q1_6;
+                        T e7 = q0_7 + q1_7;
+                        T e8 = q0_8 + q1_8;
+                        for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
+                        {
+                            e0 += global::ILGPU.Warp.ShuffleDown(e0, offset);
+                            e1 += global::ILGPU.Warp.ShuffleDown(e1, offset);
+                            e2 += global::ILGPU.Warp.ShuffleDown(e2, offset);
+                            e3 += global::ILGPU.Warp.ShuffleDown(e3, offset);
+                            e4 += global::ILGPU.Warp.ShuffleDown(e4, offset);
+                            e5 += global::ILGPU.Warp.ShuffleDown(e5, offset);
+                            e6 += global::ILGPU.Warp.ShuffleDown(e6, offset);
+                            e7 += global::ILGPU.Warp.ShuffleDown(e7, offset);
+                            e8 += global::ILGPU.Warp.ShuffleDown(e8, offset);
+                        }
+                        if (global::ILGPU.Warp.LaneIdx == 0 & channelPartials.Length > 0)
+                        {
+                            long first = (long)plane0 * Taps * launch.Parts + part;
+                            channelPartials[first] = e0;
+                            channelPartials[first + launch.Parts] = e1;
+                            channelPartials[first + 2 * launch.Parts] = e2;
+                            channelPartials[first + 3 * launch.Parts] = e3;
+                            channelPartials[first + 4 * launch.Parts] = e4;
+                            channelPartials[first + 5 * launch.Parts] = e5;
+                            channelPartials[first + 6 * launch.Parts] = e6;
+                            channelPartials[first + 7 * launch.Parts] = e7;
+                            channelPartials[first + 8 * launch.Parts] = e8;
+                        }
+                    }
                 }
-                for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
+                if (gradSpatialFilter.Length > 0 & inside)
                 {
-                    a0_0 += global::ILGPU.Warp.ShuffleDown(a0_0, offset);
-                    a0_1 += global::ILGPU.Warp.ShuffleDown(a0_1, offset);
-                    a0_2 += global::ILGPU.Warp.ShuffleDown(a0_2, offset);
-                    a0_3 += global::ILGPU.Warp.ShuffleDown(a0_3, offset);
-                    a0_4 += global::ILGPU.Warp.ShuffleDown(a0_4, offset);
-                    a0_5 += global::ILGPU.Warp.ShuffleDown(a0_5, offset);
-                    a0_6 += global::ILGPU.Warp.ShuffleDown(a0_6, offset);
-                    a0_7 += global::ILGPU.Warp.ShuffleDown(a0_7, offset);
-                    a0_8 += global::ILGPU.Warp.ShuffleDown(a0_8, offset);
-                    a1_0 += global::ILGPU.Warp.ShuffleDown(a1_0, offset);
-                    a1_1 += global::ILGPU.Warp.ShuffleDown(a1_1, offset);
-                    a1_2 += global::ILGPU.Warp.ShuffleDown(a1_2, offset);
-                }
-                if (global::ILGPU.Warp.LaneIdx == 0)
-                {
-                    warpSums[global::ILGPU.Warp.WarpIdx] = a0_0;
-                    warpSums[global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_1;
-                    warpSums[2 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_2;
-                    warpSums[3 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_3;
-                    warpSums[4 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_4;
-                    warpSums[5 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_5;
-                    warpSums[6 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_6;
-                    warpSums[7 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_7;
-                    warpSums[8 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_8;
-                    warpSums[9 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_0;
-                    warpSums[10 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_1;
-                    warpSums[11 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_2;
-                }
-                for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
-                {
-                    a1_3 += global::ILGPU.Warp.ShuffleDown(a1_3, offset);
-                    a1_4 += global::ILGPU.Warp.ShuffleDown(a1_4, offset);
-                    a1_5 += global::ILGPU.Warp.ShuffleDown(a1_5, offset);
-                    a1_6 += global::ILGPU.Warp.ShuffleDown(a1_6, offset);
-                    a1_7 += global::ILGPU.Warp.ShuffleDown(a1_7, offset);
-                    a1_8 += global::ILGPU.Warp.ShuffleDown(a1_8, offset);
-                    a2_0 += global::ILGPU.Warp.ShuffleDown(a2_0, offset);
-                    a2_1 += global::ILGPU.Warp.ShuffleDown(a2_1, offset);
-                    a2_2 += global::ILGPU.Warp.ShuffleDown(a2_2, offset);
-                    a2_3 += global::ILGPU.Warp.ShuffleDown(a2_3, offset);
-                    a2_4 += global::ILGPU.Warp.ShuffleDown(a2_4, offset);
-                    a2_5 += global::ILGPU.Warp.ShuffleDown(a2_5, offset);
-                }
-                if (global::ILGPU.Warp.LaneIdx == 0)
-                {
-                    warpSums[12 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_3;
-                    warpSums[13 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_4;
-                    warpSums[14 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_5;
-                    warpSums[15 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_6;
-                    warpSums[16 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_7;
-                    warpSums[17 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_8;
-                    warpSums[18 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a2_0;
-                    warpSums[19 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a2_1;
-                    warpSums[20 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a2_2;
-                    warpSums[21 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a2_3;
-                    warpSums[22 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a2_4;
-                    warpSums[23 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a2_5;
-                }
-                for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
-                {
-                    a2_6 += global::ILGPU.Warp.ShuffleDown(a2_6, offset);
-                    a2_7 += global::ILGPU.Warp.ShuffleDown(a2_7, offset);
-                    a2_8 += global::ILGPU.Warp.ShuffleDown(a2_8, offset);
-                    a3_0 += global::ILGPU.Warp.ShuffleDown(a3_0, offset);
-                    a3_1 += global::ILGPU.Warp.ShuffleDown(a3_1, offset);
-                    a3_2 += global::ILGPU.Warp.ShuffleDown(a3_2, offset);
-                    a3_3 += global::ILGPU.Warp.ShuffleDown(a3_3, offset);
-                    a3_4 += global::ILGPU.Warp.ShuffleDown(a3_4, offset);
-                    a3_5 += global::ILGPU.Warp.ShuffleDown(a3_5, offset);
-                    a3_6 += global::ILGPU.Warp.ShuffleDown(a3_6, offset);
-                    a3_7 += global::ILGPU.Warp.ShuffleDown(a3_7, offset);
-                    a3_8 += global::ILGPU.Warp.ShuffleDown(a3_8, offset);
-                }
-                if (global::ILGPU.Warp.LaneIdx == 0)
-                {
-                    warpSums[24 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a2_6;
-                    warpSums[25 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a2_7;
-                    warpSums[26 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a2_8;
-                    warpSums[27 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a3_0;
-                    warpSums[28 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a3_1;
-                    warpSums[29 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a3_2;
-                    warpSums[30 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a3_3;
-                    warpSums[31 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a3_4;
-                    warpSums[32 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a3_5;
-                    warpSums[33 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a3_6;
-                    warpSums[34 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a3_7;
-                    warpSums[35 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a3_8;
-                }
-                global::ILGPU.Group.Barrier();
-                // The block's sums, warps added in order: one partial per (channel, tap) and part.
-                for (int slot = thread; slot < GradientChannels * Taps; slot += global::Ddf.Runtime.DdfGpuTiling.Threads)
-                {
-                    if (c0 + slot / Taps < g.Channels)
-                        channelPartials[((bc + c0) * Taps + slot) * launch.Parts + part] = global::Ddf.Runtime.DdfGpuTiling.BlockSum(warpSums, slot);
+                    gradSpatialFilter[sf + pixel] = a0_0;
+                    gradSpatialFilter[sf + outPlane + pixel] = a0_1;
+                    gradSpatialFilter[sf + 2 * outPlane + pixel] = a0_2;
+                    gradSpatialFilter[sf + 3 * outPlane + pixel] = a0_3;
+                    gradSpatialFilter[sf + 4 * outPlane + pixel] = a0_4;
+                    gradSpatialFilter[sf + 5 * outPlane + pixel] = a0_5;
+                    gradSpatialFilter[sf + 6 * outPlane + pixel] = a0_6;
+                    gradSpatialFilter[sf + 7 * outPlane + pixel] = a0_7;
+                    gradSpatialFilter[sf + 8 * outPlane + pixel] = a0_8;
+                    if (has1)
+                    {
+                        gradSpatialFilter[sf + pixel1] = a1_0;
+                        gradSpatialFilter[sf + outPlane + pixel1] = a1_1;
+                        gradSpatialFilter[sf + 2 * outPlane + pixel1] = a1_2;
+                        gradSpatialFilter[sf + 3 * outPlane + pixel1] = a1_3;
+                        gradSpatialFilter[sf + 4 * outPlane + pixel1] = a1_4;
+                        gradSpatialFilter[sf + 5 * outPlane + pixel1] = a1_5;
+                        gradSpatialFilter[sf + 6 * outPlane + pixel1] = a1_6;
+                        gradSpatialFilter[sf + 7 * outPlane + pixel1] = a1_7;
+                        gradSpatialFilter[sf + 8 * outPlane + pixel1] = a1_8;
+                    }
                 }
             }
         }

@@ -66,7 +66,6 @@ internal static class GpuForwardWriter
     internal static void WriteInputGradient(SourceWriter w, DdfSpec spec, GpuPass pass)
     {
         var window = pass.Window;
-        int k = spec.KernelSize;
         w.WriteLine($$"""
             /// <summary>
             /// Input gradient by the transposed taps: each thread computes InputPixels adjacent input pixels of a row for
@@ -86,14 +85,7 @@ internal static class GpuForwardWriter
             {
                 w.WriteLine("// Spatial taps at the upstream pixels each tap reads (zero where it misses), in registers for all channels.");
                 w.WriteLine("int sf = b * Taps * outPlane;");
-                for (int p = 0; p < window.Pixels; p++)
-                {
-                    for (int t = 0; t < spec.Taps; t++)
-                    {
-                        int u = t / k, j = window.ColumnOf[p, t % k];
-                        w.WriteLine($"T s{p}_{t} = {Selected(WindowCondition(window, u, j), $"spatialFilter[sf{TapOffset(t, "outPlane")} + row{u} + col{j}]")};");
-                    }
-                }
+                WriteUpstreamSpatialTaps(w, spec, window);
             }
             WriteWeightedSums(w, spec, pass, "gradOutput", "outPlane", "gradInput", "inPlane", "d");
         }

@@ -66,7 +66,7 @@ internal static class GpuKernelParts
     /// centre, which always is). Forward windows start from <c>iy</c>, <c>ix</c> in an input plane of g.Height x g.Width;
     /// transposed ones from <c>jy</c>, <c>jx</c> in an upstream-gradient plane of outH x outW.
     /// </summary>
-    internal static void WriteWindow(SourceWriter w, DdfSpec spec, GpuWindow window, bool stepInside = false)
+    internal static void WriteWindow(SourceWriter w, DdfSpec spec, GpuWindow window, bool stepInside = false, string prefix = "")
     {
         bool t = window.IsTransposed;
         string height = t ? "outH" : "g.Height", width = t ? "outW" : "g.Width";
@@ -75,9 +75,9 @@ internal static class GpuKernelParts
             ? $"// Upstream-gradient rows and columns the transposed taps read, {moved} (every load valid); hy/hx: a tap hits them."
             : $"// Input rows and columns the taps read, {moved} (every load valid); hy/hx: inside the plane (else the tap adds zero).");
         for (int u = 0; u < window.Rows.Length; u++)
-            WriteWindowLine(w, spec, window, "row", "hy", u, $"{(t ? "jy" : "iy")}{Offset(window.Rows[u])}", window.Rows[u] == window.Centre, height, $" * {width}", stepInside);
+            WriteWindowLine(w, spec, window, $"{prefix}row", $"{prefix}hy", u, $"{(t ? "jy" : "iy")}{Offset(window.Rows[u])}", window.Rows[u] == window.Centre, height, $" * {width}", stepInside);
         for (int j = 0; j < window.Columns.Length; j++)
-            WriteWindowLine(w, spec, window, "col", "hx", j, $"{(t ? "jx" : "ix")}{Offset(window.Columns[j])}", window.Columns[j] == window.Centre, width, "", stepInside);
+            WriteWindowLine(w, spec, window, $"{prefix}col", $"{prefix}hx", j, $"{(t ? "jx" : "ix")}{Offset(window.Columns[j])}", window.Columns[j] == window.Centre, width, "", stepInside);
     }
 
     internal static void WriteWindowLine(SourceWriter w, DdfSpec spec, GpuWindow window, string name, string hit, int index, string coordinate, bool centre, string size, string scale, bool stepInside)
@@ -101,26 +101,27 @@ internal static class GpuKernelParts
     }
 
     /// <summary>Whether window element (u, j) needs a zero select, as a condition ("" when it is always inside).</summary>
-    internal static string WindowCondition(GpuWindow window, int u, int j)
+    internal static string WindowCondition(GpuWindow window, int u, int j, string prefix = "")
     {
         var parts = new List<string>(2);
         if (window.HitsByStride || window.Rows[u] != window.Centre)
-            parts.Add($"hy{u}");
+            parts.Add($"{prefix}hy{u}");
         if (window.HitsByStride || window.Columns[j] != window.Centre)
-            parts.Add($"hx{j}");
+            parts.Add($"{prefix}hx{j}");
         return string.Join(" & ", parts); // "&": no short-circuit branch
     }
 
     /// <summary>
     /// Declares <c>v{i}_{u}_{j}</c>: the window of channel i (whose plane starts at <c>at{i}</c>) in <paramref name="view"/>, zero
-    /// outside the plane unless <paramref name="masked"/> is false (the caller then drops those taps' terms itself).
+    /// outside the plane unless <paramref name="masked"/> is false (the caller then drops those taps' terms itself). With a
+    /// <paramref name="prefix"/>, the window's names (rows, columns, conditions, values) start with it.
     /// </summary>
-    internal static void WriteWindowLoads(SourceWriter w, DdfSpec spec, GpuWindow window, string view, int channels, bool masked = true)
+    internal static void WriteWindowLoads(SourceWriter w, DdfSpec spec, GpuWindow window, string view, int channels, bool masked = true, string prefix = "")
     {
         for (int i = 0; i < channels; i++)
             for (int u = 0; u < window.Rows.Length; u++)
                 for (int j = 0; j < window.Columns.Length; j++)
-                    w.WriteLine($"T v{i}_{u}_{j} = {Selected(masked ? WindowCondition(window, u, j) : "", $"{view}[at{i} + row{u} + col{j}]")};");
+                    w.WriteLine($"T {prefix}v{i}_{u}_{j} = {Selected(masked ? WindowCondition(window, u, j, prefix) : "", $"{view}[at{i} + {prefix}row{u} + {prefix}col{j}]")};");
     }
 
     /// <summary>The condition (or "") under which pixel p's tap t reads inside the plane.</summary>
@@ -131,8 +132,24 @@ internal static class GpuKernelParts
     internal static string Selected(string condition, string value) => condition.Length == 0 ? value : $"{GpuTiling}.ZeroUnless({condition}, {value})";
 
     /// <summary>The window value pixel p's tap t reads in channel i.</summary>
-    internal static string WindowValue(DdfSpec spec, GpuWindow window, int i, int p, int t) =>
-        $"v{i}_{t / spec.KernelSize}_{window.ColumnOf[p, t % spec.KernelSize]}";
+    internal static string WindowValue(DdfSpec spec, GpuWindow window, int i, int p, int t, string prefix = "") =>
+        $"{prefix}v{i}_{t / spec.KernelSize}_{window.ColumnOf[p, t % spec.KernelSize]}";
+
+    /// <summary>
+    /// Declares <c>{prefix}s{p}_{t}</c>: the spatial taps at the upstream pixels pixel p's transposed tap t reads (zero where it
+    /// misses), in registers for all channels; <c>sf</c> must be declared.
+    /// </summary>
+    internal static void WriteUpstreamSpatialTaps(SourceWriter w, DdfSpec spec, GpuWindow window, string prefix = "")
+    {
+        for (int p = 0; p < window.Pixels; p++)
+        {
+            for (int t = 0; t < spec.Taps; t++)
+            {
+                int u = t / spec.KernelSize, j = window.ColumnOf[p, t % spec.KernelSize];
+                w.WriteLine($"T {prefix}s{p}_{t} = {Selected(WindowCondition(window, u, j, prefix), $"spatialFilter[sf{TapOffset(t, "outPlane")} + {prefix}row{u} + {prefix}col{j}]")};");
+            }
+        }
+    }
 
     /// <summary>
     /// Declares <c>k{i}_{t}</c>: the channel-filter taps of channel i (plane <c>plane{i}</c>), one line per tap row. The

@@ -63,6 +63,13 @@ internal sealed class GpuKernelPlan
     public bool QuadForward { get; }
 
     /// <summary>
+    /// One backward kernel instead of three (<see cref="GpuFusedBackwardWriter"/>): for the specs whose forward runs in 4s
+    /// (k = 3 at stride 1, where input and output planes coincide), with the gradient kernels' 2 pixels per thread (their
+    /// 3 x 18 taps and sums stay in registers).
+    /// </summary>
+    public bool FusedBackward => QuadForward;
+
+    /// <summary>
     /// The forward: 4 pixels per thread where <see cref="QuadForward"/>, else Pixels adjacent output pixels per thread, 2 up
     /// to k = 5, else 1 (registers). Their windows overlap, so each channel's loads serve all of them: two pixels per
     /// thread measured 1.3x faster than one for k = 3.

@@ -52,13 +52,15 @@ internal static class GpuKernelWriter
         }
 
         int k = spec.KernelSize, d = spec.Dilation, s = spec.Stride;
-        GpuWindow forward = plan.Forward.Window, taps = plan.SpatialGradient.Window, transposed = plan.InputGradient.Window;
-        string Kernels(string type) =>
-            $"new(Forward<{type}>, InputGradient<{type}>, {(spec.HasSpatial ? $"SpatialGradient<{type}>" : "null")}, {(spec.HasChannel ? $"ChannelGradient<{type}>" : "null")}" +
-            (plan.QuadForward ? $", AlignedForward<{type}>)" : ")");
+        string Kernels(string type) => plan.QuadForward
+            ? $"new(Forward<{type}>, null, null, null, AlignedForward<{type}>, Backward<{type}>)"
+            : $"new(Forward<{type}>, InputGradient<{type}>, {(spec.HasSpatial ? $"SpatialGradient<{type}>" : "null")}, {(spec.HasChannel ? $"ChannelGradient<{type}>" : "null")})";
         w.WriteLine(Legend);
         if (plan.QuadForward)
+        {
             w.WriteLine(GpuQuadForwardWriter.Legend);
+            w.WriteLine(GpuFusedBackwardWriter.Legend);
+        }
         w.WriteLine($$"""
             /// <summary>
             /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = {{k}}, dilation {{d}}, stride {{s}}, {{spec.Branches}}, {{spec.Combine}}:
@@ -70,12 +72,15 @@ internal static class GpuKernelWriter
             """);
         using (w.OpenBlock("internal static class GpuKernels"))
         {
+            string sizes = plan.QuadForward
+                ? "pixelsPerThread: BackwardPixels, inputPixelsPerThread: BackwardPixels, minBlocksPerMultiprocessor: MinBlocks, forwardPixelsPerThread: ForwardPixels"
+                : "pixelsPerThread: Pixels, inputPixelsPerThread: InputPixels, gradientChannels: GradientChannels, minBlocksPerMultiprocessor: MinBlocks";
             w.WriteLine($$"""
                 /// <summary>These kernels for float32 and float64, as Ddf.Runtime.DdfGpu runs them.</summary>
                 public static readonly {{Runtime}}.DdfGpuKernelSet Set = new({{k}}, {{d}}, {{s}}, {{branches}}, {{combine}}, {{Runtime}}.DdfGpuLayout.Tiled,
                     {{Kernels("float")}},
                     {{Kernels("double")}},
-                    pixelsPerThread: Pixels, inputPixelsPerThread: InputPixels, gradientChannels: GradientChannels, minBlocksPerMultiprocessor: MinBlocks{{(plan.QuadForward ? ",\n    forwardPixelsPerThread: ForwardPixels" : "")}});
+                    {{sizes}});
 
                 private const int K = {{k}};
                 private const int Dilation = {{d}};
@@ -87,18 +92,12 @@ internal static class GpuKernelWriter
                 private const int TileHeight = {{GpuTiling}}.Height;
                 private const int ChannelsPerBlock = {{GpuTiling}}.ChannelsPerBlock;
 
-                // Adjacent pixels of a row per thread: their windows overlap, so each channel's loads serve all of them
-                // (two pixels per thread measured 1.3x faster than one for k = 3; k = 7 keeps one to bound registers).
-                private const int Pixels = {{taps.Pixels}};
-                private const int InputPixels = {{transposed.Pixels}};
-
-                // Channels per loop iteration: their {{taps.Loads}} (input gradient: {{transposed.Loads}}) window loads each are issued together.
-                private const int Unroll = {{plan.SpatialGradient.Unroll}};
-                private const int InputUnroll = {{plan.InputGradient.Unroll}};
-
-                // Channels one channel-gradient block sums: each spatial-filter load serves all of them.
-                private const int GradientChannels = {{plan.GradientChannels}};
-
+                """);
+            if (plan.QuadForward)
+                WriteRunConstants(w, plan);
+            else
+                WriteTileConstants(w, plan);
+            w.WriteLine($$"""
                 // Resident blocks per multiprocessor the kernels' registers must allow (0: the compiler decides). Left to
                 // itself ptxas gives k = 5 and 7 kernels up to 245 registers (one block of 8 warps); k = 3 ones fit 3 blocks.
                 private const int MinBlocks = {{plan.MinBlocks}};
@@ -106,18 +105,12 @@ internal static class GpuKernelWriter
                 """);
             if (plan.QuadForward)
             {
-                w.WriteLine($$"""
-                    // The forward's runs of adjacent output pixels (one 16-byte load or store each where rows allow) and channels
-                    // per iteration: {{forward.Loads}} window values each, {{forward.Rows.Length}} runs loaded, the rest shuffled in.
-                    private const int ForwardPixels = {{forward.Pixels}};
-                    private const int ForwardUnroll = {{plan.Forward.Unroll}};
-
-                    """);
-            }
-            if (plan.QuadForward)
                 GpuQuadForwardWriter.Write(w, spec, plan.Forward);
-            else
-                GpuForwardWriter.WriteForward(w, spec, plan.Forward);
+                w.WriteLine();
+                GpuFusedBackwardWriter.Write(w, spec, plan);
+                return;
+            }
+            GpuForwardWriter.WriteForward(w, spec, plan.Forward);
             w.WriteLine();
             GpuForwardWriter.WriteInputGradient(w, spec, plan.InputGradient);
             if (spec.HasSpatial)
@@ -131,5 +124,41 @@ internal static class GpuKernelWriter
                 GpuFilterGradientWriter.WriteChannelGradient(w, spec, plan);
             }
         }
+    }
+
+    /// <summary>The per-thread work of the tiled kernels: pixels, channels per iteration, channels per channel-gradient block.</summary>
+    private static void WriteTileConstants(SourceWriter w, GpuKernelPlan plan)
+    {
+        GpuWindow taps = plan.SpatialGradient.Window, transposed = plan.InputGradient.Window;
+        w.WriteLine($$"""
+                // Adjacent pixels of a row per thread: their windows overlap, so each channel's loads serve all of them
+                // (two pixels per thread measured 1.3x faster than one for k = 3; k = 7 keeps one to bound registers).
+                private const int Pixels = {{taps.Pixels}};
+                private const int InputPixels = {{transposed.Pixels}};
+
+                // Channels per loop iteration: their {{taps.Loads}} (input gradient: {{transposed.Loads}}) window loads each are issued together.
+                private const int Unroll = {{plan.SpatialGradient.Unroll}};
+                private const int InputUnroll = {{plan.InputGradient.Unroll}};
+
+                // Channels one channel-gradient block sums: each spatial-filter load serves all of them.
+                private const int GradientChannels = {{plan.GradientChannels}};
+
+                """);
+    }
+
+    /// <summary>The per-thread work of the run kernels: the forward's runs and channels per iteration, the backward's pixels.</summary>
+    private static void WriteRunConstants(SourceWriter w, GpuKernelPlan plan)
+    {
+        GpuWindow forward = plan.Forward.Window;
+        w.WriteLine($$"""
+            // The forward's runs of adjacent output pixels (one 16-byte load or store each where rows allow) and channels
+            // per iteration: {{forward.Loads}} window values each, {{forward.Rows.Length}} runs loaded, the rest shuffled in.
+            private const int ForwardPixels = {{forward.Pixels}};
+            private const int ForwardUnroll = {{plan.Forward.Unroll}};
+
+            // Adjacent pixels of a row per backward thread: its taps, transposed taps and spatial-gradient sums stay in registers.
+            private const int BackwardPixels = {{plan.SpatialGradient.Window.Pixels}};
+
+            """);
     }
 }

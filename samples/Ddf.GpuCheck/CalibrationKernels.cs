@@ -1,6 +1,6 @@
 using System;
 using System.Reflection;
-using System.Runtime.InteropServices;
+using Ddf.Runtime;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -32,24 +32,17 @@ internal static class CalibrationKernels
     }
 
     /// <summary>
-    /// The same copy, four floats per thread through a 16-byte struct: the cast views are asserted 16-byte aligned, so
+    /// The same copy, four floats per thread through the 16-byte <see cref="GpuQuad{T}"/> the DDF forward loads runs with: the cast views are asserted 16-byte aligned, so
     /// ILGPU emits one 16-byte load and store (ld.v4.f32 / st.v4.f32: generic addresses, as all its view accesses, not
     /// ld.global). Needs a length divisible by 4 (<see cref="CalibrationCopies"/> checks it).
     /// </summary>
     public static void CopyVector(ArrayView<float> source, ArrayView<float> target)
     {
-        var from = source.Cast<Float4>().AsAligned(16);
-        var to = target.Cast<Float4>().AsAligned(16);
+        var from = source.Cast<GpuQuad<float>>().AsAligned(16);
+        var to = target.Cast<GpuQuad<float>>().AsAligned(16);
         long i = Grid.GlobalIndex.X;
         if (i < to.Length)
             to[i] = from[i];
-    }
-
-    /// <summary>Four floats, 16 bytes: one vector load or store.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct Float4
-    {
-        public float X, Y, Z, W;
     }
 }
 

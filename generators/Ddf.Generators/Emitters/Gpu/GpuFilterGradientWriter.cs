@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Text;
 using Ddf.Generators.Helpers;
 using Ddf.Generators.Model;
 using static Ddf.Generators.KnownTypes;
@@ -51,19 +50,8 @@ internal static class GpuFilterGradientWriter
                             w.WriteLine($"a{p}_{t} += go{i}_{p} * {WindowValue(spec, window, i, p, t)}{(mul ? $" * k{i}_{t}" : "")};");
             });
             w.WriteLine("int sf = b * Taps * outPlane;");
-            for (int p = 0; p < window.Pixels; p++)
-            {
-                var stores = new StringBuilder();
-                for (int t = 0; t < spec.Taps; t++)
-                    stores.Append(t == 0 ? "" : "\n").Append($"gradSpatialFilter[sf{TapOffset(t, "outPlane")} + {PixelName(p)}] = {Selected(TapCondition(spec, window, p, t), $"a{p}_{t}")};");
-                if (p == 0)
-                    w.WriteLine(stores.ToString());
-                else
-                {
-                    using (w.OpenBlock($"if (has{p})"))
-                        w.WriteLine(stores.ToString());
-                }
-            }
+            WritePixelStores(w, window.Pixels, p => string.Join("\n", Enumerable.Range(0, spec.Taps).Select(t =>
+                $"gradSpatialFilter[sf{TapOffset(t, "outPlane")} + {PixelName(p)}] = {Selected(TapCondition(spec, window, p, t), $"a{p}_{t}")};")));
         }
     }
 

@@ -52,11 +52,7 @@ internal static class GpuForwardWriter
                 for (int p = 0; p < window.Pixels; p++)
                 {
                     string name = $"{sum}{i}_{p}";
-                    for (int t = 0; t < spec.Taps; t++)
-                    {
-                        string term = $"{WindowValue(spec, window, i, p, t)} * {TapWeight(spec, $"s{p}_{t}", $"k{i}_{t}")}";
-                        w.WriteLine(t == 0 ? $"T {name} = {term};" : $"{name} += {term};");
-                    }
+                    WriteSum(w, name, Enumerable.Range(0, spec.Taps).Select(t => $"{WindowValue(spec, window, i, p, t)} * {TapWeight(spec, $"s{p}_{t}", $"k{i}_{t}")}"));
                     WritePixelStore(w, p, $"{target}[plane{i} * {targetPlane} + {PixelName(p)}]", name);
                 }
             }

@@ -84,11 +84,8 @@ internal static class GpuFusedBackwardWriter
                 {
                     for (int p = 0; p < pixels; p++)
                     {
-                        for (int t = 0; t < spec.Taps; t++)
-                        {
-                            string term = $"{WindowValue(spec, transposed, 0, p, t, "g")} * {TapWeight(spec, $"gs{p}_{t}", $"k0_{t}")}";
-                            w.WriteLine(t == 0 ? $"T d0_{p} = {term};" : $"d0_{p} += {term};");
-                        }
+                        WriteSum(w, $"d0_{p}", Enumerable.Range(0, spec.Taps).Select(t =>
+                            $"{WindowValue(spec, transposed, 0, p, t, "g")} * {TapWeight(spec, $"gs{p}_{t}", $"k0_{t}")}"));
                         w.WriteLine($"if (inside{(p == 0 ? "" : $" & has{p}")})\n    gradInput[at0 + {PixelName(p)}] = d0_{p};");
                     }
                 }
@@ -123,17 +120,8 @@ internal static class GpuFusedBackwardWriter
             {
                 using (w.OpenBlock("if (gradSpatialFilter.Length > 0 & inside)"))
                 {
-                    for (int p = 0; p < pixels; p++)
-                    {
-                        string stores = string.Join("\n", Enumerable.Range(0, spec.Taps).Select(t => $"gradSpatialFilter[sf{TapOffset(t, "outPlane")} + {PixelName(p)}] = a{p}_{t};"));
-                        if (p == 0)
-                            w.WriteLine(stores);
-                        else
-                        {
-                            using (w.OpenBlock($"if (has{p})"))
-                                w.WriteLine(stores);
-                        }
-                    }
+                    WritePixelStores(w, pixels, p => string.Join("\n", Enumerable.Range(0, spec.Taps).Select(t =>
+                        $"gradSpatialFilter[sf{TapOffset(t, "outPlane")} + {PixelName(p)}] = a{p}_{t};")));
                 }
             }
         }

@@ -200,6 +200,35 @@ internal static class GpuKernelParts
         }
     }
 
+    /// <summary>Declares <paramref name="name"/> as the sum of <paramref name="terms"/>, added in order: <c>T name = t0;</c> then <c>name += t;</c>.</summary>
+    internal static void WriteSum(SourceWriter w, string name, IEnumerable<string> terms)
+    {
+        bool first = true;
+        foreach (string term in terms)
+        {
+            w.WriteLine(first ? $"T {name} = {term};" : $"{name} += {term};");
+            first = false;
+        }
+    }
+
+    /// <summary>
+    /// Writes each pixel's stores (<paramref name="stores"/>(p), one or more lines): the first pixel's as they are, the others'
+    /// inside <c>if (has{p})</c>.
+    /// </summary>
+    internal static void WritePixelStores(SourceWriter w, int pixels, Func<int, string> stores)
+    {
+        for (int p = 0; p < pixels; p++)
+        {
+            if (p == 0)
+                w.WriteLine(stores(p));
+            else
+            {
+                using (w.OpenBlock($"if (has{p})"))
+                    w.WriteLine(stores(p));
+            }
+        }
+    }
+
     /// <summary>Stores <paramref name="value"/> at <paramref name="index"/> of pixel p (pixels after the first only where they exist).</summary>
     internal static void WritePixelStore(SourceWriter w, int p, string target, string value) =>
         w.WriteLine(p == 0 ? $"{target} = {value};" : $"if (has{p})\n    {target} = {value};");

@@ -101,14 +101,7 @@ internal static class GpuQuadForwardWriter
                 for (int i = 0; i < n; i++)
                 {
                     for (int p = 0; p < Pixels; p++)
-                    {
-                        string sum = $"y{i}_{p}";
-                        for (int t = 0; t < spec.Taps; t++)
-                        {
-                            string term = $"{WindowValue(spec, window, i, p, t)} * {TapWeight(spec, $"s{p}_{t}", $"k{i}_{t}")}";
-                            w.WriteLine(t == 0 ? $"T {sum} = {term};" : $"{sum} += {term};");
-                        }
-                    }
+                        WriteSum(w, $"y{i}_{p}", Enumerable.Range(0, spec.Taps).Select(t => $"{WindowValue(spec, window, i, p, t)} * {TapWeight(spec, $"s{p}_{t}", $"k{i}_{t}")}"));
                     if (aligned)
                         w.WriteLine($"if (has0)\n    outputRuns[(plane{i} * outPlane + pixel) >> 2] = new {Runtime}.GpuQuad<T>(y{i}_0, y{i}_1, y{i}_2, y{i}_3);");
                     else
@@ -126,11 +119,13 @@ internal static class GpuQuadForwardWriter
     private static void WriteRuns(SourceWriter w, DdfSpec spec, int channels, bool aligned)
     {
         int k = spec.KernelSize, pad = spec.Padding;
+        // The centre row is always inside the plane.
+        string RowInside(int u) => u == (k - 1) / 2 ? "" : $"hy{u} & ";
         for (int i = 0; i < channels; i++)
         {
             for (int u = 0; u < k; u++)
             {
-                string row = u == (k - 1) / 2 ? "" : $"hy{u} & ";
+                string row = RowInside(u);
                 if (aligned)
                     w.WriteLine($"var r{i}_{u} = inputRuns[(at{i} + row{u} + col) >> 2];");
                 for (int p = 0; p < Pixels; p++)
@@ -147,19 +142,19 @@ internal static class GpuQuadForwardWriter
         }
         if (pad == 0)
             return;
-        using (w.OpenBlock("if (lane == 0)"))
+        WriteEdgeLoads("lane == 0", 0, "hl", "left");
+        WriteEdgeLoads("lane == TileWidth - 1", pad + Pixels, "hr", "right");
+
+        // The warp's edge lane loads its own window columns first..first + Pad - 1 (inside: {hit}{j}, clamped column {column}{j}).
+        void WriteEdgeLoads(string lane, int first, string hit, string column)
         {
-            for (int i = 0; i < channels; i++)
-                for (int u = 0; u < k; u++)
-                    for (int j = 0; j < pad; j++)
-                        w.WriteLine($"v{i}_{u}_{j} = {GpuTiling}.ZeroUnless({(u == (k - 1) / 2 ? "" : $"hy{u} & ")}hl{j}, input[at{i} + row{u} + left{j}]);");
-        }
-        using (w.OpenBlock("if (lane == TileWidth - 1)"))
-        {
-            for (int i = 0; i < channels; i++)
-                for (int u = 0; u < k; u++)
-                    for (int j = 0; j < pad; j++)
-                        w.WriteLine($"v{i}_{u}_{pad + Pixels + j} = {GpuTiling}.ZeroUnless({(u == (k - 1) / 2 ? "" : $"hy{u} & ")}hr{j}, input[at{i} + row{u} + right{j}]);");
+            using (w.OpenBlock($"if ({lane})"))
+            {
+                for (int i = 0; i < channels; i++)
+                    for (int u = 0; u < k; u++)
+                        for (int j = 0; j < pad; j++)
+                            w.WriteLine($"v{i}_{u}_{first + j} = {GpuTiling}.ZeroUnless({RowInside(u)}{hit}{j}, input[at{i} + row{u} + {column}{j}]);");
+            }
         }
     }
 }

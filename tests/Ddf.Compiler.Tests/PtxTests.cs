@@ -84,8 +84,9 @@ public sealed class PtxTests(PtxTests.Backends backends) : IClassFixture<PtxTest
                 {
                     string what = $"{name} {kernel}<{method.GetGenericArguments()[0].Name}> {architecture}";
                     AssertEntryWithoutLocalMemory(ptx, what);
-                    // k = 5 and 7: compiled for at least 2 blocks of 256 threads per multiprocessor (within 128 registers).
-                    Assert.True((k > 3) == (ptx.Contains(".maxntid 256, 1, 1") && ptx.Contains(".minnctapersm 2")), $"{what}: launch bounds");
+                    // k = 5 and 7, runs of 4 and the one-pass backward: compiled for at least 2 blocks of 256 threads per
+                    // multiprocessor (within 128 registers).
+                    Assert.True((k > 3 || quad) == (ptx.Contains(".maxntid 256, 1, 1") && ptx.Contains(".minnctapersm 2")), $"{what}: launch bounds");
                     // Taps in the padding are dropped by selects, not branches: only loops, stores of pixels past the row's
                     // end and the reduction's steps branch (a select compiled as a branch per tap gave ~250 here).
                     // The runs of 4 add, per channel iteration, the edge lanes' own loads (2) and a store per pixel (4).
@@ -101,8 +102,8 @@ public sealed class PtxTests(PtxTests.Backends backends) : IClassFixture<PtxTest
                         Assert.Equal(kernel == "AlignedForward", Regex.IsMatch(ptx, $@"\bst(\.global)?\.{vector}\b"));
                     }
                     if (kernel == "Backward")
-                        // The channel-filter gradient's warp sums are shuffle trees (no shared memory, checked below).
-                        Assert.Equal(channel, ptx.Contains("shfl.sync.down", StringComparison.Ordinal));
+                        // The channel-filter gradient's warp sums are halving exchanges (no shared memory, checked below).
+                        Assert.Equal(channel, ptx.Contains("shfl.sync.bfly", StringComparison.Ordinal));
                     int[] shared = SharedAllocations(ptx);
                     if (kernel == "ChannelGradient")
                     {

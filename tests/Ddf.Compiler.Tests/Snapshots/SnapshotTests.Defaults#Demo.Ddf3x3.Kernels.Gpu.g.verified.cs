@@ -24,7 +24,8 @@ namespace Demo
         // Backward (one pass; names of the upstream-gradient window start with g: grow{u}, gcol{j}, ghy{u}, ghx{j}, gv{i}_{u}_{j}):
         //   inside, part             the thread's pixels lie in the plane (else it computes on clamped ones, adds and stores nothing); its warp's partial
         //   gs{p}_{t}                spatial tap t at the upstream pixel pixel p's transposed tap t reads
-        //   q{p}_{t}, e{t}           the product of upstream gradient and input of pixel p's tap t; the warp's channel-gradient sum of tap t
+        //   q{p}_{t}, e{t}           the product of upstream gradient and input of pixel p's tap t; the thread's channel-gradient term of tap t
+        //   e{o}_{i}, tap{o}_{i}     slot i of the lane's channel-gradient sums after the exchange with the lane o away, and its tap
         /// <summary>
         /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = 3, dilation 1, stride 1, Both, Mul:
         /// each thread keeps its pixels' taps in registers across channels and reads the input from global memory with
@@ -59,8 +60,9 @@ namespace Demo
             private const int BackwardPixels = 2;
 
             // Resident blocks per multiprocessor the kernels' registers must allow (0: the compiler decides). Left to
-            // itself ptxas gives k = 5 and 7 kernels up to 245 registers (one block of 8 warps); k = 3 ones fit 3 blocks.
-            private const int MinBlocks = 0;
+            // itself ptxas gives k = 5 and 7 kernels up to 245 registers (one block of 8 warps), the runs of 4 and the
+            // one-pass backward up to 168; the other k = 3 kernels fit 3 blocks.
+            private const int MinBlocks = 2;
 
             /// <summary>
             /// Forward: each thread computes ForwardPixels adjacent output pixels of a row for ChannelsPerBlock channels,
@@ -630,7 +632,7 @@ namespace Demo
             /// Backward in one pass: each thread takes BackwardPixels adjacent pixels of a row through all channels in order; per
             /// channel it reads the upstream-gradient window of their transposed taps and the input window of their taps once,
             /// writes their input gradient, and sums their spatial-filter gradient over the channels (written after the loop);
-            /// the channel-filter products of each channel are summed over the warp by shuffle trees into
+            /// the channel-filter products of each channel are summed over the warp by halving exchanges into
             /// channelPartials[((b * C + c) * Taps + tap) * Parts + part] (part: the warp's place among the plane's warps), which
             /// SumGroups adds in order. Gradients whose view is empty are skipped. Grid: (tiles of (H, W), 1, batch).
             /// </summary>
@@ -642,7 +644,7 @@ namespace Demo
                 int outH = g.OutHeight, outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
                 int tilesAcross = (g.Width + (TileWidth * BackwardPixels) - 1) / (TileWidth * BackwardPixels);
                 int x0 = global::ILGPU.Grid.IdxX % tilesAcross * (TileWidth * BackwardPixels) + global::ILGPU.Group.IdxX * BackwardPixels, y0 = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight + global::ILGPU.Group.IdxY;
-                // Every lane takes part in the channel-gradient shuffle trees: a thread past the plane computes on its last
+                // Every lane takes part in the channel-gradient exchanges: a thread past the plane computes on its last
                 // pixel with a zero upstream gradient (so it adds nothing) and stores nothing.
                 bool inside = x0 < g.Width & y0 < g.Height;
                 int x = global::System.Math.Min(x0, g.Width - 1), y = global::System.Math.Min(y0, g.Height - 1);
@@ -710,6 +712,18 @@ namespace Demo
                 T a1_0 = T.Zero, a1_1 = T.Zero, a1_2 = T.Zero;
                 T a1_3 = T.Zero, a1_4 = T.Zero, a1_5 = T.Zero;
                 T a1_6 = T.Zero, a1_7 = T.Zero, a1_8 = T.Zero;
+                // The halving exchanges of the channel-filter sums: the lane's bit of each, and which tap's warp sum it ends with.
+                int lane = global::ILGPU.Warp.LaneIdx;
+                bool hi16 = (lane & 16) != 0, hi8 = (lane & 8) != 0, hi4 = (lane & 4) != 0, hi2 = (lane & 2) != 0;
+                int tap16_0 = hi16 ? 5 : 0;
+                int tap16_1 = hi16 ? 6 : 1;
+                int tap16_2 = hi16 ? 7 : 2;
+                int tap16_3 = hi16 ? 8 : 3;
+                int tap8_0 = hi8 ? tap16_3 : tap16_0;
+                int tap8_1 = hi8 ? 4 : tap16_1;
+                int tap4_0 = hi4 ? tap16_2 : tap8_0;
+                int tap2_0 = hi2 ? tap8_1 : tap4_0;
+                long partOfLane0 = (long)tap2_0 * launch.Parts + part;
                 for (int c = 0; c < g.Channels; c++)
                 {
                     int plane0 = bc + c, at0 = plane0 * inPlane;
@@ -816,30 +830,23 @@ namespace Demo
                         T e6 = q0_6 * s0_6 + q1_6 * s1_6;
                         T e7 = q0_7 * s0_7 + q1_7 * s1_7;
                         T e8 = q0_8 * s0_8 + q1_8 * s1_8;
-                        for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
+                        T e16_0 = (hi16 ? e5 : e0) + global::ILGPU.Warp.ShuffleXor(hi16 ? e0 : e5, 16);
+                        T e16_1 = (hi16 ? e6 : e1) + global::ILGPU.Warp.ShuffleXor(hi16 ? e1 : e6, 16);
+                        T e16_2 = (hi16 ? e7 : e2) + global::ILGPU.Warp.ShuffleXor(hi16 ? e2 : e7, 16);
+                        T e16_3 = (hi16 ? e8 : e3) + global::ILGPU.Warp.ShuffleXor(hi16 ? e3 : e8, 16);
+                        T e16_4 = e4 + global::ILGPU.Warp.ShuffleXor(e4, 16);
+                        T e8_0 = (hi8 ? e16_3 : e16_0) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_0 : e16_3, 8);
+                        T e8_1 = (hi8 ? e16_4 : e16_1) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_1 : e16_4, 8);
+                        T e8_2 = e16_2 + global::ILGPU.Warp.ShuffleXor(e16_2, 8);
+                        T e4_0 = (hi4 ? e8_2 : e8_0) + global::ILGPU.Warp.ShuffleXor(hi4 ? e8_0 : e8_2, 4);
+                        T e4_1 = e8_1 + global::ILGPU.Warp.ShuffleXor(e8_1, 4);
+                        T e2_0 = (hi2 ? e4_1 : e4_0) + global::ILGPU.Warp.ShuffleXor(hi2 ? e4_0 : e4_1, 2);
+                        T e1_0 = e2_0 + global::ILGPU.Warp.ShuffleXor(e2_0, 1);
+                        if (channelPartials.Length > 0)
                         {
-                            e0 += global::ILGPU.Warp.ShuffleDown(e0, offset);
-                            e1 += global::ILGPU.Warp.ShuffleDown(e1, offset);
-                            e2 += global::ILGPU.Warp.ShuffleDown(e2, offset);
-                            e3 += global::ILGPU.Warp.ShuffleDown(e3, offset);
-                            e4 += global::ILGPU.Warp.ShuffleDown(e4, offset);
-                            e5 += global::ILGPU.Warp.ShuffleDown(e5, offset);
-                            e6 += global::ILGPU.Warp.ShuffleDown(e6, offset);
-                            e7 += global::ILGPU.Warp.ShuffleDown(e7, offset);
-                            e8 += global::ILGPU.Warp.ShuffleDown(e8, offset);
-                        }
-                        if (global::ILGPU.Warp.LaneIdx == 0 & channelPartials.Length > 0)
-                        {
-                            long first = (long)plane0 * Taps * launch.Parts + part;
-                            channelPartials[first] = e0;
-                            channelPartials[first + launch.Parts] = e1;
-                            channelPartials[first + 2 * launch.Parts] = e2;
-                            channelPartials[first + 3 * launch.Parts] = e3;
-                            channelPartials[first + 4 * launch.Parts] = e4;
-                            channelPartials[first + 5 * launch.Parts] = e5;
-                            channelPartials[first + 6 * launch.Parts] = e6;
-                            channelPartials[first + 7 * launch.Parts] = e7;
-                            channelPartials[first + 8 * launch.Parts] = e8;
+                            // Lanes that end with the same tap hold the same sum (bitwise) and store it to the same place.
+                            long first = (long)plane0 * Taps * launch.Parts;
+                            channelPartials[first + partOfLane0] = e1_0;
                         }
                     }
                 }

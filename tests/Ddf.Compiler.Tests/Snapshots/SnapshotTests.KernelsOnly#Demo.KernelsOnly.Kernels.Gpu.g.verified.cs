@@ -54,7 +54,8 @@ namespace Demo
             private const int GradientChannels = 2;
 
             // Resident blocks per multiprocessor the kernels' registers must allow (0: the compiler decides). Left to
-            // itself ptxas gives k = 5 and 7 kernels up to 245 registers (one block of 8 warps); k = 3 ones fit 3 blocks.
+            // itself ptxas gives k = 5 and 7 kernels up to 245 registers (one block of 8 warps), the runs of 4 and the
+            // one-pass backward up to 168; the other k = 3 kernels fit 3 blocks.
             private const int MinBlocks = 2;
 
             /// <summary>

@@ -24,7 +24,8 @@ namespace Demo
         // Backward (one pass; names of the upstream-gradient window start with g: grow{u}, gcol{j}, ghy{u}, ghx{j}, gv{i}_{u}_{j}):
         //   inside, part             the thread's pixels lie in the plane (else it computes on clamped ones, adds and stores nothing); its warp's partial
         //   gs{p}_{t}                spatial tap t at the upstream pixel pixel p's transposed tap t reads
-        //   q{p}_{t}, e{t}           the product of upstream gradient and input of pixel p's tap t; the warp's channel-gradient sum of tap t
+        //   q{p}_{t}, e{t}           the product of upstream gradient and input of pixel p's tap t; the thread's channel-gradient term of tap t
+        //   e{o}_{i}, tap{o}_{i}     slot i of the lane's channel-gradient sums after the exchange with the lane o away, and its tap
         /// <summary>
         /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = 3, dilation 1, stride 1, Spatial, Mul:
         /// each thread keeps its pixels' taps in registers across channels and reads the input from global memory with
@@ -59,8 +60,9 @@ namespace Demo
             private const int BackwardPixels = 2;
 
             // Resident blocks per multiprocessor the kernels' registers must allow (0: the compiler decides). Left to
-            // itself ptxas gives k = 5 and 7 kernels up to 245 registers (one block of 8 warps); k = 3 ones fit 3 blocks.
-            private const int MinBlocks = 0;
+            // itself ptxas gives k = 5 and 7 kernels up to 245 registers (one block of 8 warps), the runs of 4 and the
+            // one-pass backward up to 168; the other k = 3 kernels fit 3 blocks.
+            private const int MinBlocks = 2;
 
             /// <summary>
             /// Forward: each thread computes ForwardPixels adjacent output pixels of a row for ChannelsPerBlock channels,
@@ -608,7 +610,7 @@ namespace Demo
             /// Backward in one pass: each thread takes BackwardPixels adjacent pixels of a row through all channels in order; per
             /// channel it reads the upstream-gradient window of their transposed taps and the input window of their taps once,
             /// writes their input gradient, and sums their spatial-filter gradient over the channels (written after the loop);
-            /// the channel-filter products of each channel are summed over the warp by shuffle trees into
+            /// the channel-filter products of each channel are summed over the warp by halving exchanges into
             /// channelPartials[((b * C + c) * Taps + tap) * Parts + part] (part: the warp's place among the plane's warps), which
             /// SumGroups adds in order. Gradients whose view is empty are skipped. Grid: (tiles of (H, W), 1, batch).
             /// </summary>
@@ -620,7 +622,7 @@ namespace Demo
                 int outH = g.OutHeight, outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
                 int tilesAcross = (g.Width + (TileWidth * BackwardPixels) - 1) / (TileWidth * BackwardPixels);
                 int x0 = global::ILGPU.Grid.IdxX % tilesAcross * (TileWidth * BackwardPixels) + global::ILGPU.Group.IdxX * BackwardPixels, y0 = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight + global::ILGPU.Group.IdxY;
-                // Every lane takes part in the channel-gradient shuffle trees: a thread past the plane computes on its last
+                // Every lane takes part in the channel-gradient exchanges: a thread past the plane computes on its last
                 // pixel with a zero upstream gradient (so it adds nothing) and stores nothing.
                 bool inside = x0 < g.Width & y0 < g.Height;
                 int x = global::System.Math.Min(x0, g.Width - 1), y = global::System.Math.Min(y0, g.Height - 1);

@@ -1,3 +1,6 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using Ddf.Generators.Helpers;
 using Ddf.Generators.Model;
@@ -11,7 +14,7 @@ namespace Ddf.Generators;
 /// The backward of the specs whose forward runs in 4s (<see cref="GpuKernelPlan.FusedBackward"/>), in one pass: at stride 1
 /// the input and output planes coincide, so a thread that owns a run of pixels reads, per channel, the input window of
 /// their taps and the upstream-gradient window of their transposed taps once, and from them writes the input gradient
-/// and the spatial-filter gradient of its pixels itself; the channel-filter products are summed per warp (shuffle trees)
+/// and the spatial-filter gradient of its pixels itself; the channel-filter products are summed per warp (halving exchanges)
 /// into partials that <c>SumGroups</c> adds in order. No atomics: bitwise reproducible.
 /// </summary>
 internal static class GpuFusedBackwardWriter
@@ -21,7 +24,8 @@ internal static class GpuFusedBackwardWriter
         // Backward (one pass; names of the upstream-gradient window start with g: grow{u}, gcol{j}, ghy{u}, ghx{j}, gv{i}_{u}_{j}):
         //   inside, part             the thread's pixels lie in the plane (else it computes on clamped ones, adds and stores nothing); its warp's partial
         //   gs{p}_{t}                spatial tap t at the upstream pixel pixel p's transposed tap t reads
-        //   q{p}_{t}, e{t}           the product of upstream gradient and input of pixel p's tap t; the warp's channel-gradient sum of tap t
+        //   q{p}_{t}, e{t}           the product of upstream gradient and input of pixel p's tap t; the thread's channel-gradient term of tap t
+        //   e{o}_{i}, tap{o}_{i}     slot i of the lane's channel-gradient sums after the exchange with the lane o away, and its tap
         """;
 
     internal static void Write(SourceWriter w, DdfSpec spec, GpuKernelPlan plan)
@@ -34,7 +38,7 @@ internal static class GpuFusedBackwardWriter
             /// Backward in one pass: each thread takes BackwardPixels adjacent pixels of a row through all channels in order; per
             /// channel it reads the upstream-gradient window of their transposed taps and the input window of their taps once,
             /// writes their input gradient, and sums their spatial-filter gradient over the channels (written after the loop);
-            /// the channel-filter products of each channel are summed over the warp by shuffle trees into
+            /// the channel-filter products of each channel are summed over the warp by halving exchanges into
             /// channelPartials[((b * C + c) * Taps + tap) * Parts + part] (part: the warp's place among the plane's warps), which
             /// SumGroups adds in order. Gradients whose view is empty are skipped. Grid: (tiles of (H, W), 1, batch).
             /// </summary>
@@ -48,7 +52,7 @@ internal static class GpuFusedBackwardWriter
             w.WriteLine($$"""
                 int tilesAcross = (g.Width + (TileWidth * BackwardPixels) - 1) / (TileWidth * BackwardPixels);
                 int x0 = {{Ilgpu}}.Grid.IdxX % tilesAcross * (TileWidth * BackwardPixels) + {{Ilgpu}}.Group.IdxX * BackwardPixels, y0 = {{Ilgpu}}.Grid.IdxX / tilesAcross * TileHeight + {{Ilgpu}}.Group.IdxY;
-                // Every lane takes part in the channel-gradient shuffle trees: a thread past the plane computes on its last
+                // Every lane takes part in the channel-gradient exchanges: a thread past the plane computes on its last
                 // pixel with a zero upstream gradient (so it adds nothing) and stores nothing.
                 bool inside = x0 < g.Width & y0 < g.Height;
                 int x = global::System.Math.Min(x0, g.Width - 1), y = global::System.Math.Min(y0, g.Height - 1);
@@ -74,6 +78,8 @@ internal static class GpuFusedBackwardWriter
                 for (int p = 0; p < pixels; p++)
                     WriteTapRows(w, spec, t => $"a{p}_{t} = T.Zero");
             }
+            if (spec.HasChannel)
+                WriteLaneTaps(w, spec);
             using (w.OpenBlock("for (int c = 0; c < g.Channels; c++)"))
             {
                 w.WriteLine("int plane0 = bc + c, at0 = plane0 * inPlane;");
@@ -129,22 +135,76 @@ internal static class GpuFusedBackwardWriter
 
     /// <summary>
     /// Each tap's channel-filter product summed over the thread's pixels (times their spatial taps when <paramref name="mul"/>),
-    /// then over the warp by a shuffle tree; lane 0 writes the warp's partial.
+    /// then over the warp by halving exchanges (<see cref="ExchangeSlots"/>): Taps values per lane in 40 shuffles, selects and
+    /// adds for k = 3 instead of a shuffle tree per tap (90), and one store per lane instead of Taps from lane 0.
     /// </summary>
     private static void WriteChannelPartials(SourceWriter w, DdfSpec spec, int pixels, bool mul)
     {
         for (int t = 0; t < spec.Taps; t++)
             w.WriteLine($"T e{t} = " + string.Join(" + ", Enumerable.Range(0, pixels).Select(p => mul ? $"q{p}_{t} * s{p}_{t}" : $"q{p}_{t}")) + ";");
-        using (w.OpenBlock($"for (int offset = {Ilgpu}.Warp.WarpSize / 2; offset > 0; offset /= 2)"))
+        var sums = ExchangeSlots(Enumerable.Range(0, spec.Taps).Select(t => $"e{t}").ToList(), (slot, offset, first, second) =>
         {
-            for (int t = 0; t < spec.Taps; t++)
-                w.WriteLine($"e{t} += {Ilgpu}.Warp.ShuffleDown(e{t}, offset);");
-        }
-        using (w.OpenBlock($"if ({Ilgpu}.Warp.LaneIdx == 0 & channelPartials.Length > 0)"))
+            string declared = $"e{offset}_{slot}";
+            w.WriteLine(second is null
+                ? $"T {declared} = {first} + {Ilgpu}.Warp.ShuffleXor({first}, {offset});"
+                : $"T {declared} = (hi{offset} ? {second} : {first}) + {Ilgpu}.Warp.ShuffleXor(hi{offset} ? {first} : {second}, {offset});");
+            return declared;
+        });
+        using (w.OpenBlock("if (channelPartials.Length > 0)"))
         {
-            w.WriteLine("long first = (long)plane0 * Taps * launch.Parts + part;");
-            for (int t = 0; t < spec.Taps; t++)
-                w.WriteLine($"channelPartials[first{(t == 0 ? "" : t == 1 ? " + launch.Parts" : $" + {t} * launch.Parts")}] = e{t};");
+            w.WriteLine("// Lanes that end with the same tap hold the same sum (bitwise) and store it to the same place.");
+            w.WriteLine("long first = (long)plane0 * Taps * launch.Parts;");
+            for (int i = 0; i < sums.Count; i++)
+                w.WriteLine($"channelPartials[first + partOfLane{i}] = {sums[i]};");
         }
+    }
+
+    /// <summary>
+    /// Declares what the halving exchanges need, once before the channel loop: <c>hi{offset}</c> (the lane's bit of each
+    /// exchange that pairs slots) and <c>partOfLane{i}</c>, where in a channel's partials the lane stores its slot i: the
+    /// tap whose warp sum it ends with (the same exchanges applied to tap numbers) and the warp's part.
+    /// </summary>
+    private static void WriteLaneTaps(SourceWriter w, DdfSpec spec)
+    {
+        var offsets = new List<int>();
+        var lines = new List<string>();
+        var taps = ExchangeSlots(Enumerable.Range(0, spec.Taps).Select(t => t.ToString(CultureInfo.InvariantCulture)).ToList(), (slot, offset, first, second) =>
+        {
+            if (second is null)
+                return first;
+            if (!offsets.Contains(offset))
+                offsets.Add(offset);
+            string declared = $"tap{offset}_{slot}";
+            lines.Add($"int {declared} = hi{offset} ? {second} : {first};");
+            return declared;
+        });
+        w.WriteLine("// The halving exchanges of the channel-filter sums: the lane's bit of each, and which tap's warp sum it ends with.");
+        w.WriteLine($"int lane = {Ilgpu}.Warp.LaneIdx;");
+        w.WriteLine("bool " + string.Join(", ", offsets.Select(o => $"hi{o} = (lane & {o}) != 0")) + ";");
+        foreach (string line in lines)
+            w.WriteLine(line);
+        for (int i = 0; i < taps.Count; i++)
+            w.WriteLine($"long partOfLane{i} = (long){taps[i]} * launch.Parts + part;");
+    }
+
+    /// <summary>The lane distances of the exchanges, one per bit of the lane (the tiled kernels run in warps of 32).</summary>
+    private static readonly int[] ExchangeOffsets = { 16, 8, 4, 2, 1 };
+
+    /// <summary>
+    /// Recursive halving over the warp: at each exchange (offset 16, 8, 4, 2, 1) slot i of the m slots is paired with slot
+    /// i + ceil(m / 2); the lanes whose offset bit is 0 keep the first of each pair and send the second to the lane that
+    /// far, the others the reverse, and each adds what it receives, so the slots halve and each is summed over twice the
+    /// lanes. An unpaired slot is exchanged whole (both lanes then hold the same sum, bitwise: the addition commutes).
+    /// After the five exchanges every slot a lane holds is a sum over the whole warp, in an order fixed by the lane
+    /// numbers. <paramref name="exchange"/>(slot, offset, first, second or null) writes one exchange and names its result.
+    /// </summary>
+    private static List<string> ExchangeSlots(List<string> slots, Func<int, int, string, string?, string> exchange)
+    {
+        foreach (int offset in ExchangeOffsets)
+        {
+            int m = slots.Count, h = (m + 1) / 2;
+            slots = Enumerable.Range(0, h).Select(i => exchange(i, offset, slots[i], i + h < m ? slots[i + h] : null)).ToList();
+        }
+        return slots;
     }
 }

@@ -48,7 +48,7 @@ internal sealed class GpuKernelPlan
         SpatialGradient = new GpuPass(forward, UnrollFor(forward), "Unroll", MasksThroughWeights: false);
         ChannelGradientWindow = forward.Columns.Length < forward.Pixels * spec.KernelSize ? forward : GpuWindow.Forward(spec, 1);
         GradientChannels = Math.Max(1, Math.Min(4, 64 / spec.Taps));
-        MinBlocks = spec.Taps > 9 ? 2 : 0;
+        MinBlocks = spec.Taps > 9 || QuadForward ? 2 : 0;
     }
 
     /// <summary>Tiled kernels with unrolled taps; above k = <see cref="UnrolledKernelSize"/> the runtime's generic kernels.</summary>
@@ -97,8 +97,10 @@ internal sealed class GpuKernelPlan
     /// <summary>
     /// Resident blocks per multiprocessor the registers must allow: 2 (128 registers) for k = 5 and 7, whose kernels
     /// otherwise take 146 to 245 (k5 dilation 2 forward 180 -> 128 registers at +1 % instructions, k7 forward 181 -> 128
-    /// at +23 %, k7 channel gradient 245 -> 128 at +8 %); 0 (the compiler decides) for k = 3 (56 to 96 registers; a bound
-    /// only made ptxas use more).
+    /// at +23 %, k7 channel gradient 245 -> 128 at +8 %), and for the runs of 4 and the one-pass backward (k = 3 at stride 1:
+    /// Forward 139 -> 126, one-pass Backward 168 -> 128 registers with 24 bytes spilled before its channel loop, whose 384
+    /// instructions per channel stay as they were: 16 resident warps instead of 8); 0 (the compiler decides) for the other
+    /// k = 3 sets (56 to 96 registers; a bound only made ptxas use more). ptxas 11.8, sm_90; not yet timed on a GPU.
     /// </summary>
     public int MinBlocks { get; }
 

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Reflection;
 using Ddf.Runtime;
+using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
 
@@ -18,11 +19,8 @@ internal static class KernelResources
     /// <summary>Threads per block of the DDF launches (tiled and flat alike) and of the calibration copies.</summary>
     private const int BlockSize = 256;
 
-    /// <summary>Ddf.Runtime's stage two of the channel-filter gradient, which DdfGpu loads beside every set's kernels (internal there).</summary>
-    private static readonly MethodInfo SumGroups =
-        typeof(DdfGpuKernelSet).Assembly.GetType("Ddf.Runtime.GpuPartialSums", throwOnError: true)!
-            .GetMethod("SumGroups", BindingFlags.Public | BindingFlags.Static)?.MakeGenericMethod(typeof(float))
-        ?? throw new MissingMethodException("Ddf.Runtime.GpuPartialSums", "SumGroups");
+    /// <summary>Ddf.Runtime's stage two of the channel-filter gradient, which DdfGpu loads beside every set's kernels.</summary>
+    private static readonly MethodInfo SumGroups = new Action<ArrayView<float>, ArrayView<float>, int, int>(GpuPartialSums.SumGroups).Method;
 
     public static void Write(CudaAccelerator accelerator, Report report, IEnumerable<GpuChecks.TimedSpec> specs, string label = "")
     {

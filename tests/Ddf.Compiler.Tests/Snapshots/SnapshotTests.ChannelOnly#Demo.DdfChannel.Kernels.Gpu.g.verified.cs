@@ -16,6 +16,8 @@ namespace Demo
         //   s{p}_{t}, k{i}_{t}       spatial tap t at pixel p; channel tap t of channel i
         //   y{i}_{p}, d{i}_{p}       output and input-gradient sums; go{i}_{p}: the upstream gradient at pixel p
         //   a{p}_{t}, a{i}_{t}       spatial-gradient sums (per pixel) and channel-gradient sums (per channel) of tap t
+        //   lane, hi{o}              the lane's number and its bit o (warp sums by halving exchanges pair the lanes o apart)
+        //   e{o}_{i}, slot{o}_{i}    slot i of the lane's warp sums after the exchange with the lane o away, and which sum it is
         // Forward (runs of 4 pixels per thread, window edges from the neighbouring lanes):
         //   lane, has{p}             the thread's lane; whether pixel p of its run is inside the row (pixel{p}: clamped)
         //   col{p}, col              window columns of the run (clamped); aligned: the first column of the run's 16-byte load
@@ -25,7 +27,6 @@ namespace Demo
         //   inside, part             the thread's pixels lie in the plane (else it computes on clamped ones, adds and stores nothing); its warp's partial
         //   gs{p}_{t}                spatial tap t at the upstream pixel pixel p's transposed tap t reads
         //   q{p}_{t}, e{t}           the product of upstream gradient and input of pixel p's tap t; the thread's channel-gradient term of tap t
-        //   e{o}_{i}, tap{o}_{i}     slot i of the lane's channel-gradient sums after the exchange with the lane o away, and its tap
         /// <summary>
         /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = 3, dilation 1, stride 1, Channel, Mul:
         /// each thread keeps its pixels' taps in registers across channels and reads the input from global memory with
@@ -656,15 +657,15 @@ namespace Demo
                 // The halving exchanges of the channel-filter sums: the lane's bit of each, and which tap's warp sum it ends with.
                 int lane = global::ILGPU.Warp.LaneIdx;
                 bool hi16 = (lane & 16) != 0, hi8 = (lane & 8) != 0, hi4 = (lane & 4) != 0, hi2 = (lane & 2) != 0;
-                int tap16_0 = hi16 ? 5 : 0;
-                int tap16_1 = hi16 ? 6 : 1;
-                int tap16_2 = hi16 ? 7 : 2;
-                int tap16_3 = hi16 ? 8 : 3;
-                int tap8_0 = hi8 ? tap16_3 : tap16_0;
-                int tap8_1 = hi8 ? 4 : tap16_1;
-                int tap4_0 = hi4 ? tap16_2 : tap8_0;
-                int tap2_0 = hi2 ? tap8_1 : tap4_0;
-                long partOfLane0 = (long)tap2_0 * launch.Parts + part;
+                int slot16_0 = hi16 ? 5 : 0;
+                int slot16_1 = hi16 ? 6 : 1;
+                int slot16_2 = hi16 ? 7 : 2;
+                int slot16_3 = hi16 ? 8 : 3;
+                int slot8_0 = hi8 ? slot16_3 : slot16_0;
+                int slot8_1 = hi8 ? 4 : slot16_1;
+                int slot4_0 = hi4 ? slot16_2 : slot8_0;
+                int slot2_0 = hi2 ? slot8_1 : slot4_0;
+                long partOfLane0 = (long)slot2_0 * launch.Parts + part;
                 for (int c = 0; c < g.Channels; c++)
                 {
                     int plane0 = bc + c, at0 = plane0 * inPlane;

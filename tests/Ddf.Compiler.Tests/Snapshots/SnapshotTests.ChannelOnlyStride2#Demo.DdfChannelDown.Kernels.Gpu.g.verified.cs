@@ -16,6 +16,8 @@ namespace Demo
         //   s{p}_{t}, k{i}_{t}       spatial tap t at pixel p; channel tap t of channel i
         //   y{i}_{p}, d{i}_{p}       output and input-gradient sums; go{i}_{p}: the upstream gradient at pixel p
         //   a{p}_{t}, a{i}_{t}       spatial-gradient sums (per pixel) and channel-gradient sums (per channel) of tap t
+        //   lane, hi{o}              the lane's number and its bit o (warp sums by halving exchanges pair the lanes o apart)
+        //   e{o}_{i}, slot{o}_{i}    slot i of the lane's warp sums after the exchange with the lane o away, and which sum it is
         /// <summary>
         /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = 3, dilation 1, stride 2, Channel, Add:
         /// each thread keeps its pixels' taps in registers across channels and reads the input from global memory with
@@ -428,7 +430,7 @@ namespace Demo
             /// Stage one of the channel-filter gradient: a block sums, for GradientChannels channels, every tap's product of
             /// upstream gradient and input over one of launch.Parts equal parts of the output plane: each thread
             /// over the part's runs of Pixels adjacent pixels of a row it strides through (sharing their window loads), then
-            /// warp-shuffle trees and the warps added in order. Writes channelPartials[((b * C + c) * Taps + tap) * Parts + part].
+            /// over the warp by halving exchanges, and the warps added in order. Writes channelPartials[((b * C + c) * Taps + tap) * Parts + part].
             /// Grid: (parts, channel blocks, batch).
             /// </summary>
             public static void ChannelGradient<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter,
@@ -616,96 +618,81 @@ namespace Demo
                     a3_7 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx3 & has1, go3_1 * v3_2_3);
                     a3_8 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hx4 & has1, go3_1 * v3_2_4);
                 }
-                for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
-                {
-                    a0_0 += global::ILGPU.Warp.ShuffleDown(a0_0, offset);
-                    a0_1 += global::ILGPU.Warp.ShuffleDown(a0_1, offset);
-                    a0_2 += global::ILGPU.Warp.ShuffleDown(a0_2, offset);
-                    a0_3 += global::ILGPU.Warp.ShuffleDown(a0_3, offset);
-                    a0_4 += global::ILGPU.Warp.ShuffleDown(a0_4, offset);
-                    a0_5 += global::ILGPU.Warp.ShuffleDown(a0_5, offset);
-                    a0_6 += global::ILGPU.Warp.ShuffleDown(a0_6, offset);
-                    a0_7 += global::ILGPU.Warp.ShuffleDown(a0_7, offset);
-                    a0_8 += global::ILGPU.Warp.ShuffleDown(a0_8, offset);
-                    a1_0 += global::ILGPU.Warp.ShuffleDown(a1_0, offset);
-                    a1_1 += global::ILGPU.Warp.ShuffleDown(a1_1, offset);
-                    a1_2 += global::ILGPU.Warp.ShuffleDown(a1_2, offset);
-                }
-                if (global::ILGPU.Warp.LaneIdx == 0)
-                {
-                    warpSums[global::ILGPU.Warp.WarpIdx] = a0_0;
-                    warpSums[global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_1;
-                    warpSums[2 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_2;
-                    warpSums[3 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_3;
-                    warpSums[4 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_4;
-                    warpSums[5 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_5;
-                    warpSums[6 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_6;
-                    warpSums[7 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_7;
-                    warpSums[8 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_8;
-                    warpSums[9 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_0;
-                    warpSums[10 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_1;
-                    warpSums[11 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_2;
-                }
-                for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
-                {
-                    a1_3 += global::ILGPU.Warp.ShuffleDown(a1_3, offset);
-                    a1_4 += global::ILGPU.Warp.ShuffleDown(a1_4, offset);
-                    a1_5 += global::ILGPU.Warp.ShuffleDown(a1_5, offset);
-                    a1_6 += global::ILGPU.Warp.ShuffleDown(a1_6, offset);
-                    a1_7 += global::ILGPU.Warp.ShuffleDown(a1_7, offset);
-                    a1_8 += global::ILGPU.Warp.ShuffleDown(a1_8, offset);
-                    a2_0 += global::ILGPU.Warp.ShuffleDown(a2_0, offset);
-                    a2_1 += global::ILGPU.Warp.ShuffleDown(a2_1, offset);
-                    a2_2 += global::ILGPU.Warp.ShuffleDown(a2_2, offset);
-                    a2_3 += global::ILGPU.Warp.ShuffleDown(a2_3, offset);
-                    a2_4 += global::ILGPU.Warp.ShuffleDown(a2_4, offset);
-                    a2_5 += global::ILGPU.Warp.ShuffleDown(a2_5, offset);
-                }
-                if (global::ILGPU.Warp.LaneIdx == 0)
-                {
-                    warpSums[12 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_3;
-                    warpSums[13 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_4;
-                    warpSums[14 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_5;
-                    warpSums[15 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_6;
-                    warpSums[16 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_7;
-                    warpSums[17 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_8;
-                    warpSums[18 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a2_0;
-                    warpSums[19 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a2_1;
-                    warpSums[20 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a2_2;
-                    warpSums[21 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a2_3;
-                    warpSums[22 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a2_4;
-                    warpSums[23 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a2_5;
-                }
-                for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
-                {
-                    a2_6 += global::ILGPU.Warp.ShuffleDown(a2_6, offset);
-                    a2_7 += global::ILGPU.Warp.ShuffleDown(a2_7, offset);
-                    a2_8 += global::ILGPU.Warp.ShuffleDown(a2_8, offset);
-                    a3_0 += global::ILGPU.Warp.ShuffleDown(a3_0, offset);
-                    a3_1 += global::ILGPU.Warp.ShuffleDown(a3_1, offset);
-                    a3_2 += global::ILGPU.Warp.ShuffleDown(a3_2, offset);
-                    a3_3 += global::ILGPU.Warp.ShuffleDown(a3_3, offset);
-                    a3_4 += global::ILGPU.Warp.ShuffleDown(a3_4, offset);
-                    a3_5 += global::ILGPU.Warp.ShuffleDown(a3_5, offset);
-                    a3_6 += global::ILGPU.Warp.ShuffleDown(a3_6, offset);
-                    a3_7 += global::ILGPU.Warp.ShuffleDown(a3_7, offset);
-                    a3_8 += global::ILGPU.Warp.ShuffleDown(a3_8, offset);
-                }
-                if (global::ILGPU.Warp.LaneIdx == 0)
-                {
-                    warpSums[24 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a2_6;
-                    warpSums[25 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a2_7;
-                    warpSums[26 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a2_8;
-                    warpSums[27 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a3_0;
-                    warpSums[28 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a3_1;
-                    warpSums[29 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a3_2;
-                    warpSums[30 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a3_3;
-                    warpSums[31 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a3_4;
-                    warpSums[32 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a3_5;
-                    warpSums[33 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a3_6;
-                    warpSums[34 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a3_7;
-                    warpSums[35 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a3_8;
-                }
+                int lane = global::ILGPU.Warp.LaneIdx;
+                bool hi16 = (lane & 16) != 0, hi8 = (lane & 8) != 0, hi4 = (lane & 4) != 0, hi2 = (lane & 2) != 0, hi1 = (lane & 1) != 0;
+                int slot16_0 = hi16 ? 18 : 0;
+                int slot16_1 = hi16 ? 19 : 1;
+                int slot16_2 = hi16 ? 20 : 2;
+                int slot16_3 = hi16 ? 21 : 3;
+                int slot16_4 = hi16 ? 22 : 4;
+                int slot16_5 = hi16 ? 23 : 5;
+                int slot16_6 = hi16 ? 24 : 6;
+                int slot16_7 = hi16 ? 25 : 7;
+                int slot16_8 = hi16 ? 26 : 8;
+                int slot16_9 = hi16 ? 27 : 9;
+                int slot16_10 = hi16 ? 28 : 10;
+                int slot16_11 = hi16 ? 29 : 11;
+                int slot16_12 = hi16 ? 30 : 12;
+                int slot16_13 = hi16 ? 31 : 13;
+                int slot16_14 = hi16 ? 32 : 14;
+                int slot16_15 = hi16 ? 33 : 15;
+                int slot16_16 = hi16 ? 34 : 16;
+                int slot16_17 = hi16 ? 35 : 17;
+                int slot8_0 = hi8 ? slot16_9 : slot16_0;
+                int slot8_1 = hi8 ? slot16_10 : slot16_1;
+                int slot8_2 = hi8 ? slot16_11 : slot16_2;
+                int slot8_3 = hi8 ? slot16_12 : slot16_3;
+                int slot8_4 = hi8 ? slot16_13 : slot16_4;
+                int slot8_5 = hi8 ? slot16_14 : slot16_5;
+                int slot8_6 = hi8 ? slot16_15 : slot16_6;
+                int slot8_7 = hi8 ? slot16_16 : slot16_7;
+                int slot8_8 = hi8 ? slot16_17 : slot16_8;
+                int slot4_0 = hi4 ? slot8_5 : slot8_0;
+                int slot4_1 = hi4 ? slot8_6 : slot8_1;
+                int slot4_2 = hi4 ? slot8_7 : slot8_2;
+                int slot4_3 = hi4 ? slot8_8 : slot8_3;
+                int slot2_0 = hi2 ? slot4_3 : slot4_0;
+                int slot2_1 = hi2 ? slot8_4 : slot4_1;
+                int slot1_0 = hi1 ? slot4_2 : slot2_0;
+                T e16_0 = (hi16 ? a2_0 : a0_0) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_0 : a2_0, 16);
+                T e16_1 = (hi16 ? a2_1 : a0_1) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_1 : a2_1, 16);
+                T e16_2 = (hi16 ? a2_2 : a0_2) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_2 : a2_2, 16);
+                T e16_3 = (hi16 ? a2_3 : a0_3) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_3 : a2_3, 16);
+                T e16_4 = (hi16 ? a2_4 : a0_4) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_4 : a2_4, 16);
+                T e16_5 = (hi16 ? a2_5 : a0_5) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_5 : a2_5, 16);
+                T e16_6 = (hi16 ? a2_6 : a0_6) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_6 : a2_6, 16);
+                T e16_7 = (hi16 ? a2_7 : a0_7) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_7 : a2_7, 16);
+                T e16_8 = (hi16 ? a2_8 : a0_8) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_8 : a2_8, 16);
+                T e16_9 = (hi16 ? a3_0 : a1_0) + global::ILGPU.Warp.ShuffleXor(hi16 ? a1_0 : a3_0, 16);
+                T e16_10 = (hi16 ? a3_1 : a1_1) + global::ILGPU.Warp.ShuffleXor(hi16 ? a1_1 : a3_1, 16);
+                T e16_11 = (hi16 ? a3_2 : a1_2) + global::ILGPU.Warp.ShuffleXor(hi16 ? a1_2 : a3_2, 16);
+                T e16_12 = (hi16 ? a3_3 : a1_3) + global::ILGPU.Warp.ShuffleXor(hi16 ? a1_3 : a3_3, 16);
+                T e16_13 = (hi16 ? a3_4 : a1_4) + global::ILGPU.Warp.ShuffleXor(hi16 ? a1_4 : a3_4, 16);
+                T e16_14 = (hi16 ? a3_5 : a1_5) + global::ILGPU.Warp.ShuffleXor(hi16 ? a1_5 : a3_5, 16);
+                T e16_15 = (hi16 ? a3_6 : a1_6) + global::ILGPU.Warp.ShuffleXor(hi16 ? a1_6 : a3_6, 16);
+                T e16_16 = (hi16 ? a3_7 : a1_7) + global::ILGPU.Warp.ShuffleXor(hi16 ? a1_7 : a3_7, 16);
+                T e16_17 = (hi16 ? a3_8 : a1_8) + global::ILGPU.Warp.ShuffleXor(hi16 ? a1_8 : a3_8, 16);
+                T e8_0 = (hi8 ? e16_9 : e16_0) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_0 : e16_9, 8);
+                T e8_1 = (hi8 ? e16_10 : e16_1) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_1 : e16_10, 8);
+                T e8_2 = (hi8 ? e16_11 : e16_2) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_2 : e16_11, 8);
+                T e8_3 = (hi8 ? e16_12 : e16_3) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_3 : e16_12, 8);
+                T e8_4 = (hi8 ? e16_13 : e16_4) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_4 : e16_13, 8);
+                T e8_5 = (hi8 ? e16_14 : e16_5) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_5 : e16_14, 8);
+                T e8_6 = (hi8 ? e16_15 : e16_6) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_6 : e16_15, 8);
+                T e8_7 = (hi8 ? e16_16 : e16_7) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_7 : e16_16, 8);
+                T e8_8 = (hi8 ? e16_17 : e16_8) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_8 : e16_17, 8);
+                T e4_0 = (hi4 ? e8_5 : e8_0) + global::ILGPU.Warp.ShuffleXor(hi4 ? e8_0 : e8_5, 4);
+                T e4_1 = (hi4 ? e8_6 : e8_1) + global::ILGPU.Warp.ShuffleXor(hi4 ? e8_1 : e8_6, 4);
+                T e4_2 = (hi4 ? e8_7 : e8_2) + global::ILGPU.Warp.ShuffleXor(hi4 ? e8_2 : e8_7, 4);
+                T e4_3 = (hi4 ? e8_8 : e8_3) + global::ILGPU.Warp.ShuffleXor(hi4 ? e8_3 : e8_8, 4);
+                T e4_4 = e8_4 + global::ILGPU.Warp.ShuffleXor(e8_4, 4);
+                T e2_0 = (hi2 ? e4_3 : e4_0) + global::ILGPU.Warp.ShuffleXor(hi2 ? e4_0 : e4_3, 2);
+                T e2_1 = (hi2 ? e4_4 : e4_1) + global::ILGPU.Warp.ShuffleXor(hi2 ? e4_1 : e4_4, 2);
+                T e2_2 = e4_2 + global::ILGPU.Warp.ShuffleXor(e4_2, 2);
+                T e1_0 = (hi1 ? e2_2 : e2_0) + global::ILGPU.Warp.ShuffleXor(hi1 ? e2_0 : e2_2, 1);
+                T e1_1 = e2_1 + global::ILGPU.Warp.ShuffleXor(e2_1, 1);
+                warpSums[slot1_0 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = e1_0;
+                warpSums[slot2_1 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = e1_1;
                 global::ILGPU.Group.Barrier();
                 // The block's sums, warps added in order: one partial per (channel, tap) and part.
                 for (int slot = thread; slot < GradientChannels * Taps; slot += global::Ddf.Runtime.DdfGpuTiling.Threads)

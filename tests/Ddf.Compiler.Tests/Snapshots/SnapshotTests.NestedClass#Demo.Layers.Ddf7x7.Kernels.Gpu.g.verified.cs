@@ -18,6 +18,8 @@ namespace Demo
             //   s{p}_{t}, k{i}_{t}       spatial tap t at pixel p; channel tap t of channel i
             //   y{i}_{p}, d{i}_{p}       output and input-gradient sums; go{i}_{p}: the upstream gradient at pixel p
             //   a{p}_{t}, a{i}_{t}       spatial-gradient sums (per pixel) and channel-gradient sums (per channel) of tap t
+            //   lane, hi{o}              the lane's number and its bit o (warp sums by halving exchanges pair the lanes o apart)
+            //   e{o}_{i}, slot{o}_{i}    slot i of the lane's warp sums after the exchange with the lane o away, and which sum it is
             /// <summary>
             /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = 7, dilation 1, stride 1, Both, Mul:
             /// each thread keeps its pixels' taps in registers across channels and reads the input from global memory with
@@ -700,7 +702,7 @@ namespace Demo
                 /// Stage one of the channel-filter gradient: a block sums, for GradientChannels channels, every tap's product of
                 /// upstream gradient and input (times the spatial tap) over one of launch.Parts equal parts of the output plane: each thread
                 /// over the part's runs of Pixels adjacent pixels of a row it strides through (sharing their window loads), then
-                /// warp-shuffle trees and the warps added in order. Writes channelPartials[((b * C + c) * Taps + tap) * Parts + part].
+                /// over the warp by halving exchanges, and the warps added in order. Writes channelPartials[((b * C + c) * Taps + tap) * Parts + part].
                 /// Grid: (parts, channel blocks, batch).
                 /// </summary>
                 public static void ChannelGradient<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter,
@@ -862,134 +864,108 @@ namespace Demo
                         a0_47 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy6 & hx5, go0_0 * v0_6_5) * s0_47;
                         a0_48 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy6 & hx6, go0_0 * v0_6_6) * s0_48;
                     }
-                    for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
-                    {
-                        a0_0 += global::ILGPU.Warp.ShuffleDown(a0_0, offset);
-                        a0_1 += global::ILGPU.Warp.ShuffleDown(a0_1, offset);
-                        a0_2 += global::ILGPU.Warp.ShuffleDown(a0_2, offset);
-                        a0_3 += global::ILGPU.Warp.ShuffleDown(a0_3, offset);
-                        a0_4 += global::ILGPU.Warp.ShuffleDown(a0_4, offset);
-                        a0_5 += global::ILGPU.Warp.ShuffleDown(a0_5, offset);
-                        a0_6 += global::ILGPU.Warp.ShuffleDown(a0_6, offset);
-                        a0_7 += global::ILGPU.Warp.ShuffleDown(a0_7, offset);
-                        a0_8 += global::ILGPU.Warp.ShuffleDown(a0_8, offset);
-                        a0_9 += global::ILGPU.Warp.ShuffleDown(a0_9, offset);
-                        a0_10 += global::ILGPU.Warp.ShuffleDown(a0_10, offset);
-                        a0_11 += global::ILGPU.Warp.ShuffleDown(a0_11, offset);
-                    }
-                    if (global::ILGPU.Warp.LaneIdx == 0)
-                    {
-                        warpSums[global::ILGPU.Warp.WarpIdx] = a0_0;
-                        warpSums[global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_1;
-                        warpSums[2 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_2;
-                        warpSums[3 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_3;
-                        warpSums[4 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_4;
-                        warpSums[5 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_5;
-                        warpSums[6 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_6;
-                        warpSums[7 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_7;
-                        warpSums[8 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_8;
-                        warpSums[9 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_9;
-                        warpSums[10 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_10;
-                        warpSums[11 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_11;
-                    }
-                    for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
-                    {
-                        a0_12 += global::ILGPU.Warp.ShuffleDown(a0_12, offset);
-                        a0_13 += global::ILGPU.Warp.ShuffleDown(a0_13, offset);
-                        a0_14 += global::ILGPU.Warp.ShuffleDown(a0_14, offset);
-                        a0_15 += global::ILGPU.Warp.ShuffleDown(a0_15, offset);
-                        a0_16 += global::ILGPU.Warp.ShuffleDown(a0_16, offset);
-                        a0_17 += global::ILGPU.Warp.ShuffleDown(a0_17, offset);
-                        a0_18 += global::ILGPU.Warp.ShuffleDown(a0_18, offset);
-                        a0_19 += global::ILGPU.Warp.ShuffleDown(a0_19, offset);
-                        a0_20 += global::ILGPU.Warp.ShuffleDown(a0_20, offset);
-                        a0_21 += global::ILGPU.Warp.ShuffleDown(a0_21, offset);
-                        a0_22 += global::ILGPU.Warp.ShuffleDown(a0_22, offset);
-                        a0_23 += global::ILGPU.Warp.ShuffleDown(a0_23, offset);
-                    }
-                    if (global::ILGPU.Warp.LaneIdx == 0)
-                    {
-                        warpSums[12 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_12;
-                        warpSums[13 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_13;
-                        warpSums[14 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_14;
-                        warpSums[15 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_15;
-                        warpSums[16 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_16;
-                        warpSums[17 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_17;
-                        warpSums[18 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_18;
-                        warpSums[19 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_19;
-                        warpSums[20 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_20;
-                        warpSums[21 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_21;
-                        warpSums[22 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_22;
-                        warpSums[23 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_23;
-                    }
-                    for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
-                    {
-                        a0_24 += global::ILGPU.Warp.ShuffleDown(a0_24, offset);
-                        a0_25 += global::ILGPU.Warp.ShuffleDown(a0_25, offset);
-                        a0_26 += global::ILGPU.Warp.ShuffleDown(a0_26, offset);
-                        a0_27 += global::ILGPU.Warp.ShuffleDown(a0_27, offset);
-                        a0_28 += global::ILGPU.Warp.ShuffleDown(a0_28, offset);
-                        a0_29 += global::ILGPU.Warp.ShuffleDown(a0_29, offset);
-                        a0_30 += global::ILGPU.Warp.ShuffleDown(a0_30, offset);
-                        a0_31 += global::ILGPU.Warp.ShuffleDown(a0_31, offset);
-                        a0_32 += global::ILGPU.Warp.ShuffleDown(a0_32, offset);
-                        a0_33 += global::ILGPU.Warp.ShuffleDown(a0_33, offset);
-                        a0_34 += global::ILGPU.Warp.ShuffleDown(a0_34, offset);
-                        a0_35 += global::ILGPU.Warp.ShuffleDown(a0_35, offset);
-                    }
-                    if (global::ILGPU.Warp.LaneIdx == 0)
-                    {
-                        warpSums[24 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_24;
-                        warpSums[25 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_25;
-                        warpSums[26 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_26;
-                        warpSums[27 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_27;
-                        warpSums[28 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_28;
-                        warpSums[29 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_29;
-                        warpSums[30 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_30;
-                        warpSums[31 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_31;
-                        warpSums[32 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_32;
-                        warpSums[33 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_33;
-                        warpSums[34 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_34;
-                        warpSums[35 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_35;
-                    }
-                    for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
-                    {
-                        a0_36 += global::ILGPU.Warp.ShuffleDown(a0_36, offset);
-                        a0_37 += global::ILGPU.Warp.ShuffleDown(a0_37, offset);
-                        a0_38 += global::ILGPU.Warp.ShuffleDown(a0_38, offset);
-                        a0_39 += global::ILGPU.Warp.ShuffleDown(a0_39, offset);
-                        a0_40 += global::ILGPU.Warp.ShuffleDown(a0_40, offset);
-                        a0_41 += global::ILGPU.Warp.ShuffleDown(a0_41, offset);
-                        a0_42 += global::ILGPU.Warp.ShuffleDown(a0_42, offset);
-                        a0_43 += global::ILGPU.Warp.ShuffleDown(a0_43, offset);
-                        a0_44 += global::ILGPU.Warp.ShuffleDown(a0_44, offset);
-                        a0_45 += global::ILGPU.Warp.ShuffleDown(a0_45, offset);
-                        a0_46 += global::ILGPU.Warp.ShuffleDown(a0_46, offset);
-                        a0_47 += global::ILGPU.Warp.ShuffleDown(a0_47, offset);
-                    }
-                    if (global::ILGPU.Warp.LaneIdx == 0)
-                    {
-                        warpSums[36 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_36;
-                        warpSums[37 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_37;
-                        warpSums[38 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_38;
-                        warpSums[39 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_39;
-                        warpSums[40 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_40;
-                        warpSums[41 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_41;
-                        warpSums[42 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_42;
-                        warpSums[43 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_43;
-                        warpSums[44 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_44;
-                        warpSums[45 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_45;
-                        warpSums[46 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_46;
-                        warpSums[47 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_47;
-                    }
-                    for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
-                    {
-                        a0_48 += global::ILGPU.Warp.ShuffleDown(a0_48, offset);
-                    }
-                    if (global::ILGPU.Warp.LaneIdx == 0)
-                    {
-                        warpSums[48 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_48;
-                    }
+                    int lane = global::ILGPU.Warp.LaneIdx;
+                    bool hi16 = (lane & 16) != 0, hi8 = (lane & 8) != 0, hi4 = (lane & 4) != 0, hi2 = (lane & 2) != 0, hi1 = (lane & 1) != 0;
+                    int slot16_0 = hi16 ? 25 : 0;
+                    int slot16_1 = hi16 ? 26 : 1;
+                    int slot16_2 = hi16 ? 27 : 2;
+                    int slot16_3 = hi16 ? 28 : 3;
+                    int slot16_4 = hi16 ? 29 : 4;
+                    int slot16_5 = hi16 ? 30 : 5;
+                    int slot16_6 = hi16 ? 31 : 6;
+                    int slot16_7 = hi16 ? 32 : 7;
+                    int slot16_8 = hi16 ? 33 : 8;
+                    int slot16_9 = hi16 ? 34 : 9;
+                    int slot16_10 = hi16 ? 35 : 10;
+                    int slot16_11 = hi16 ? 36 : 11;
+                    int slot16_12 = hi16 ? 37 : 12;
+                    int slot16_13 = hi16 ? 38 : 13;
+                    int slot16_14 = hi16 ? 39 : 14;
+                    int slot16_15 = hi16 ? 40 : 15;
+                    int slot16_16 = hi16 ? 41 : 16;
+                    int slot16_17 = hi16 ? 42 : 17;
+                    int slot16_18 = hi16 ? 43 : 18;
+                    int slot16_19 = hi16 ? 44 : 19;
+                    int slot16_20 = hi16 ? 45 : 20;
+                    int slot16_21 = hi16 ? 46 : 21;
+                    int slot16_22 = hi16 ? 47 : 22;
+                    int slot16_23 = hi16 ? 48 : 23;
+                    int slot8_0 = hi8 ? slot16_13 : slot16_0;
+                    int slot8_1 = hi8 ? slot16_14 : slot16_1;
+                    int slot8_2 = hi8 ? slot16_15 : slot16_2;
+                    int slot8_3 = hi8 ? slot16_16 : slot16_3;
+                    int slot8_4 = hi8 ? slot16_17 : slot16_4;
+                    int slot8_5 = hi8 ? slot16_18 : slot16_5;
+                    int slot8_6 = hi8 ? slot16_19 : slot16_6;
+                    int slot8_7 = hi8 ? slot16_20 : slot16_7;
+                    int slot8_8 = hi8 ? slot16_21 : slot16_8;
+                    int slot8_9 = hi8 ? slot16_22 : slot16_9;
+                    int slot8_10 = hi8 ? slot16_23 : slot16_10;
+                    int slot8_11 = hi8 ? 24 : slot16_11;
+                    int slot4_0 = hi4 ? slot8_7 : slot8_0;
+                    int slot4_1 = hi4 ? slot8_8 : slot8_1;
+                    int slot4_2 = hi4 ? slot8_9 : slot8_2;
+                    int slot4_3 = hi4 ? slot8_10 : slot8_3;
+                    int slot4_4 = hi4 ? slot8_11 : slot8_4;
+                    int slot4_5 = hi4 ? slot16_12 : slot8_5;
+                    int slot2_0 = hi2 ? slot4_4 : slot4_0;
+                    int slot2_1 = hi2 ? slot4_5 : slot4_1;
+                    int slot2_2 = hi2 ? slot8_6 : slot4_2;
+                    int slot1_0 = hi1 ? slot2_2 : slot2_0;
+                    int slot1_1 = hi1 ? slot4_3 : slot2_1;
+                    T e16_0 = (hi16 ? a0_25 : a0_0) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_0 : a0_25, 16);
+                    T e16_1 = (hi16 ? a0_26 : a0_1) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_1 : a0_26, 16);
+                    T e16_2 = (hi16 ? a0_27 : a0_2) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_2 : a0_27, 16);
+                    T e16_3 = (hi16 ? a0_28 : a0_3) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_3 : a0_28, 16);
+                    T e16_4 = (hi16 ? a0_29 : a0_4) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_4 : a0_29, 16);
+                    T e16_5 = (hi16 ? a0_30 : a0_5) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_5 : a0_30, 16);
+                    T e16_6 = (hi16 ? a0_31 : a0_6) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_6 : a0_31, 16);
+                    T e16_7 = (hi16 ? a0_32 : a0_7) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_7 : a0_32, 16);
+                    T e16_8 = (hi16 ? a0_33 : a0_8) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_8 : a0_33, 16);
+                    T e16_9 = (hi16 ? a0_34 : a0_9) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_9 : a0_34, 16);
+                    T e16_10 = (hi16 ? a0_35 : a0_10) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_10 : a0_35, 16);
+                    T e16_11 = (hi16 ? a0_36 : a0_11) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_11 : a0_36, 16);
+                    T e16_12 = (hi16 ? a0_37 : a0_12) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_12 : a0_37, 16);
+                    T e16_13 = (hi16 ? a0_38 : a0_13) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_13 : a0_38, 16);
+                    T e16_14 = (hi16 ? a0_39 : a0_14) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_14 : a0_39, 16);
+                    T e16_15 = (hi16 ? a0_40 : a0_15) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_15 : a0_40, 16);
+                    T e16_16 = (hi16 ? a0_41 : a0_16) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_16 : a0_41, 16);
+                    T e16_17 = (hi16 ? a0_42 : a0_17) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_17 : a0_42, 16);
+                    T e16_18 = (hi16 ? a0_43 : a0_18) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_18 : a0_43, 16);
+                    T e16_19 = (hi16 ? a0_44 : a0_19) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_19 : a0_44, 16);
+                    T e16_20 = (hi16 ? a0_45 : a0_20) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_20 : a0_45, 16);
+                    T e16_21 = (hi16 ? a0_46 : a0_21) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_21 : a0_46, 16);
+                    T e16_22 = (hi16 ? a0_47 : a0_22) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_22 : a0_47, 16);
+                    T e16_23 = (hi16 ? a0_48 : a0_23) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_23 : a0_48, 16);
+                    T e16_24 = a0_24 + global::ILGPU.Warp.ShuffleXor(a0_24, 16);
+                    T e8_0 = (hi8 ? e16_13 : e16_0) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_0 : e16_13, 8);
+                    T e8_1 = (hi8 ? e16_14 : e16_1) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_1 : e16_14, 8);
+                    T e8_2 = (hi8 ? e16_15 : e16_2) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_2 : e16_15, 8);
+                    T e8_3 = (hi8 ? e16_16 : e16_3) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_3 : e16_16, 8);
+                    T e8_4 = (hi8 ? e16_17 : e16_4) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_4 : e16_17, 8);
+                    T e8_5 = (hi8 ? e16_18 : e16_5) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_5 : e16_18, 8);
+                    T e8_6 = (hi8 ? e16_19 : e16_6) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_6 : e16_19, 8);
+                    T e8_7 = (hi8 ? e16_20 : e16_7) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_7 : e16_20, 8);
+                    T e8_8 = (hi8 ? e16_21 : e16_8) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_8 : e16_21, 8);
+                    T e8_9 = (hi8 ? e16_22 : e16_9) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_9 : e16_22, 8);
+                    T e8_10 = (hi8 ? e16_23 : e16_10) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_10 : e16_23, 8);
+                    T e8_11 = (hi8 ? e16_24 : e16_11) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_11 : e16_24, 8);
+                    T e8_12 = e16_12 + global::ILGPU.Warp.ShuffleXor(e16_12, 8);
+                    T e4_0 = (hi4 ? e8_7 : e8_0) + global::ILGPU.Warp.ShuffleXor(hi4 ? e8_0 : e8_7, 4);
+                    T e4_1 = (hi4 ? e8_8 : e8_1) + global::ILGPU.Warp.ShuffleXor(hi4 ? e8_1 : e8_8, 4);
+                    T e4_2 = (hi4 ? e8_9 : e8_2) + global::ILGPU.Warp.ShuffleXor(hi4 ? e8_2 : e8_9, 4);
+                    T e4_3 = (hi4 ? e8_10 : e8_3) + global::ILGPU.Warp.ShuffleXor(hi4 ? e8_3 : e8_10, 4);
+                    T e4_4 = (hi4 ? e8_11 : e8_4) + global::ILGPU.Warp.ShuffleXor(hi4 ? e8_4 : e8_11, 4);
+                    T e4_5 = (hi4 ? e8_12 : e8_5) + global::ILGPU.Warp.ShuffleXor(hi4 ? e8_5 : e8_12, 4);
+                    T e4_6 = e8_6 + global::ILGPU.Warp.ShuffleXor(e8_6, 4);
+                    T e2_0 = (hi2 ? e4_4 : e4_0) + global::ILGPU.Warp.ShuffleXor(hi2 ? e4_0 : e4_4, 2);
+                    T e2_1 = (hi2 ? e4_5 : e4_1) + global::ILGPU.Warp.ShuffleXor(hi2 ? e4_1 : e4_5, 2);
+                    T e2_2 = (hi2 ? e4_6 : e4_2) + global::ILGPU.Warp.ShuffleXor(hi2 ? e4_2 : e4_6, 2);
+                    T e2_3 = e4_3 + global::ILGPU.Warp.ShuffleXor(e4_3, 2);
+                    T e1_0 = (hi1 ? e2_2 : e2_0) + global::ILGPU.Warp.ShuffleXor(hi1 ? e2_0 : e2_2, 1);
+                    T e1_1 = (hi1 ? e2_3 : e2_1) + global::ILGPU.Warp.ShuffleXor(hi1 ? e2_1 : e2_3, 1);
+                    warpSums[slot1_0 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = e1_0;
+                    warpSums[slot1_1 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = e1_1;
                     global::ILGPU.Group.Barrier();
                     // The block's sums, warps added in order: one partial per (channel, tap) and part.
                     for (int slot = thread; slot < GradientChannels * Taps; slot += global::Ddf.Runtime.DdfGpuTiling.Threads)

@@ -14,6 +14,8 @@ partial class Layer
     //   s{p}_{t}, k{i}_{t}       spatial tap t at pixel p; channel tap t of channel i
     //   y{i}_{p}, d{i}_{p}       output and input-gradient sums; go{i}_{p}: the upstream gradient at pixel p
     //   a{p}_{t}, a{i}_{t}       spatial-gradient sums (per pixel) and channel-gradient sums (per channel) of tap t
+    //   lane, hi{o}              the lane's number and its bit o (warp sums by halving exchanges pair the lanes o apart)
+    //   e{o}_{i}, slot{o}_{i}    slot i of the lane's warp sums after the exchange with the lane o away, and which sum it is
     /// <summary>
     /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = 5, dilation 1, stride 1, Both, Mul:
     /// each thread keeps its pixels' taps in registers across channels and reads the input from global memory with
@@ -640,7 +642,7 @@ partial class Layer
         /// Stage one of the channel-filter gradient: a block sums, for GradientChannels channels, every tap's product of
         /// upstream gradient and input (times the spatial tap) over one of launch.Parts equal parts of the output plane: each thread
         /// over the part's runs of Pixels adjacent pixels of a row it strides through (sharing their window loads), then
-        /// warp-shuffle trees and the warps added in order. Writes channelPartials[((b * C + c) * Taps + tap) * Parts + part].
+        /// over the warp by halving exchanges, and the warps added in order. Writes channelPartials[((b * C + c) * Taps + tap) * Parts + part].
         /// Grid: (parts, channel blocks, batch).
         /// </summary>
         public static void ChannelGradient<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter,
@@ -869,136 +871,109 @@ partial class Layer
                 a1_23 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx4 & has1, go1_1 * v1_4_4) * s1_23;
                 a1_24 += global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy4 & hx5 & has1, go1_1 * v1_4_5) * s1_24;
             }
-            for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
-            {
-                a0_0 += global::ILGPU.Warp.ShuffleDown(a0_0, offset);
-                a0_1 += global::ILGPU.Warp.ShuffleDown(a0_1, offset);
-                a0_2 += global::ILGPU.Warp.ShuffleDown(a0_2, offset);
-                a0_3 += global::ILGPU.Warp.ShuffleDown(a0_3, offset);
-                a0_4 += global::ILGPU.Warp.ShuffleDown(a0_4, offset);
-                a0_5 += global::ILGPU.Warp.ShuffleDown(a0_5, offset);
-                a0_6 += global::ILGPU.Warp.ShuffleDown(a0_6, offset);
-                a0_7 += global::ILGPU.Warp.ShuffleDown(a0_7, offset);
-                a0_8 += global::ILGPU.Warp.ShuffleDown(a0_8, offset);
-                a0_9 += global::ILGPU.Warp.ShuffleDown(a0_9, offset);
-                a0_10 += global::ILGPU.Warp.ShuffleDown(a0_10, offset);
-                a0_11 += global::ILGPU.Warp.ShuffleDown(a0_11, offset);
-            }
-            if (global::ILGPU.Warp.LaneIdx == 0)
-            {
-                warpSums[global::ILGPU.Warp.WarpIdx] = a0_0;
-                warpSums[global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_1;
-                warpSums[2 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_2;
-                warpSums[3 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_3;
-                warpSums[4 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_4;
-                warpSums[5 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_5;
-                warpSums[6 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_6;
-                warpSums[7 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_7;
-                warpSums[8 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_8;
-                warpSums[9 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_9;
-                warpSums[10 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_10;
-                warpSums[11 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_11;
-            }
-            for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
-            {
-                a0_12 += global::ILGPU.Warp.ShuffleDown(a0_12, offset);
-                a0_13 += global::ILGPU.Warp.ShuffleDown(a0_13, offset);
-                a0_14 += global::ILGPU.Warp.ShuffleDown(a0_14, offset);
-                a0_15 += global::ILGPU.Warp.ShuffleDown(a0_15, offset);
-                a0_16 += global::ILGPU.Warp.ShuffleDown(a0_16, offset);
-                a0_17 += global::ILGPU.Warp.ShuffleDown(a0_17, offset);
-                a0_18 += global::ILGPU.Warp.ShuffleDown(a0_18, offset);
-                a0_19 += global::ILGPU.Warp.ShuffleDown(a0_19, offset);
-                a0_20 += global::ILGPU.Warp.ShuffleDown(a0_20, offset);
-                a0_21 += global::ILGPU.Warp.ShuffleDown(a0_21, offset);
-                a0_22 += global::ILGPU.Warp.ShuffleDown(a0_22, offset);
-                a0_23 += global::ILGPU.Warp.ShuffleDown(a0_23, offset);
-            }
-            if (global::ILGPU.Warp.LaneIdx == 0)
-            {
-                warpSums[12 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_12;
-                warpSums[13 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_13;
-                warpSums[14 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_14;
-                warpSums[15 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_15;
-                warpSums[16 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_16;
-                warpSums[17 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_17;
-                warpSums[18 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_18;
-                warpSums[19 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_19;
-                warpSums[20 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_20;
-                warpSums[21 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_21;
-                warpSums[22 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_22;
-                warpSums[23 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_23;
-            }
-            for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
-            {
-                a0_24 += global::ILGPU.Warp.ShuffleDown(a0_24, offset);
-                a1_0 += global::ILGPU.Warp.ShuffleDown(a1_0, offset);
-                a1_1 += global::ILGPU.Warp.ShuffleDown(a1_1, offset);
-                a1_2 += global::ILGPU.Warp.ShuffleDown(a1_2, offset);
-                a1_3 += global::ILGPU.Warp.ShuffleDown(a1_3, offset);
-                a1_4 += global::ILGPU.Warp.ShuffleDown(a1_4, offset);
-                a1_5 += global::ILGPU.Warp.ShuffleDown(a1_5, offset);
-                a1_6 += global::ILGPU.Warp.ShuffleDown(a1_6, offset);
-                a1_7 += global::ILGPU.Warp.ShuffleDown(a1_7, offset);
-                a1_8 += global::ILGPU.Warp.ShuffleDown(a1_8, offset);
-                a1_9 += global::ILGPU.Warp.ShuffleDown(a1_9, offset);
-                a1_10 += global::ILGPU.Warp.ShuffleDown(a1_10, offset);
-            }
-            if (global::ILGPU.Warp.LaneIdx == 0)
-            {
-                warpSums[24 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a0_24;
-                warpSums[25 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_0;
-                warpSums[26 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_1;
-                warpSums[27 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_2;
-                warpSums[28 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_3;
-                warpSums[29 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_4;
-                warpSums[30 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_5;
-                warpSums[31 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_6;
-                warpSums[32 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_7;
-                warpSums[33 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_8;
-                warpSums[34 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_9;
-                warpSums[35 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_10;
-            }
-            for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
-            {
-                a1_11 += global::ILGPU.Warp.ShuffleDown(a1_11, offset);
-                a1_12 += global::ILGPU.Warp.ShuffleDown(a1_12, offset);
-                a1_13 += global::ILGPU.Warp.ShuffleDown(a1_13, offset);
-                a1_14 += global::ILGPU.Warp.ShuffleDown(a1_14, offset);
-                a1_15 += global::ILGPU.Warp.ShuffleDown(a1_15, offset);
-                a1_16 += global::ILGPU.Warp.ShuffleDown(a1_16, offset);
-                a1_17 += global::ILGPU.Warp.ShuffleDown(a1_17, offset);
-                a1_18 += global::ILGPU.Warp.ShuffleDown(a1_18, offset);
-                a1_19 += global::ILGPU.Warp.ShuffleDown(a1_19, offset);
-                a1_20 += global::ILGPU.Warp.ShuffleDown(a1_20, offset);
-                a1_21 += global::ILGPU.Warp.ShuffleDown(a1_21, offset);
-                a1_22 += global::ILGPU.Warp.ShuffleDown(a1_22, offset);
-            }
-            if (global::ILGPU.Warp.LaneIdx == 0)
-            {
-                warpSums[36 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_11;
-                warpSums[37 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_12;
-                warpSums[38 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_13;
-                warpSums[39 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_14;
-                warpSums[40 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_15;
-                warpSums[41 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_16;
-                warpSums[42 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_17;
-                warpSums[43 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_18;
-                warpSums[44 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_19;
-                warpSums[45 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_20;
-                warpSums[46 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_21;
-                warpSums[47 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_22;
-            }
-            for (int offset = global::ILGPU.Warp.WarpSize / 2; offset > 0; offset /= 2)
-            {
-                a1_23 += global::ILGPU.Warp.ShuffleDown(a1_23, offset);
-                a1_24 += global::ILGPU.Warp.ShuffleDown(a1_24, offset);
-            }
-            if (global::ILGPU.Warp.LaneIdx == 0)
-            {
-                warpSums[48 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_23;
-                warpSums[49 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = a1_24;
-            }
+            int lane = global::ILGPU.Warp.LaneIdx;
+            bool hi16 = (lane & 16) != 0, hi8 = (lane & 8) != 0, hi4 = (lane & 4) != 0, hi2 = (lane & 2) != 0, hi1 = (lane & 1) != 0;
+            int slot16_0 = hi16 ? 25 : 0;
+            int slot16_1 = hi16 ? 26 : 1;
+            int slot16_2 = hi16 ? 27 : 2;
+            int slot16_3 = hi16 ? 28 : 3;
+            int slot16_4 = hi16 ? 29 : 4;
+            int slot16_5 = hi16 ? 30 : 5;
+            int slot16_6 = hi16 ? 31 : 6;
+            int slot16_7 = hi16 ? 32 : 7;
+            int slot16_8 = hi16 ? 33 : 8;
+            int slot16_9 = hi16 ? 34 : 9;
+            int slot16_10 = hi16 ? 35 : 10;
+            int slot16_11 = hi16 ? 36 : 11;
+            int slot16_12 = hi16 ? 37 : 12;
+            int slot16_13 = hi16 ? 38 : 13;
+            int slot16_14 = hi16 ? 39 : 14;
+            int slot16_15 = hi16 ? 40 : 15;
+            int slot16_16 = hi16 ? 41 : 16;
+            int slot16_17 = hi16 ? 42 : 17;
+            int slot16_18 = hi16 ? 43 : 18;
+            int slot16_19 = hi16 ? 44 : 19;
+            int slot16_20 = hi16 ? 45 : 20;
+            int slot16_21 = hi16 ? 46 : 21;
+            int slot16_22 = hi16 ? 47 : 22;
+            int slot16_23 = hi16 ? 48 : 23;
+            int slot16_24 = hi16 ? 49 : 24;
+            int slot8_0 = hi8 ? slot16_13 : slot16_0;
+            int slot8_1 = hi8 ? slot16_14 : slot16_1;
+            int slot8_2 = hi8 ? slot16_15 : slot16_2;
+            int slot8_3 = hi8 ? slot16_16 : slot16_3;
+            int slot8_4 = hi8 ? slot16_17 : slot16_4;
+            int slot8_5 = hi8 ? slot16_18 : slot16_5;
+            int slot8_6 = hi8 ? slot16_19 : slot16_6;
+            int slot8_7 = hi8 ? slot16_20 : slot16_7;
+            int slot8_8 = hi8 ? slot16_21 : slot16_8;
+            int slot8_9 = hi8 ? slot16_22 : slot16_9;
+            int slot8_10 = hi8 ? slot16_23 : slot16_10;
+            int slot8_11 = hi8 ? slot16_24 : slot16_11;
+            int slot4_0 = hi4 ? slot8_7 : slot8_0;
+            int slot4_1 = hi4 ? slot8_8 : slot8_1;
+            int slot4_2 = hi4 ? slot8_9 : slot8_2;
+            int slot4_3 = hi4 ? slot8_10 : slot8_3;
+            int slot4_4 = hi4 ? slot8_11 : slot8_4;
+            int slot4_5 = hi4 ? slot16_12 : slot8_5;
+            int slot2_0 = hi2 ? slot4_4 : slot4_0;
+            int slot2_1 = hi2 ? slot4_5 : slot4_1;
+            int slot2_2 = hi2 ? slot8_6 : slot4_2;
+            int slot1_0 = hi1 ? slot2_2 : slot2_0;
+            int slot1_1 = hi1 ? slot4_3 : slot2_1;
+            T e16_0 = (hi16 ? a1_0 : a0_0) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_0 : a1_0, 16);
+            T e16_1 = (hi16 ? a1_1 : a0_1) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_1 : a1_1, 16);
+            T e16_2 = (hi16 ? a1_2 : a0_2) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_2 : a1_2, 16);
+            T e16_3 = (hi16 ? a1_3 : a0_3) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_3 : a1_3, 16);
+            T e16_4 = (hi16 ? a1_4 : a0_4) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_4 : a1_4, 16);
+            T e16_5 = (hi16 ? a1_5 : a0_5) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_5 : a1_5, 16);
+            T e16_6 = (hi16 ? a1_6 : a0_6) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_6 : a1_6, 16);
+            T e16_7 = (hi16 ? a1_7 : a0_7) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_7 : a1_7, 16);
+            T e16_8 = (hi16 ? a1_8 : a0_8) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_8 : a1_8, 16);
+            T e16_9 = (hi16 ? a1_9 : a0_9) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_9 : a1_9, 16);
+            T e16_10 = (hi16 ? a1_10 : a0_10) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_10 : a1_10, 16);
+            T e16_11 = (hi16 ? a1_11 : a0_11) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_11 : a1_11, 16);
+            T e16_12 = (hi16 ? a1_12 : a0_12) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_12 : a1_12, 16);
+            T e16_13 = (hi16 ? a1_13 : a0_13) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_13 : a1_13, 16);
+            T e16_14 = (hi16 ? a1_14 : a0_14) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_14 : a1_14, 16);
+            T e16_15 = (hi16 ? a1_15 : a0_15) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_15 : a1_15, 16);
+            T e16_16 = (hi16 ? a1_16 : a0_16) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_16 : a1_16, 16);
+            T e16_17 = (hi16 ? a1_17 : a0_17) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_17 : a1_17, 16);
+            T e16_18 = (hi16 ? a1_18 : a0_18) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_18 : a1_18, 16);
+            T e16_19 = (hi16 ? a1_19 : a0_19) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_19 : a1_19, 16);
+            T e16_20 = (hi16 ? a1_20 : a0_20) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_20 : a1_20, 16);
+            T e16_21 = (hi16 ? a1_21 : a0_21) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_21 : a1_21, 16);
+            T e16_22 = (hi16 ? a1_22 : a0_22) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_22 : a1_22, 16);
+            T e16_23 = (hi16 ? a1_23 : a0_23) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_23 : a1_23, 16);
+            T e16_24 = (hi16 ? a1_24 : a0_24) + global::ILGPU.Warp.ShuffleXor(hi16 ? a0_24 : a1_24, 16);
+            T e8_0 = (hi8 ? e16_13 : e16_0) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_0 : e16_13, 8);
+            T e8_1 = (hi8 ? e16_14 : e16_1) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_1 : e16_14, 8);
+            T e8_2 = (hi8 ? e16_15 : e16_2) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_2 : e16_15, 8);
+            T e8_3 = (hi8 ? e16_16 : e16_3) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_3 : e16_16, 8);
+            T e8_4 = (hi8 ? e16_17 : e16_4) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_4 : e16_17, 8);
+            T e8_5 = (hi8 ? e16_18 : e16_5) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_5 : e16_18, 8);
+            T e8_6 = (hi8 ? e16_19 : e16_6) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_6 : e16_19, 8);
+            T e8_7 = (hi8 ? e16_20 : e16_7) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_7 : e16_20, 8);
+            T e8_8 = (hi8 ? e16_21 : e16_8) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_8 : e16_21, 8);
+            T e8_9 = (hi8 ? e16_22 : e16_9) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_9 : e16_22, 8);
+            T e8_10 = (hi8 ? e16_23 : e16_10) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_10 : e16_23, 8);
+            T e8_11 = (hi8 ? e16_24 : e16_11) + global::ILGPU.Warp.ShuffleXor(hi8 ? e16_11 : e16_24, 8);
+            T e8_12 = e16_12 + global::ILGPU.Warp.ShuffleXor(e16_12, 8);
+            T e4_0 = (hi4 ? e8_7 : e8_0) + global::ILGPU.Warp.ShuffleXor(hi4 ? e8_0 : e8_7, 4);
+            T e4_1 = (hi4 ? e8_8 : e8_1) + global::ILGPU.Warp.ShuffleXor(hi4 ? e8_1 : e8_8, 4);
+            T e4_2 = (hi4 ? e8_9 : e8_2) + global::ILGPU.Warp.ShuffleXor(hi4 ? e8_2 : e8_9, 4);
+            T e4_3 = (hi4 ? e8_10 : e8_3) + global::ILGPU.Warp.ShuffleXor(hi4 ? e8_3 : e8_10, 4);
+            T e4_4 = (hi4 ? e8_11 : e8_4) + global::ILGPU.Warp.ShuffleXor(hi4 ? e8_4 : e8_11, 4);
+            T e4_5 = (hi4 ? e8_12 : e8_5) + global::ILGPU.Warp.ShuffleXor(hi4 ? e8_5 : e8_12, 4);
+            T e4_6 = e8_6 + global::ILGPU.Warp.ShuffleXor(e8_6, 4);
+            T e2_0 = (hi2 ? e4_4 : e4_0) + global::ILGPU.Warp.ShuffleXor(hi2 ? e4_0 : e4_4, 2);
+            T e2_1 = (hi2 ? e4_5 : e4_1) + global::ILGPU.Warp.ShuffleXor(hi2 ? e4_1 : e4_5, 2);
+            T e2_2 = (hi2 ? e4_6 : e4_2) + global::ILGPU.Warp.ShuffleXor(hi2 ? e4_2 : e4_6, 2);
+            T e2_3 = e4_3 + global::ILGPU.Warp.ShuffleXor(e4_3, 2);
+            T e1_0 = (hi1 ? e2_2 : e2_0) + global::ILGPU.Warp.ShuffleXor(hi1 ? e2_0 : e2_2, 1);
+            T e1_1 = (hi1 ? e2_3 : e2_1) + global::ILGPU.Warp.ShuffleXor(hi1 ? e2_1 : e2_3, 1);
+            warpSums[slot1_0 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = e1_0;
+            warpSums[slot1_1 * global::Ddf.Runtime.DdfGpuTiling.Warps + global::ILGPU.Warp.WarpIdx] = e1_1;
             global::ILGPU.Group.Barrier();
             // The block's sums, warps added in order: one partial per (channel, tap) and part.
             for (int slot = thread; slot < GradientChannels * Taps; slot += global::Ddf.Runtime.DdfGpuTiling.Threads)

@@ -56,7 +56,7 @@ internal static class GpuFilterGradientWriter
     }
 
     /// <summary>The start of warp-sum slot <paramref name="slot"/>'s index: "", "Warps + ", "{slot} * Warps + ".</summary>
-    private static string WarpSumSlot(int slot) => slot switch { 0 => "", 1 => $"{GpuTiling}.Warps + ", _ => $"{slot} * {GpuTiling}.Warps + " };
+    private static string WarpSumSlot(string slot) => slot switch { "0" => "", "1" => $"{GpuTiling}.Warps + ", _ => $"{slot} * {GpuTiling}.Warps + " };
 
     internal static void WriteChannelGradient(SourceWriter w, DdfSpec spec, GpuKernelPlan plan)
     {
@@ -68,7 +68,7 @@ internal static class GpuFilterGradientWriter
             /// Stage one of the channel-filter gradient: a block sums, for GradientChannels channels, every tap's product of
             /// upstream gradient and input{{(mul ? " (times the spatial tap)" : "")}} over one of launch.Parts equal parts of the output plane: each thread
             /// over the part's runs of Pixels adjacent pixels of a row it strides through (sharing their window loads), then
-            /// warp-shuffle trees and the warps added in order. Writes channelPartials[((b * C + c) * Taps + tap) * Parts + part].
+            /// over the warp by halving exchanges, and the warps added in order. Writes channelPartials[((b * C + c) * Taps + tap) * Parts + part].
             /// Grid: (parts, channel blocks, batch).
             /// </summary>
             public static void ChannelGradient<T>({{GpuView}} input, {{GpuView}} gradOutput, {{GpuView}} channelFilter, {{GpuView}} spatialFilter,
@@ -120,23 +120,12 @@ internal static class GpuFilterGradientWriter
                             w.WriteLine($"a{i}_{t} += {Selected(condition, $"go{i}_{p} * {WindowValue(spec, window, i, p, t)}")}{(mul ? $" * s{p}_{t}" : "")};");
                         }
             }
-            // Interleaved shuffle trees over chunks of accumulators (independent chains, no branch between them), then
-            // lane 0 stores each chunk's warp sums.
-            var sums = Enumerable.Range(0, channels).SelectMany(i => Enumerable.Range(0, spec.Taps).Select(t => (I: i, T: t))).ToArray();
-            for (int first = 0; first < sums.Length; first += GpuKernelPlan.WarpSumChunk)
-            {
-                var chunk = sums.Skip(first).Take(GpuKernelPlan.WarpSumChunk).ToArray();
-                using (w.OpenBlock($"for (int offset = {Ilgpu}.Warp.WarpSize / 2; offset > 0; offset /= 2)"))
-                {
-                    foreach (var (i, t) in chunk)
-                        w.WriteLine($"a{i}_{t} += {Ilgpu}.Warp.ShuffleDown(a{i}_{t}, offset);");
-                }
-                using (w.OpenBlock($"if ({Ilgpu}.Warp.LaneIdx == 0)"))
-                {
-                    foreach (var (i, t) in chunk)
-                        w.WriteLine($"warpSums[{WarpSumSlot(i * spec.Taps + t)}{Ilgpu}.Warp.WarpIdx] = a{i}_{t};");
-                }
-            }
+            // The warp's sums by halving exchanges; lanes that end with the same slot hold the same sum (bitwise) and store
+            // it to the same place.
+            var slots = GpuWarpExchanges.WriteLanes(w, channels * spec.Taps);
+            var sums = GpuWarpExchanges.WriteSums(w, Enumerable.Range(0, channels).SelectMany(i => Enumerable.Range(0, spec.Taps).Select(t => $"a{i}_{t}")).ToList());
+            for (int i = 0; i < sums.Count; i++)
+                w.WriteLine($"warpSums[{WarpSumSlot(slots[i])}{Ilgpu}.Warp.WarpIdx] = {sums[i]};");
             w.WriteLine($$"""
                 {{Ilgpu}}.Group.Barrier();
                 // The block's sums, warps added in order: one partial per (channel, tap) and part.

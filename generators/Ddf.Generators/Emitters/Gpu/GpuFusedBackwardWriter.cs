@@ -1,6 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using Ddf.Generators.Helpers;
 using Ddf.Generators.Model;
@@ -25,7 +22,6 @@ internal static class GpuFusedBackwardWriter
         //   inside, part             the thread's pixels lie in the plane (else it computes on clamped ones, adds and stores nothing); its warp's partial
         //   gs{p}_{t}                spatial tap t at the upstream pixel pixel p's transposed tap t reads
         //   q{p}_{t}, e{t}           the product of upstream gradient and input of pixel p's tap t; the thread's channel-gradient term of tap t
-        //   e{o}_{i}, tap{o}_{i}     slot i of the lane's channel-gradient sums after the exchange with the lane o away, and its tap
         """;
 
     internal static void Write(SourceWriter w, DdfSpec spec, GpuKernelPlan plan)
@@ -135,21 +131,14 @@ internal static class GpuFusedBackwardWriter
 
     /// <summary>
     /// Each tap's channel-filter product summed over the thread's pixels (times their spatial taps when <paramref name="mul"/>),
-    /// then over the warp by halving exchanges (<see cref="ExchangeSlots"/>): Taps values per lane in 40 shuffles, selects and
-    /// adds for k = 3 instead of a shuffle tree per tap (90), and one store per lane instead of Taps from lane 0.
+    /// then over the warp by halving exchanges (<see cref="GpuWarpExchanges"/>): Taps values per lane in 40 shuffles, selects
+    /// and adds for k = 3 instead of a shuffle tree per tap (90), and one store per lane instead of Taps from lane 0.
     /// </summary>
     private static void WriteChannelPartials(SourceWriter w, DdfSpec spec, int pixels, bool mul)
     {
         for (int t = 0; t < spec.Taps; t++)
             w.WriteLine($"T e{t} = " + string.Join(" + ", Enumerable.Range(0, pixels).Select(p => mul ? $"q{p}_{t} * s{p}_{t}" : $"q{p}_{t}")) + ";");
-        var sums = ExchangeSlots(Enumerable.Range(0, spec.Taps).Select(t => $"e{t}").ToList(), (slot, offset, first, second) =>
-        {
-            string declared = $"e{offset}_{slot}";
-            w.WriteLine(second is null
-                ? $"T {declared} = {first} + {Ilgpu}.Warp.ShuffleXor({first}, {offset});"
-                : $"T {declared} = (hi{offset} ? {second} : {first}) + {Ilgpu}.Warp.ShuffleXor(hi{offset} ? {first} : {second}, {offset});");
-            return declared;
-        });
+        var sums = GpuWarpExchanges.WriteSums(w, Enumerable.Range(0, spec.Taps).Select(t => $"e{t}").ToList());
         using (w.OpenBlock("if (channelPartials.Length > 0)"))
         {
             w.WriteLine("// Lanes that end with the same tap hold the same sum (bitwise) and store it to the same place.");
@@ -160,51 +149,15 @@ internal static class GpuFusedBackwardWriter
     }
 
     /// <summary>
-    /// Declares what the halving exchanges need, once before the channel loop: <c>hi{offset}</c> (the lane's bit of each
-    /// exchange that pairs slots) and <c>partOfLane{i}</c>, where in a channel's partials the lane stores its slot i: the
-    /// tap whose warp sum it ends with (the same exchanges applied to tap numbers) and the warp's part.
+    /// Declares, once before the channel loop, what the halving exchanges need (<see cref="GpuWarpExchanges.WriteLanes"/>)
+    /// and <c>partOfLane{i}</c>, where in a channel's partials the lane stores its slot i: the tap whose warp sum it ends
+    /// with and the warp's part.
     /// </summary>
     private static void WriteLaneTaps(SourceWriter w, DdfSpec spec)
     {
-        var offsets = new List<int>();
-        var lines = new List<string>();
-        var taps = ExchangeSlots(Enumerable.Range(0, spec.Taps).Select(t => t.ToString(CultureInfo.InvariantCulture)).ToList(), (slot, offset, first, second) =>
-        {
-            if (second is null)
-                return first;
-            if (!offsets.Contains(offset))
-                offsets.Add(offset);
-            string declared = $"tap{offset}_{slot}";
-            lines.Add($"int {declared} = hi{offset} ? {second} : {first};");
-            return declared;
-        });
         w.WriteLine("// The halving exchanges of the channel-filter sums: the lane's bit of each, and which tap's warp sum it ends with.");
-        w.WriteLine($"int lane = {Ilgpu}.Warp.LaneIdx;");
-        w.WriteLine("bool " + string.Join(", ", offsets.Select(o => $"hi{o} = (lane & {o}) != 0")) + ";");
-        foreach (string line in lines)
-            w.WriteLine(line);
+        var taps = GpuWarpExchanges.WriteLanes(w, spec.Taps);
         for (int i = 0; i < taps.Count; i++)
             w.WriteLine($"long partOfLane{i} = (long){taps[i]} * launch.Parts + part;");
-    }
-
-    /// <summary>The lane distances of the exchanges, one per bit of the lane (the tiled kernels run in warps of 32).</summary>
-    private static readonly int[] ExchangeOffsets = { 16, 8, 4, 2, 1 };
-
-    /// <summary>
-    /// Recursive halving over the warp: at each exchange (offset 16, 8, 4, 2, 1) slot i of the m slots is paired with slot
-    /// i + ceil(m / 2); the lanes whose offset bit is 0 keep the first of each pair and send the second to the lane that
-    /// far, the others the reverse, and each adds what it receives, so the slots halve and each is summed over twice the
-    /// lanes. An unpaired slot is exchanged whole (both lanes then hold the same sum, bitwise: the addition commutes).
-    /// After the five exchanges every slot a lane holds is a sum over the whole warp, in an order fixed by the lane
-    /// numbers. <paramref name="exchange"/>(slot, offset, first, second or null) writes one exchange and names its result.
-    /// </summary>
-    private static List<string> ExchangeSlots(List<string> slots, Func<int, int, string, string?, string> exchange)
-    {
-        foreach (int offset in ExchangeOffsets)
-        {
-            int m = slots.Count, h = (m + 1) / 2;
-            slots = Enumerable.Range(0, h).Select(i => exchange(i, offset, slots[i], i + h < m ? slots[i + h] : null)).ToList();
-        }
-        return slots;
     }
 }

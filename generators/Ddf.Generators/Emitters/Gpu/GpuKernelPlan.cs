@@ -29,9 +29,6 @@ internal sealed class GpuKernelPlan
     /// <summary>Window loads per channel iteration a thread issues together: channels are unrolled up to 4 within it.</summary>
     public const int LoadBudget = 48;
 
-    /// <summary>Accumulators whose warp sums run interleaved (bounds the registers of the shuffle chains).</summary>
-    public const int WarpSumChunk = 12;
-
     private GpuKernelPlan(DdfSpec spec)
     {
         Unrolled = spec.KernelSize <= UnrolledKernelSize;

@@ -26,6 +26,8 @@ internal static class GpuKernelWriter
         //   s{p}_{t}, k{i}_{t}       spatial tap t at pixel p; channel tap t of channel i
         //   y{i}_{p}, d{i}_{p}       output and input-gradient sums; go{i}_{p}: the upstream gradient at pixel p
         //   a{p}_{t}, a{i}_{t}       spatial-gradient sums (per pixel) and channel-gradient sums (per channel) of tap t
+        //   lane, hi{o}              the lane's number and its bit o (warp sums by halving exchanges pair the lanes o apart)
+        //   e{o}_{i}, slot{o}_{i}    slot i of the lane's warp sums after the exchange with the lane o away, and which sum it is
         """;
 
     public static void Write(SourceWriter w, DdfSpec spec)

@@ -101,6 +101,13 @@ public sealed class PtxTests(PtxTests.Backends backends) : IClassFixture<PtxTest
                         Assert.Equal(kernel == "AlignedForward", Regex.IsMatch(ptx, $@"\bld(\.global)?\.{vector}\b"));
                         Assert.Equal(kernel == "AlignedForward", Regex.IsMatch(ptx, $@"\bst(\.global)?\.{vector}\b"));
                     }
+                    if (quad)
+                    {
+                        // These kernels zero values outside the plane by AND with bit masks (DdfGpuBits), not by selects (~20
+                        // conditions do not fit the predicate registers).
+                        int zeroSelects = Regex.Count(ptx, @"selp\.[bf](32|64)\s+%fd?\d+,\s*%fd?\d+,\s*0[fd]0+,");
+                        Assert.True(zeroSelects == 0, $"{what}: {zeroSelects} zero selects");
+                    }
                     if (kernel is "Backward" or "ChannelGradient")
                         // The channel-filter gradient's warp sums are halving exchanges, not shuffle trees.
                         Assert.True(channel == ptx.Contains("shfl.sync.bfly", StringComparison.Ordinal) && !ptx.Contains("shfl.sync.down", StringComparison.Ordinal), $"{what}: warp sums");

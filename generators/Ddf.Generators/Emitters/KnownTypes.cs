@@ -24,6 +24,7 @@ internal static class KnownTypes
     public const string Numerics = "global::System.Numerics";
     public const string Ilgpu = "global::ILGPU";
     public const string GpuTiling = "global::Ddf.Runtime.DdfGpuTiling";
+    public const string GpuBits = "global::Ddf.Runtime.DdfGpuBits";
     public const string OnnxGraph = "global::Ddf.OnnxGraph";
     public const string OnnxAttribute = "global::Ddf.OnnxAttribute";
 }

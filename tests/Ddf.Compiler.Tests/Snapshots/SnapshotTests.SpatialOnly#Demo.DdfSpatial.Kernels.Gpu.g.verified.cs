@@ -21,16 +21,19 @@ namespace Demo
         // Forward (runs of 4 pixels per thread, window edges from the neighbouring lanes):
         //   lane, has{p}             the thread's lane; whether pixel p of its run is inside the row (pixel{p}: clamped)
         //   col{p}, col              window columns of the run (clamped); aligned: the first column of the run's 16-byte load
-        //   left{j}, right{j}        columns the warp's first / last lane loads itself (clamped), hl{j} / hr{j}: inside
+        //   left{j}, right{j}        columns the warp's first / last lane loads itself (clamped)
+        //   mhas{p}, my{u}           bit masks, all ones where pixel p is inside the row / window row u inside the plane (ml{j}, mr{j}: left{j},
+        //                            right{j}); values outside are zeroed by AND (TBits.Keep: ~20 conditions do not fit the predicate registers)
         //   r{i}_{u}                 the 16-byte run of channel i in window row u
-        // Backward (one pass; names of the upstream-gradient window start with g: grow{u}, gcol{j}, ghy{u}, ghx{j}, gv{i}_{u}_{j}):
+        // Backward (one pass; names of the upstream-gradient window start with g: grow{u}, gcol{j}, gmy{u}, gmx{j}, gv{i}_{u}_{j}):
         //   inside, part             the thread's pixels lie in the plane (else it computes on clamped ones, adds and stores nothing); its warp's partial
         //   gs{p}_{t}                spatial tap t at the upstream pixel pixel p's transposed tap t reads
+        //   my{u}, mx{j}, mp{p}      bit masks, all ones where window row u / column j and pixel p lie in the plane (hy{u}, hx{j} are not declared)
         //   q{p}_{t}, e{t}           the product of upstream gradient and input of pixel p's tap t; the thread's channel-gradient term of tap t
         /// <summary>
         /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = 3, dilation 1, stride 1, Spatial, Mul:
         /// each thread keeps its pixels' taps in registers across channels and reads the input from global memory with
-        /// clamped addresses and zero selects (no branches); the channel-filter gradient is reduced in two fixed-order
+        /// clamped addresses and zeroes values outside the plane by AND with bit masks (no branches); the channel-filter gradient is reduced in two fixed-order
         /// stages (no atomics), so every result is bitwise reproducible.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Ddf.Compiler", "VERSION")]
@@ -38,8 +41,8 @@ namespace Demo
         {
             /// <summary>These kernels for float32 and float64, as Ddf.Runtime.DdfGpu runs them.</summary>
             public static readonly global::Ddf.Runtime.DdfGpuKernelSet Set = new(3, 1, 1, global::Ddf.FilterBranches.Spatial, global::Ddf.KernelCombine.Mul, global::Ddf.Runtime.DdfGpuLayout.Tiled,
-                new(Forward<float>, null, null, null, AlignedForward<float>, Backward<float>),
-                new(Forward<double>, null, null, null, AlignedForward<double>, Backward<double>),
+                new(Forward<float, global::Ddf.Runtime.DdfGpuBits.Single>, null, null, null, AlignedForward<float, global::Ddf.Runtime.DdfGpuBits.Single>, Backward<float, global::Ddf.Runtime.DdfGpuBits.Single>),
+                new(Forward<double, global::Ddf.Runtime.DdfGpuBits.Double>, null, null, null, AlignedForward<double, global::Ddf.Runtime.DdfGpuBits.Double>, Backward<double, global::Ddf.Runtime.DdfGpuBits.Double>),
                 pixelsPerThread: BackwardPixels, inputPixelsPerThread: BackwardPixels, minBlocksPerMultiprocessor: MinBlocks, forwardPixelsPerThread: ForwardPixels);
 
             private const int K = 3;
@@ -70,8 +73,9 @@ namespace Demo
             /// ForwardUnroll channels per iteration, with four element loads per window row; the Pad columns on either side of its run come from the
             /// neighbouring lanes by warp shuffles. Grid: (tiles of (Ho, Wo), channel blocks, batch).
             /// </summary>
-            public static void Forward<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter, global::ILGPU.ArrayView<T> output, global::Ddf.Runtime.DdfGpuLaunch launch)
+            public static void Forward<T, TBits>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter, global::ILGPU.ArrayView<T> output, global::Ddf.Runtime.DdfGpuLaunch launch)
                 where T : unmanaged, global::System.Numerics.INumber<T>
+                where TBits : struct, global::Ddf.Runtime.IDdfGpuBits<T>
             {
                 var g = launch.Geometry;
                 int outH = g.OutHeight, outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
@@ -83,18 +87,19 @@ namespace Demo
                 int b = global::ILGPU.Grid.IdxZ, bc = b * g.Channels, lane = global::ILGPU.Warp.LaneIdx;
                 // Pixels past the row's end read clamped (valid) addresses, count as outside the plane and are not stored.
                 bool has0 = ox < outW, has1 = ox + 1 < outW, has2 = ox + 2 < outW, has3 = ox + 3 < outW;
+                int mhas0 = global::Ddf.Runtime.DdfGpuBits.Inside(ox, outW), mhas1 = global::Ddf.Runtime.DdfGpuBits.Inside(ox + 1, outW), mhas2 = global::Ddf.Runtime.DdfGpuBits.Inside(ox + 2, outW), mhas3 = global::Ddf.Runtime.DdfGpuBits.Inside(ox + 3, outW);
                 int col0 = global::System.Math.Min(ox, outW - 1), col1 = global::System.Math.Min(ox + 1, outW - 1), col2 = global::System.Math.Min(ox + 2, outW - 1), col3 = global::System.Math.Min(ox + 3, outW - 1);
                 int pixel = oy * outW + col0, pixel1 = oy * outW + col1, pixel2 = oy * outW + col2, pixel3 = oy * outW + col3;
                 int iy = oy - Pad;
-                // Input rows the taps read, clamped into the plane (every load valid); hy: inside the plane (else its values are zero).
+                // Input rows the taps read, clamped into the plane (every load valid); my: their masks, all ones inside the plane (else the values are zero).
                 int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy, g.Height) * g.Width;
-                bool hy0 = (uint)iy < (uint)g.Height;
                 int row1 = (iy + 1) * g.Width;
                 int row2 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy + 2, g.Height) * g.Width;
-                bool hy2 = (uint)(iy + 2) < (uint)g.Height;
+                int my0 = global::Ddf.Runtime.DdfGpuBits.Inside(iy, g.Height);
+                int my2 = global::Ddf.Runtime.DdfGpuBits.Inside(iy + 2, g.Height);
                 // Columns beside the run that the warp's first and last lanes load themselves (the others take them from their neighbours).
                 int left0 = global::System.Math.Max(ox - 1, 0), right0 = global::System.Math.Min(ox + 4, g.Width - 1);
-                bool hl0 = ox - 1 >= 0, hr0 = ox + 4 < g.Width;
+                int ml0 = global::Ddf.Runtime.DdfGpuBits.Inside(ox - 1, g.Width), mr0 = global::Ddf.Runtime.DdfGpuBits.Inside(ox + 4, g.Width);
                 int sf = b * Taps * outPlane;
                 T s0_0 = spatialFilter[sf + pixel], s0_1 = spatialFilter[sf + outPlane + pixel], s0_2 = spatialFilter[sf + 2 * outPlane + pixel];
                 T s0_3 = spatialFilter[sf + 3 * outPlane + pixel], s0_4 = spatialFilter[sf + 4 * outPlane + pixel], s0_5 = spatialFilter[sf + 5 * outPlane + pixel];
@@ -114,59 +119,59 @@ namespace Demo
                 {
                     int plane0 = bc + c, plane1 = bc + c + 1;
                     int at0 = plane0 * inPlane, at1 = plane1 * inPlane;
-                    T v0_0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has0, input[at0 + row0 + col0]);
-                    T v0_0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has1, input[at0 + row0 + col1]);
-                    T v0_0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has2, input[at0 + row0 + col2]);
-                    T v0_0_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has3, input[at0 + row0 + col3]);
+                    T v0_0_1 = TBits.Keep(input[at0 + row0 + col0], my0 & mhas0);
+                    T v0_0_2 = TBits.Keep(input[at0 + row0 + col1], my0 & mhas1);
+                    T v0_0_3 = TBits.Keep(input[at0 + row0 + col2], my0 & mhas2);
+                    T v0_0_4 = TBits.Keep(input[at0 + row0 + col3], my0 & mhas3);
                     T v0_0_0 = global::ILGPU.Warp.ShuffleUp(v0_0_4, 1);
                     T v0_0_5 = global::ILGPU.Warp.ShuffleDown(v0_0_1, 1);
-                    T v0_1_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has0, input[at0 + row1 + col0]);
-                    T v0_1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has1, input[at0 + row1 + col1]);
-                    T v0_1_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has2, input[at0 + row1 + col2]);
-                    T v0_1_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has3, input[at0 + row1 + col3]);
+                    T v0_1_1 = TBits.Keep(input[at0 + row1 + col0], mhas0);
+                    T v0_1_2 = TBits.Keep(input[at0 + row1 + col1], mhas1);
+                    T v0_1_3 = TBits.Keep(input[at0 + row1 + col2], mhas2);
+                    T v0_1_4 = TBits.Keep(input[at0 + row1 + col3], mhas3);
                     T v0_1_0 = global::ILGPU.Warp.ShuffleUp(v0_1_4, 1);
                     T v0_1_5 = global::ILGPU.Warp.ShuffleDown(v0_1_1, 1);
-                    T v0_2_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has0, input[at0 + row2 + col0]);
-                    T v0_2_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has1, input[at0 + row2 + col1]);
-                    T v0_2_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has2, input[at0 + row2 + col2]);
-                    T v0_2_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has3, input[at0 + row2 + col3]);
+                    T v0_2_1 = TBits.Keep(input[at0 + row2 + col0], my2 & mhas0);
+                    T v0_2_2 = TBits.Keep(input[at0 + row2 + col1], my2 & mhas1);
+                    T v0_2_3 = TBits.Keep(input[at0 + row2 + col2], my2 & mhas2);
+                    T v0_2_4 = TBits.Keep(input[at0 + row2 + col3], my2 & mhas3);
                     T v0_2_0 = global::ILGPU.Warp.ShuffleUp(v0_2_4, 1);
                     T v0_2_5 = global::ILGPU.Warp.ShuffleDown(v0_2_1, 1);
-                    T v1_0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has0, input[at1 + row0 + col0]);
-                    T v1_0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has1, input[at1 + row0 + col1]);
-                    T v1_0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has2, input[at1 + row0 + col2]);
-                    T v1_0_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has3, input[at1 + row0 + col3]);
+                    T v1_0_1 = TBits.Keep(input[at1 + row0 + col0], my0 & mhas0);
+                    T v1_0_2 = TBits.Keep(input[at1 + row0 + col1], my0 & mhas1);
+                    T v1_0_3 = TBits.Keep(input[at1 + row0 + col2], my0 & mhas2);
+                    T v1_0_4 = TBits.Keep(input[at1 + row0 + col3], my0 & mhas3);
                     T v1_0_0 = global::ILGPU.Warp.ShuffleUp(v1_0_4, 1);
                     T v1_0_5 = global::ILGPU.Warp.ShuffleDown(v1_0_1, 1);
-                    T v1_1_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has0, input[at1 + row1 + col0]);
-                    T v1_1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has1, input[at1 + row1 + col1]);
-                    T v1_1_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has2, input[at1 + row1 + col2]);
-                    T v1_1_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has3, input[at1 + row1 + col3]);
+                    T v1_1_1 = TBits.Keep(input[at1 + row1 + col0], mhas0);
+                    T v1_1_2 = TBits.Keep(input[at1 + row1 + col1], mhas1);
+                    T v1_1_3 = TBits.Keep(input[at1 + row1 + col2], mhas2);
+                    T v1_1_4 = TBits.Keep(input[at1 + row1 + col3], mhas3);
                     T v1_1_0 = global::ILGPU.Warp.ShuffleUp(v1_1_4, 1);
                     T v1_1_5 = global::ILGPU.Warp.ShuffleDown(v1_1_1, 1);
-                    T v1_2_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has0, input[at1 + row2 + col0]);
-                    T v1_2_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has1, input[at1 + row2 + col1]);
-                    T v1_2_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has2, input[at1 + row2 + col2]);
-                    T v1_2_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has3, input[at1 + row2 + col3]);
+                    T v1_2_1 = TBits.Keep(input[at1 + row2 + col0], my2 & mhas0);
+                    T v1_2_2 = TBits.Keep(input[at1 + row2 + col1], my2 & mhas1);
+                    T v1_2_3 = TBits.Keep(input[at1 + row2 + col2], my2 & mhas2);
+                    T v1_2_4 = TBits.Keep(input[at1 + row2 + col3], my2 & mhas3);
                     T v1_2_0 = global::ILGPU.Warp.ShuffleUp(v1_2_4, 1);
                     T v1_2_5 = global::ILGPU.Warp.ShuffleDown(v1_2_1, 1);
                     if (lane == 0)
                     {
-                        v0_0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hl0, input[at0 + row0 + left0]);
-                        v0_1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hl0, input[at0 + row1 + left0]);
-                        v0_2_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hl0, input[at0 + row2 + left0]);
-                        v1_0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hl0, input[at1 + row0 + left0]);
-                        v1_1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hl0, input[at1 + row1 + left0]);
-                        v1_2_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hl0, input[at1 + row2 + left0]);
+                        v0_0_0 = TBits.Keep(input[at0 + row0 + left0], my0 & ml0);
+                        v0_1_0 = TBits.Keep(input[at0 + row1 + left0], ml0);
+                        v0_2_0 = TBits.Keep(input[at0 + row2 + left0], my2 & ml0);
+                        v1_0_0 = TBits.Keep(input[at1 + row0 + left0], my0 & ml0);
+                        v1_1_0 = TBits.Keep(input[at1 + row1 + left0], ml0);
+                        v1_2_0 = TBits.Keep(input[at1 + row2 + left0], my2 & ml0);
                     }
                     if (lane == TileWidth - 1)
                     {
-                        v0_0_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hr0, input[at0 + row0 + right0]);
-                        v0_1_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hr0, input[at0 + row1 + right0]);
-                        v0_2_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hr0, input[at0 + row2 + right0]);
-                        v1_0_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hr0, input[at1 + row0 + right0]);
-                        v1_1_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hr0, input[at1 + row1 + right0]);
-                        v1_2_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hr0, input[at1 + row2 + right0]);
+                        v0_0_5 = TBits.Keep(input[at0 + row0 + right0], my0 & mr0);
+                        v0_1_5 = TBits.Keep(input[at0 + row1 + right0], mr0);
+                        v0_2_5 = TBits.Keep(input[at0 + row2 + right0], my2 & mr0);
+                        v1_0_5 = TBits.Keep(input[at1 + row0 + right0], my0 & mr0);
+                        v1_1_5 = TBits.Keep(input[at1 + row1 + right0], mr0);
+                        v1_2_5 = TBits.Keep(input[at1 + row2 + right0], my2 & mr0);
                     }
                     T y0_0 = v0_0_0 * s0_0;
                     y0_0 += v0_0_1 * s0_1;
@@ -261,35 +266,35 @@ namespace Demo
                 {
                     int plane0 = bc + c;
                     int at0 = plane0 * inPlane;
-                    T v0_0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has0, input[at0 + row0 + col0]);
-                    T v0_0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has1, input[at0 + row0 + col1]);
-                    T v0_0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has2, input[at0 + row0 + col2]);
-                    T v0_0_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has3, input[at0 + row0 + col3]);
+                    T v0_0_1 = TBits.Keep(input[at0 + row0 + col0], my0 & mhas0);
+                    T v0_0_2 = TBits.Keep(input[at0 + row0 + col1], my0 & mhas1);
+                    T v0_0_3 = TBits.Keep(input[at0 + row0 + col2], my0 & mhas2);
+                    T v0_0_4 = TBits.Keep(input[at0 + row0 + col3], my0 & mhas3);
                     T v0_0_0 = global::ILGPU.Warp.ShuffleUp(v0_0_4, 1);
                     T v0_0_5 = global::ILGPU.Warp.ShuffleDown(v0_0_1, 1);
-                    T v0_1_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has0, input[at0 + row1 + col0]);
-                    T v0_1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has1, input[at0 + row1 + col1]);
-                    T v0_1_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has2, input[at0 + row1 + col2]);
-                    T v0_1_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has3, input[at0 + row1 + col3]);
+                    T v0_1_1 = TBits.Keep(input[at0 + row1 + col0], mhas0);
+                    T v0_1_2 = TBits.Keep(input[at0 + row1 + col1], mhas1);
+                    T v0_1_3 = TBits.Keep(input[at0 + row1 + col2], mhas2);
+                    T v0_1_4 = TBits.Keep(input[at0 + row1 + col3], mhas3);
                     T v0_1_0 = global::ILGPU.Warp.ShuffleUp(v0_1_4, 1);
                     T v0_1_5 = global::ILGPU.Warp.ShuffleDown(v0_1_1, 1);
-                    T v0_2_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has0, input[at0 + row2 + col0]);
-                    T v0_2_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has1, input[at0 + row2 + col1]);
-                    T v0_2_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has2, input[at0 + row2 + col2]);
-                    T v0_2_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has3, input[at0 + row2 + col3]);
+                    T v0_2_1 = TBits.Keep(input[at0 + row2 + col0], my2 & mhas0);
+                    T v0_2_2 = TBits.Keep(input[at0 + row2 + col1], my2 & mhas1);
+                    T v0_2_3 = TBits.Keep(input[at0 + row2 + col2], my2 & mhas2);
+                    T v0_2_4 = TBits.Keep(input[at0 + row2 + col3], my2 & mhas3);
                     T v0_2_0 = global::ILGPU.Warp.ShuffleUp(v0_2_4, 1);
                     T v0_2_5 = global::ILGPU.Warp.ShuffleDown(v0_2_1, 1);
                     if (lane == 0)
                     {
-                        v0_0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hl0, input[at0 + row0 + left0]);
-                        v0_1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hl0, input[at0 + row1 + left0]);
-                        v0_2_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hl0, input[at0 + row2 + left0]);
+                        v0_0_0 = TBits.Keep(input[at0 + row0 + left0], my0 & ml0);
+                        v0_1_0 = TBits.Keep(input[at0 + row1 + left0], ml0);
+                        v0_2_0 = TBits.Keep(input[at0 + row2 + left0], my2 & ml0);
                     }
                     if (lane == TileWidth - 1)
                     {
-                        v0_0_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hr0, input[at0 + row0 + right0]);
-                        v0_1_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hr0, input[at0 + row1 + right0]);
-                        v0_2_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hr0, input[at0 + row2 + right0]);
+                        v0_0_5 = TBits.Keep(input[at0 + row0 + right0], my0 & mr0);
+                        v0_1_5 = TBits.Keep(input[at0 + row1 + right0], mr0);
+                        v0_2_5 = TBits.Keep(input[at0 + row2 + right0], my2 & mr0);
                     }
                     T y0_0 = v0_0_0 * s0_0;
                     y0_0 += v0_0_1 * s0_1;
@@ -344,8 +349,9 @@ namespace Demo
             /// 16-byte store per channel; the Pad columns on either side of its run come from the
             /// neighbouring lanes by warp shuffles. Grid: (tiles of (Ho, Wo), channel blocks, batch).
             /// </summary>
-            public static void AlignedForward<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter, global::ILGPU.ArrayView<T> output, global::Ddf.Runtime.DdfGpuLaunch launch)
+            public static void AlignedForward<T, TBits>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter, global::ILGPU.ArrayView<T> output, global::Ddf.Runtime.DdfGpuLaunch launch)
                 where T : unmanaged, global::System.Numerics.INumber<T>
+                where TBits : struct, global::Ddf.Runtime.IDdfGpuBits<T>
             {
                 var g = launch.Geometry;
                 int outH = g.OutHeight, outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
@@ -357,6 +363,7 @@ namespace Demo
                 int b = global::ILGPU.Grid.IdxZ, bc = b * g.Channels, lane = global::ILGPU.Warp.LaneIdx;
                 // Pixels past the row's end read clamped (valid) addresses, count as outside the plane and are not stored.
                 bool has0 = ox < outW, has1 = ox + 1 < outW, has2 = ox + 2 < outW, has3 = ox + 3 < outW;
+                int mhas0 = global::Ddf.Runtime.DdfGpuBits.Inside(ox, outW), mhas1 = global::Ddf.Runtime.DdfGpuBits.Inside(ox + 1, outW), mhas2 = global::Ddf.Runtime.DdfGpuBits.Inside(ox + 2, outW), mhas3 = global::Ddf.Runtime.DdfGpuBits.Inside(ox + 3, outW);
                 int col0 = global::System.Math.Min(ox, outW - 1), col1 = global::System.Math.Min(ox + 1, outW - 1), col2 = global::System.Math.Min(ox + 2, outW - 1), col3 = global::System.Math.Min(ox + 3, outW - 1);
                 int pixel = oy * outW + col0, pixel1 = oy * outW + col1, pixel2 = oy * outW + col2, pixel3 = oy * outW + col3;
                 // The run's 16-byte load starts at ox (a multiple of 4); lanes past the row's end load the row's last run.
@@ -364,15 +371,15 @@ namespace Demo
                 var inputRuns = global::ILGPU.Runtime.ArrayViewExtensions.AsAligned(input.Cast<global::Ddf.Runtime.GpuQuad<T>>(), 16);
                 var outputRuns = global::ILGPU.Runtime.ArrayViewExtensions.AsAligned(output.Cast<global::Ddf.Runtime.GpuQuad<T>>(), 16);
                 int iy = oy - Pad;
-                // Input rows the taps read, clamped into the plane (every load valid); hy: inside the plane (else its values are zero).
+                // Input rows the taps read, clamped into the plane (every load valid); my: their masks, all ones inside the plane (else the values are zero).
                 int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy, g.Height) * g.Width;
-                bool hy0 = (uint)iy < (uint)g.Height;
                 int row1 = (iy + 1) * g.Width;
                 int row2 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy + 2, g.Height) * g.Width;
-                bool hy2 = (uint)(iy + 2) < (uint)g.Height;
+                int my0 = global::Ddf.Runtime.DdfGpuBits.Inside(iy, g.Height);
+                int my2 = global::Ddf.Runtime.DdfGpuBits.Inside(iy + 2, g.Height);
                 // Columns beside the run that the warp's first and last lanes load themselves (the others take them from their neighbours).
                 int left0 = global::System.Math.Max(ox - 1, 0), right0 = global::System.Math.Min(ox + 4, g.Width - 1);
-                bool hl0 = ox - 1 >= 0, hr0 = ox + 4 < g.Width;
+                int ml0 = global::Ddf.Runtime.DdfGpuBits.Inside(ox - 1, g.Width), mr0 = global::Ddf.Runtime.DdfGpuBits.Inside(ox + 4, g.Width);
                 int sf = b * Taps * outPlane;
                 T s0_0 = spatialFilter[sf + pixel], s0_1 = spatialFilter[sf + outPlane + pixel], s0_2 = spatialFilter[sf + 2 * outPlane + pixel];
                 T s0_3 = spatialFilter[sf + 3 * outPlane + pixel], s0_4 = spatialFilter[sf + 4 * outPlane + pixel], s0_5 = spatialFilter[sf + 5 * outPlane + pixel];
@@ -393,64 +400,64 @@ namespace Demo
                     int plane0 = bc + c, plane1 = bc + c + 1;
                     int at0 = plane0 * inPlane, at1 = plane1 * inPlane;
                     var r0_0 = inputRuns[(at0 + row0 + col) >> 2];
-                    T v0_0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has0, r0_0.V0);
-                    T v0_0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has1, r0_0.V1);
-                    T v0_0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has2, r0_0.V2);
-                    T v0_0_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has3, r0_0.V3);
+                    T v0_0_1 = TBits.Keep(r0_0.V0, my0 & mhas0);
+                    T v0_0_2 = TBits.Keep(r0_0.V1, my0 & mhas1);
+                    T v0_0_3 = TBits.Keep(r0_0.V2, my0 & mhas2);
+                    T v0_0_4 = TBits.Keep(r0_0.V3, my0 & mhas3);
                     T v0_0_0 = global::ILGPU.Warp.ShuffleUp(v0_0_4, 1);
                     T v0_0_5 = global::ILGPU.Warp.ShuffleDown(v0_0_1, 1);
                     var r0_1 = inputRuns[(at0 + row1 + col) >> 2];
-                    T v0_1_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has0, r0_1.V0);
-                    T v0_1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has1, r0_1.V1);
-                    T v0_1_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has2, r0_1.V2);
-                    T v0_1_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has3, r0_1.V3);
+                    T v0_1_1 = TBits.Keep(r0_1.V0, mhas0);
+                    T v0_1_2 = TBits.Keep(r0_1.V1, mhas1);
+                    T v0_1_3 = TBits.Keep(r0_1.V2, mhas2);
+                    T v0_1_4 = TBits.Keep(r0_1.V3, mhas3);
                     T v0_1_0 = global::ILGPU.Warp.ShuffleUp(v0_1_4, 1);
                     T v0_1_5 = global::ILGPU.Warp.ShuffleDown(v0_1_1, 1);
                     var r0_2 = inputRuns[(at0 + row2 + col) >> 2];
-                    T v0_2_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has0, r0_2.V0);
-                    T v0_2_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has1, r0_2.V1);
-                    T v0_2_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has2, r0_2.V2);
-                    T v0_2_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has3, r0_2.V3);
+                    T v0_2_1 = TBits.Keep(r0_2.V0, my2 & mhas0);
+                    T v0_2_2 = TBits.Keep(r0_2.V1, my2 & mhas1);
+                    T v0_2_3 = TBits.Keep(r0_2.V2, my2 & mhas2);
+                    T v0_2_4 = TBits.Keep(r0_2.V3, my2 & mhas3);
                     T v0_2_0 = global::ILGPU.Warp.ShuffleUp(v0_2_4, 1);
                     T v0_2_5 = global::ILGPU.Warp.ShuffleDown(v0_2_1, 1);
                     var r1_0 = inputRuns[(at1 + row0 + col) >> 2];
-                    T v1_0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has0, r1_0.V0);
-                    T v1_0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has1, r1_0.V1);
-                    T v1_0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has2, r1_0.V2);
-                    T v1_0_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has3, r1_0.V3);
+                    T v1_0_1 = TBits.Keep(r1_0.V0, my0 & mhas0);
+                    T v1_0_2 = TBits.Keep(r1_0.V1, my0 & mhas1);
+                    T v1_0_3 = TBits.Keep(r1_0.V2, my0 & mhas2);
+                    T v1_0_4 = TBits.Keep(r1_0.V3, my0 & mhas3);
                     T v1_0_0 = global::ILGPU.Warp.ShuffleUp(v1_0_4, 1);
                     T v1_0_5 = global::ILGPU.Warp.ShuffleDown(v1_0_1, 1);
                     var r1_1 = inputRuns[(at1 + row1 + col) >> 2];
-                    T v1_1_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has0, r1_1.V0);
-                    T v1_1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has1, r1_1.V1);
-                    T v1_1_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has2, r1_1.V2);
-                    T v1_1_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has3, r1_1.V3);
+                    T v1_1_1 = TBits.Keep(r1_1.V0, mhas0);
+                    T v1_1_2 = TBits.Keep(r1_1.V1, mhas1);
+                    T v1_1_3 = TBits.Keep(r1_1.V2, mhas2);
+                    T v1_1_4 = TBits.Keep(r1_1.V3, mhas3);
                     T v1_1_0 = global::ILGPU.Warp.ShuffleUp(v1_1_4, 1);
                     T v1_1_5 = global::ILGPU.Warp.ShuffleDown(v1_1_1, 1);
                     var r1_2 = inputRuns[(at1 + row2 + col) >> 2];
-                    T v1_2_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has0, r1_2.V0);
-                    T v1_2_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has1, r1_2.V1);
-                    T v1_2_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has2, r1_2.V2);
-                    T v1_2_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has3, r1_2.V3);
+                    T v1_2_1 = TBits.Keep(r1_2.V0, my2 & mhas0);
+                    T v1_2_2 = TBits.Keep(r1_2.V1, my2 & mhas1);
+                    T v1_2_3 = TBits.Keep(r1_2.V2, my2 & mhas2);
+                    T v1_2_4 = TBits.Keep(r1_2.V3, my2 & mhas3);
                     T v1_2_0 = global::ILGPU.Warp.ShuffleUp(v1_2_4, 1);
                     T v1_2_5 = global::ILGPU.Warp.ShuffleDown(v1_2_1, 1);
                     if (lane == 0)
                     {
-                        v0_0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hl0, input[at0 + row0 + left0]);
-                        v0_1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hl0, input[at0 + row1 + left0]);
-                        v0_2_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hl0, input[at0 + row2 + left0]);
-                        v1_0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hl0, input[at1 + row0 + left0]);
-                        v1_1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hl0, input[at1 + row1 + left0]);
-                        v1_2_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hl0, input[at1 + row2 + left0]);
+                        v0_0_0 = TBits.Keep(input[at0 + row0 + left0], my0 & ml0);
+                        v0_1_0 = TBits.Keep(input[at0 + row1 + left0], ml0);
+                        v0_2_0 = TBits.Keep(input[at0 + row2 + left0], my2 & ml0);
+                        v1_0_0 = TBits.Keep(input[at1 + row0 + left0], my0 & ml0);
+                        v1_1_0 = TBits.Keep(input[at1 + row1 + left0], ml0);
+                        v1_2_0 = TBits.Keep(input[at1 + row2 + left0], my2 & ml0);
                     }
                     if (lane == TileWidth - 1)
                     {
-                        v0_0_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hr0, input[at0 + row0 + right0]);
-                        v0_1_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hr0, input[at0 + row1 + right0]);
-                        v0_2_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hr0, input[at0 + row2 + right0]);
-                        v1_0_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hr0, input[at1 + row0 + right0]);
-                        v1_1_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hr0, input[at1 + row1 + right0]);
-                        v1_2_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hr0, input[at1 + row2 + right0]);
+                        v0_0_5 = TBits.Keep(input[at0 + row0 + right0], my0 & mr0);
+                        v0_1_5 = TBits.Keep(input[at0 + row1 + right0], mr0);
+                        v0_2_5 = TBits.Keep(input[at0 + row2 + right0], my2 & mr0);
+                        v1_0_5 = TBits.Keep(input[at1 + row0 + right0], my0 & mr0);
+                        v1_1_5 = TBits.Keep(input[at1 + row1 + right0], mr0);
+                        v1_2_5 = TBits.Keep(input[at1 + row2 + right0], my2 & mr0);
                     }
                     T y0_0 = v0_0_0 * s0_0;
                     y0_0 += v0_0_1 * s0_1;
@@ -534,37 +541,37 @@ namespace Demo
                     int plane0 = bc + c;
                     int at0 = plane0 * inPlane;
                     var r0_0 = inputRuns[(at0 + row0 + col) >> 2];
-                    T v0_0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has0, r0_0.V0);
-                    T v0_0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has1, r0_0.V1);
-                    T v0_0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has2, r0_0.V2);
-                    T v0_0_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & has3, r0_0.V3);
+                    T v0_0_1 = TBits.Keep(r0_0.V0, my0 & mhas0);
+                    T v0_0_2 = TBits.Keep(r0_0.V1, my0 & mhas1);
+                    T v0_0_3 = TBits.Keep(r0_0.V2, my0 & mhas2);
+                    T v0_0_4 = TBits.Keep(r0_0.V3, my0 & mhas3);
                     T v0_0_0 = global::ILGPU.Warp.ShuffleUp(v0_0_4, 1);
                     T v0_0_5 = global::ILGPU.Warp.ShuffleDown(v0_0_1, 1);
                     var r0_1 = inputRuns[(at0 + row1 + col) >> 2];
-                    T v0_1_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has0, r0_1.V0);
-                    T v0_1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has1, r0_1.V1);
-                    T v0_1_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has2, r0_1.V2);
-                    T v0_1_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(has3, r0_1.V3);
+                    T v0_1_1 = TBits.Keep(r0_1.V0, mhas0);
+                    T v0_1_2 = TBits.Keep(r0_1.V1, mhas1);
+                    T v0_1_3 = TBits.Keep(r0_1.V2, mhas2);
+                    T v0_1_4 = TBits.Keep(r0_1.V3, mhas3);
                     T v0_1_0 = global::ILGPU.Warp.ShuffleUp(v0_1_4, 1);
                     T v0_1_5 = global::ILGPU.Warp.ShuffleDown(v0_1_1, 1);
                     var r0_2 = inputRuns[(at0 + row2 + col) >> 2];
-                    T v0_2_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has0, r0_2.V0);
-                    T v0_2_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has1, r0_2.V1);
-                    T v0_2_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has2, r0_2.V2);
-                    T v0_2_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & has3, r0_2.V3);
+                    T v0_2_1 = TBits.Keep(r0_2.V0, my2 & mhas0);
+                    T v0_2_2 = TBits.Keep(r0_2.V1, my2 & mhas1);
+                    T v0_2_3 = TBits.Keep(r0_2.V2, my2 & mhas2);
+                    T v0_2_4 = TBits.Keep(r0_2.V3, my2 & mhas3);
                     T v0_2_0 = global::ILGPU.Warp.ShuffleUp(v0_2_4, 1);
                     T v0_2_5 = global::ILGPU.Warp.ShuffleDown(v0_2_1, 1);
                     if (lane == 0)
                     {
-                        v0_0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hl0, input[at0 + row0 + left0]);
-                        v0_1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hl0, input[at0 + row1 + left0]);
-                        v0_2_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hl0, input[at0 + row2 + left0]);
+                        v0_0_0 = TBits.Keep(input[at0 + row0 + left0], my0 & ml0);
+                        v0_1_0 = TBits.Keep(input[at0 + row1 + left0], ml0);
+                        v0_2_0 = TBits.Keep(input[at0 + row2 + left0], my2 & ml0);
                     }
                     if (lane == TileWidth - 1)
                     {
-                        v0_0_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy0 & hr0, input[at0 + row0 + right0]);
-                        v0_1_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hr0, input[at0 + row1 + right0]);
-                        v0_2_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(hy2 & hr0, input[at0 + row2 + right0]);
+                        v0_0_5 = TBits.Keep(input[at0 + row0 + right0], my0 & mr0);
+                        v0_1_5 = TBits.Keep(input[at0 + row1 + right0], mr0);
+                        v0_2_5 = TBits.Keep(input[at0 + row2 + right0], my2 & mr0);
                     }
                     T y0_0 = v0_0_0 * s0_0;
                     y0_0 += v0_0_1 * s0_1;
@@ -615,69 +622,63 @@ namespace Demo
             /// channelPartials[((b * C + c) * Taps + tap) * Parts + part] (part: the warp's place among the plane's warps), which
             /// SumGroups adds in order. Gradients whose view is empty are skipped. Grid: (tiles of (H, W), 1, batch).
             /// </summary>
-            public static void Backward<T>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter,
+            public static void Backward<T, TBits>(global::ILGPU.ArrayView<T> input, global::ILGPU.ArrayView<T> gradOutput, global::ILGPU.ArrayView<T> channelFilter, global::ILGPU.ArrayView<T> spatialFilter,
                 global::ILGPU.ArrayView<T> gradInput, global::ILGPU.ArrayView<T> gradSpatialFilter, global::ILGPU.ArrayView<T> channelPartials, global::Ddf.Runtime.DdfGpuLaunch launch)
                 where T : unmanaged, global::System.Numerics.INumber<T>
+                where TBits : struct, global::Ddf.Runtime.IDdfGpuBits<T>
             {
                 var g = launch.Geometry;
                 int outH = g.OutHeight, outW = g.OutWidth, inPlane = (int)g.InPlane, outPlane = (int)g.OutPlane;
                 int tilesAcross = (g.Width + (TileWidth * BackwardPixels) - 1) / (TileWidth * BackwardPixels);
                 int x0 = global::ILGPU.Grid.IdxX % tilesAcross * (TileWidth * BackwardPixels) + global::ILGPU.Group.IdxX * BackwardPixels, y0 = global::ILGPU.Grid.IdxX / tilesAcross * TileHeight + global::ILGPU.Group.IdxY;
                 // Every lane takes part in the channel-gradient exchanges: a thread past the plane computes on its last
-                // pixel with a zero upstream gradient (so it adds nothing) and stores nothing.
+                // pixel, with its products masked to zero (mp{p}), so it adds nothing, and stores nothing.
                 bool inside = x0 < g.Width & y0 < g.Height;
                 int x = global::System.Math.Min(x0, g.Width - 1), y = global::System.Math.Min(y0, g.Height - 1);
                 int b = global::ILGPU.Grid.IdxZ, bc = b * g.Channels, pixel = y * g.Width + x, part = global::ILGPU.Grid.IdxX * TileHeight + global::ILGPU.Group.IdxY;
                 bool has1 = x + 1 < g.Width;
                 int pixel1 = has1 ? pixel + 1 : pixel;
                 bool wantInput = gradInput.Length > 0, wantFilters = gradSpatialFilter.Length > 0 | channelPartials.Length > 0;
-                int iy = y - Pad, ix = x - Pad, jy = y + Pad, jx = x + Pad;
-                // Input rows and columns the taps read, clamped into the plane (every load valid); hy/hx: inside the plane (else the tap adds zero).
+                int iy = y - Pad, ix = x - Pad;
+                // Input rows and columns the taps read, clamped into the plane (every load valid).
                 int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy, g.Height) * g.Width;
-                bool hy0 = (uint)iy < (uint)g.Height;
                 int row1 = (iy + 1) * g.Width;
                 int row2 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy + 2, g.Height) * g.Width;
-                bool hy2 = (uint)(iy + 2) < (uint)g.Height;
                 int col0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(ix, g.Width);
-                bool hx0 = (uint)ix < (uint)g.Width;
                 int col1 = ix + 1;
                 int col2 = global::Ddf.Runtime.DdfGpuTiling.Clamp(ix + 2, g.Width);
-                bool hx2 = (uint)(ix + 2) < (uint)g.Width;
                 int col3 = global::Ddf.Runtime.DdfGpuTiling.Clamp(ix + 3, g.Width);
-                bool hx3 = (uint)(ix + 3) < (uint)g.Width;
-                // Upstream-gradient rows and columns the transposed taps read, clamped into the plane (every load valid); hy/hx: a tap hits them.
-                int grow0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(jy, outH) * outW;
-                bool ghy0 = (uint)jy < (uint)outH;
-                int grow1 = (jy - 1) * outW;
-                int grow2 = global::Ddf.Runtime.DdfGpuTiling.Clamp(jy - 2, outH) * outW;
-                bool ghy2 = (uint)(jy - 2) < (uint)outH;
-                int gcol0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(jx - 2, outW);
-                bool ghx0 = (uint)(jx - 2) < (uint)outW;
-                int gcol1 = jx - 1;
-                int gcol2 = global::Ddf.Runtime.DdfGpuTiling.Clamp(jx, outW);
-                bool ghx2 = (uint)jx < (uint)outW;
-                int gcol3 = global::Ddf.Runtime.DdfGpuTiling.Clamp(jx + 1, outW);
-                bool ghx3 = (uint)(jx + 1) < (uint)outW;
+                // Bit masks, all ones inside the plane: values outside are zeroed by AND (TBits.Keep), as ~20 conditions do not fit the predicate registers.
+                int my0 = global::Ddf.Runtime.DdfGpuBits.Inside(iy, g.Height);
+                int my2 = global::Ddf.Runtime.DdfGpuBits.Inside(iy + 2, g.Height);
+                int mx0 = global::Ddf.Runtime.DdfGpuBits.Inside(ix, g.Width);
+                int mx2 = global::Ddf.Runtime.DdfGpuBits.Inside(ix + 2, g.Width);
+                int mx3 = global::Ddf.Runtime.DdfGpuBits.Inside(ix + 3, g.Width);
+                // The transposed taps read the same rows and columns (the upstream-gradient plane is the input plane at stride 1).
+                int grow0 = row2, grow1 = row1, grow2 = row0, gcol0 = col0, gcol1 = col1, gcol2 = col2, gcol3 = col3;
+                int gmy0 = my2, gmy2 = my0, gmx0 = mx0, gmx2 = mx2, gmx3 = mx3;
+                int mp0 = global::Ddf.Runtime.DdfGpuBits.Inside(x0, g.Width) & global::Ddf.Runtime.DdfGpuBits.Inside(y0, g.Height);
+                int mp1 = mp0 & global::Ddf.Runtime.DdfGpuBits.Inside(x + 1, g.Width);
                 int sf = b * Taps * outPlane;
                 // Spatial taps at the upstream pixels the transposed taps read (zero where they miss), for the input gradient.
-                T gs0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy0 & ghx2, spatialFilter[sf + grow0 + gcol2]);
-                T gs0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy0, spatialFilter[sf + outPlane + grow0 + gcol1]);
-                T gs0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy0 & ghx0, spatialFilter[sf + 2 * outPlane + grow0 + gcol0]);
-                T gs0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghx2, spatialFilter[sf + 3 * outPlane + grow1 + gcol2]);
+                T gs0_0 = TBits.Keep(spatialFilter[sf + grow0 + gcol2], gmy0 & gmx2);
+                T gs0_1 = TBits.Keep(spatialFilter[sf + outPlane + grow0 + gcol1], gmy0);
+                T gs0_2 = TBits.Keep(spatialFilter[sf + 2 * outPlane + grow0 + gcol0], gmy0 & gmx0);
+                T gs0_3 = TBits.Keep(spatialFilter[sf + 3 * outPlane + grow1 + gcol2], gmx2);
                 T gs0_4 = spatialFilter[sf + 4 * outPlane + grow1 + gcol1];
-                T gs0_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghx0, spatialFilter[sf + 5 * outPlane + grow1 + gcol0]);
-                T gs0_6 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy2 & ghx2, spatialFilter[sf + 6 * outPlane + grow2 + gcol2]);
-                T gs0_7 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy2, spatialFilter[sf + 7 * outPlane + grow2 + gcol1]);
-                T gs0_8 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy2 & ghx0, spatialFilter[sf + 8 * outPlane + grow2 + gcol0]);
-                T gs1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy0 & ghx3, spatialFilter[sf + grow0 + gcol3]);
-                T gs1_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy0 & ghx2, spatialFilter[sf + outPlane + grow0 + gcol2]);
-                T gs1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy0, spatialFilter[sf + 2 * outPlane + grow0 + gcol1]);
-                T gs1_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghx3, spatialFilter[sf + 3 * outPlane + grow1 + gcol3]);
-                T gs1_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghx2, spatialFilter[sf + 4 * outPlane + grow1 + gcol2]);
+                T gs0_5 = TBits.Keep(spatialFilter[sf + 5 * outPlane + grow1 + gcol0], gmx0);
+                T gs0_6 = TBits.Keep(spatialFilter[sf + 6 * outPlane + grow2 + gcol2], gmy2 & gmx2);
+                T gs0_7 = TBits.Keep(spatialFilter[sf + 7 * outPlane + grow2 + gcol1], gmy2);
+                T gs0_8 = TBits.Keep(spatialFilter[sf + 8 * outPlane + grow2 + gcol0], gmy2 & gmx0);
+                T gs1_0 = TBits.Keep(spatialFilter[sf + grow0 + gcol3], gmy0 & gmx3);
+                T gs1_1 = TBits.Keep(spatialFilter[sf + outPlane + grow0 + gcol2], gmy0 & gmx2);
+                T gs1_2 = TBits.Keep(spatialFilter[sf + 2 * outPlane + grow0 + gcol1], gmy0);
+                T gs1_3 = TBits.Keep(spatialFilter[sf + 3 * outPlane + grow1 + gcol3], gmx3);
+                T gs1_4 = TBits.Keep(spatialFilter[sf + 4 * outPlane + grow1 + gcol2], gmx2);
                 T gs1_5 = spatialFilter[sf + 5 * outPlane + grow1 + gcol1];
-                T gs1_6 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy2 & ghx3, spatialFilter[sf + 6 * outPlane + grow2 + gcol3]);
-                T gs1_7 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy2 & ghx2, spatialFilter[sf + 7 * outPlane + grow2 + gcol2]);
-                T gs1_8 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy2, spatialFilter[sf + 8 * outPlane + grow2 + gcol1]);
+                T gs1_6 = TBits.Keep(spatialFilter[sf + 6 * outPlane + grow2 + gcol3], gmy2 & gmx3);
+                T gs1_7 = TBits.Keep(spatialFilter[sf + 7 * outPlane + grow2 + gcol2], gmy2 & gmx2);
+                T gs1_8 = TBits.Keep(spatialFilter[sf + 8 * outPlane + grow2 + gcol1], gmy2);
                 T a0_0 = T.Zero, a0_1 = T.Zero, a0_2 = T.Zero;
                 T a0_3 = T.Zero, a0_4 = T.Zero, a0_5 = T.Zero;
                 T a0_6 = T.Zero, a0_7 = T.Zero, a0_8 = T.Zero;
@@ -687,18 +688,18 @@ namespace Demo
                 for (int c = 0; c < g.Channels; c++)
                 {
                     int plane0 = bc + c, at0 = plane0 * inPlane;
-                    T gv0_0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy0 & ghx0, gradOutput[at0 + grow0 + gcol0]);
-                    T gv0_0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy0, gradOutput[at0 + grow0 + gcol1]);
-                    T gv0_0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy0 & ghx2, gradOutput[at0 + grow0 + gcol2]);
-                    T gv0_0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy0 & ghx3, gradOutput[at0 + grow0 + gcol3]);
-                    T gv0_1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghx0, gradOutput[at0 + grow1 + gcol0]);
+                    T gv0_0_0 = TBits.Keep(gradOutput[at0 + grow0 + gcol0], gmy0 & gmx0);
+                    T gv0_0_1 = TBits.Keep(gradOutput[at0 + grow0 + gcol1], gmy0);
+                    T gv0_0_2 = TBits.Keep(gradOutput[at0 + grow0 + gcol2], gmy0 & gmx2);
+                    T gv0_0_3 = TBits.Keep(gradOutput[at0 + grow0 + gcol3], gmy0 & gmx3);
+                    T gv0_1_0 = TBits.Keep(gradOutput[at0 + grow1 + gcol0], gmx0);
                     T gv0_1_1 = gradOutput[at0 + grow1 + gcol1];
-                    T gv0_1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghx2, gradOutput[at0 + grow1 + gcol2]);
-                    T gv0_1_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghx3, gradOutput[at0 + grow1 + gcol3]);
-                    T gv0_2_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy2 & ghx0, gradOutput[at0 + grow2 + gcol0]);
-                    T gv0_2_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy2, gradOutput[at0 + grow2 + gcol1]);
-                    T gv0_2_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy2 & ghx2, gradOutput[at0 + grow2 + gcol2]);
-                    T gv0_2_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(ghy2 & ghx3, gradOutput[at0 + grow2 + gcol3]);
+                    T gv0_1_2 = TBits.Keep(gradOutput[at0 + grow1 + gcol2], gmx2);
+                    T gv0_1_3 = TBits.Keep(gradOutput[at0 + grow1 + gcol3], gmx3);
+                    T gv0_2_0 = TBits.Keep(gradOutput[at0 + grow2 + gcol0], gmy2 & gmx0);
+                    T gv0_2_1 = TBits.Keep(gradOutput[at0 + grow2 + gcol1], gmy2);
+                    T gv0_2_2 = TBits.Keep(gradOutput[at0 + grow2 + gcol2], gmy2 & gmx2);
+                    T gv0_2_3 = TBits.Keep(gradOutput[at0 + grow2 + gcol3], gmy2 & gmx3);
                     if (wantInput)
                     {
                         T d0_0 = gv0_0_2 * gs0_0;
@@ -741,24 +742,24 @@ namespace Demo
                         T v0_2_1 = input[at0 + row2 + col1];
                         T v0_2_2 = input[at0 + row2 + col2];
                         T v0_2_3 = input[at0 + row2 + col3];
-                        T q0_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & hy0 & hx0, go0_0 * v0_0_0);
-                        T q0_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & hy0, go0_0 * v0_0_1);
-                        T q0_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & hy0 & hx2, go0_0 * v0_0_2);
-                        T q0_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & hx0, go0_0 * v0_1_0);
-                        T q0_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside, go0_0 * v0_1_1);
-                        T q0_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & hx2, go0_0 * v0_1_2);
-                        T q0_6 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & hy2 & hx0, go0_0 * v0_2_0);
-                        T q0_7 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & hy2, go0_0 * v0_2_1);
-                        T q0_8 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & hy2 & hx2, go0_0 * v0_2_2);
-                        T q1_0 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & has1 & hy0, go0_1 * v0_0_1);
-                        T q1_1 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & has1 & hy0 & hx2, go0_1 * v0_0_2);
-                        T q1_2 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & has1 & hy0 & hx3, go0_1 * v0_0_3);
-                        T q1_3 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & has1, go0_1 * v0_1_1);
-                        T q1_4 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & has1 & hx2, go0_1 * v0_1_2);
-                        T q1_5 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & has1 & hx3, go0_1 * v0_1_3);
-                        T q1_6 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & has1 & hy2, go0_1 * v0_2_1);
-                        T q1_7 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & has1 & hy2 & hx2, go0_1 * v0_2_2);
-                        T q1_8 = global::Ddf.Runtime.DdfGpuTiling.ZeroUnless(inside & has1 & hy2 & hx3, go0_1 * v0_2_3);
+                        T q0_0 = TBits.Keep(go0_0 * v0_0_0, mp0 & my0 & mx0);
+                        T q0_1 = TBits.Keep(go0_0 * v0_0_1, mp0 & my0);
+                        T q0_2 = TBits.Keep(go0_0 * v0_0_2, mp0 & my0 & mx2);
+                        T q0_3 = TBits.Keep(go0_0 * v0_1_0, mp0 & mx0);
+                        T q0_4 = TBits.Keep(go0_0 * v0_1_1, mp0);
+                        T q0_5 = TBits.Keep(go0_0 * v0_1_2, mp0 & mx2);
+                        T q0_6 = TBits.Keep(go0_0 * v0_2_0, mp0 & my2 & mx0);
+                        T q0_7 = TBits.Keep(go0_0 * v0_2_1, mp0 & my2);
+                        T q0_8 = TBits.Keep(go0_0 * v0_2_2, mp0 & my2 & mx2);
+                        T q1_0 = TBits.Keep(go0_1 * v0_0_1, mp1 & my0);
+                        T q1_1 = TBits.Keep(go0_1 * v0_0_2, mp1 & my0 & mx2);
+                        T q1_2 = TBits.Keep(go0_1 * v0_0_3, mp1 & my0 & mx3);
+                        T q1_3 = TBits.Keep(go0_1 * v0_1_1, mp1);
+                        T q1_4 = TBits.Keep(go0_1 * v0_1_2, mp1 & mx2);
+                        T q1_5 = TBits.Keep(go0_1 * v0_1_3, mp1 & mx3);
+                        T q1_6 = TBits.Keep(go0_1 * v0_2_1, mp1 & my2);
+                        T q1_7 = TBits.Keep(go0_1 * v0_2_2, mp1 & my2 & mx2);
+                        T q1_8 = TBits.Keep(go0_1 * v0_2_3, mp1 & my2 & mx3);
                         a0_0 += q0_0;
                         a0_1 += q0_1;
                         a0_2 += q0_2;

@@ -63,24 +63,25 @@ internal static class GpuKernelParts
     /// Declares the window's rows (<c>row{u}</c>, already scaled to a plane offset) and columns (<c>col{j}</c>), clamped into
     /// the plane so that every load is valid (with <paramref name="stepInside"/>, moved to the nearest inside tap of the same
     /// pixel; with dilation 1 that is the clamp), and whether each is inside (<c>hy{u}</c>, <c>hx{j}</c>; none for the
-    /// centre, which always is). Forward windows start from <c>iy</c>, <c>ix</c> in an input plane of g.Height x g.Width;
+    /// centre, which always is; none at all without <paramref name="conditions"/>). Forward windows start from <c>iy</c>, <c>ix</c> in an input plane of g.Height x g.Width;
     /// transposed ones from <c>jy</c>, <c>jx</c> in an upstream-gradient plane of outH x outW.
     /// </summary>
-    internal static void WriteWindow(SourceWriter w, DdfSpec spec, GpuWindow window, bool stepInside = false, string prefix = "")
+    internal static void WriteWindow(SourceWriter w, DdfSpec spec, GpuWindow window, bool stepInside = false, string prefix = "", bool conditions = true)
     {
         bool t = window.IsTransposed;
         string height = t ? "outH" : "g.Height", width = t ? "outW" : "g.Width";
         string moved = stepInside ? "moved to the nearest inside tap of the same pixel" : "clamped into the plane";
+        string hits = !conditions ? "" : t ? "; hy/hx: a tap hits them" : "; hy/hx: inside the plane (else the tap adds zero)";
         w.WriteLine(t
-            ? $"// Upstream-gradient rows and columns the transposed taps read, {moved} (every load valid); hy/hx: a tap hits them."
-            : $"// Input rows and columns the taps read, {moved} (every load valid); hy/hx: inside the plane (else the tap adds zero).");
+            ? $"// Upstream-gradient rows and columns the transposed taps read, {moved} (every load valid){hits}."
+            : $"// Input rows and columns the taps read, {moved} (every load valid){hits}.");
         for (int u = 0; u < window.Rows.Length; u++)
-            WriteWindowLine(w, spec, window, $"{prefix}row", $"{prefix}hy", u, $"{(t ? "jy" : "iy")}{Offset(window.Rows[u])}", window.Rows[u] == window.Centre, height, $" * {width}", stepInside);
+            WriteWindowLine(w, spec, window, $"{prefix}row", conditions ? $"{prefix}hy" : null, u, $"{(t ? "jy" : "iy")}{Offset(window.Rows[u])}", window.Rows[u] == window.Centre, height, $" * {width}", stepInside);
         for (int j = 0; j < window.Columns.Length; j++)
-            WriteWindowLine(w, spec, window, $"{prefix}col", $"{prefix}hx", j, $"{(t ? "jx" : "ix")}{Offset(window.Columns[j])}", window.Columns[j] == window.Centre, width, "", stepInside);
+            WriteWindowLine(w, spec, window, $"{prefix}col", conditions ? $"{prefix}hx" : null, j, $"{(t ? "jx" : "ix")}{Offset(window.Columns[j])}", window.Columns[j] == window.Centre, width, "", stepInside);
     }
 
-    internal static void WriteWindowLine(SourceWriter w, DdfSpec spec, GpuWindow window, string name, string hit, int index, string coordinate, bool centre, string size, string scale, bool stepInside)
+    internal static void WriteWindowLine(SourceWriter w, DdfSpec spec, GpuWindow window, string name, string? hit, int index, string coordinate, bool centre, string size, string scale, bool stepInside)
     {
         string at = coordinate.Contains(' ') ? $"({coordinate})" : coordinate;
         if (window.HitsByStride)
@@ -96,32 +97,68 @@ internal static class GpuKernelParts
         {
             string inside = stepInside && spec.Dilation > 1 ? $"{GpuTiling}.StepInside({coordinate}, {size}, Dilation)" : $"{GpuTiling}.Clamp({coordinate}, {size})";
             w.WriteLine($"int {name}{index} = {inside}{scale};");
-            w.WriteLine($"bool {hit}{index} = (uint){at} < (uint){size};");
+            if (hit is not null)
+                w.WriteLine($"bool {hit}{index} = (uint){at} < (uint){size};");
         }
     }
 
-    /// <summary>Whether window element (u, j) needs a zero select, as a condition ("" when it is always inside).</summary>
-    internal static string WindowCondition(GpuWindow window, int u, int j, string prefix = "")
+    /// <summary>
+    /// Whether window element (u, j) needs a zero select, as a condition ("" when it is always inside); with the names of
+    /// <see cref="WriteWindowMasks"/> (<paramref name="row"/> "my", <paramref name="column"/> "mx"), as a bit mask.
+    /// </summary>
+    internal static string WindowCondition(GpuWindow window, int u, int j, string prefix = "", string row = "hy", string column = "hx")
     {
         var parts = new List<string>(2);
         if (window.HitsByStride || window.Rows[u] != window.Centre)
-            parts.Add($"{prefix}hy{u}");
+            parts.Add($"{prefix}{row}{u}");
         if (window.HitsByStride || window.Columns[j] != window.Centre)
-            parts.Add($"{prefix}hx{j}");
+            parts.Add($"{prefix}{column}{j}");
         return string.Join(" & ", parts); // "&": no short-circuit branch
     }
 
     /// <summary>
+    /// Declares the bit masks (Ddf.Runtime.DdfGpuBits) of the window's conditions: <c>my{u}</c> and <c>mx{j}</c>, all ones
+    /// where <c>hy{u}</c> and <c>hx{j}</c> hold (<paramref name="columns"/> false: rows only), for loops that select with
+    /// <c>TBits.Keep</c> instead of predicates (stride-1 windows).
+    /// </summary>
+    internal static void WriteWindowMasks(SourceWriter w, GpuWindow window, string prefix = "", bool columns = true)
+    {
+        bool t = window.IsTransposed;
+        string Coordinate(string axis, int offset) => $"{(t ? "j" : "i")}{axis}{Offset(offset)}";
+        var masks = Enumerable.Range(0, window.Rows.Length).Where(u => window.Rows[u] != window.Centre)
+            .Select(u => $"{prefix}my{u} = {Mask(Coordinate("y", window.Rows[u]), t ? "outH" : "g.Height")}")
+            .Concat(Enumerable.Range(0, columns ? window.Columns.Length : 0).Where(j => window.Columns[j] != window.Centre)
+                .Select(j => $"{prefix}mx{j} = {Mask(Coordinate("x", window.Columns[j]), t ? "outW" : "g.Width")}"));
+        foreach (string mask in masks)
+            w.WriteLine($"int {mask};");
+    }
+
+    /// <summary>The bit mask of 0 &lt;= <paramref name="coordinate"/> &lt; <paramref name="size"/>: all ones where it holds.</summary>
+    internal static string Mask(string coordinate, string size) => $"{GpuBits}.Inside({coordinate}, {size})";
+
+    /// <summary><paramref name="value"/> where bit mask <paramref name="mask"/> is all ones, else +0 ("" keeps it).</summary>
+    internal static string Kept(string mask, string value) => mask.Length == 0 ? value : $"TBits.Keep({value}, {mask})";
+
+    /// <summary>
     /// Declares <c>v{i}_{u}_{j}</c>: the window of channel i (whose plane starts at <c>at{i}</c>) in <paramref name="view"/>, zero
-    /// outside the plane unless <paramref name="masked"/> is false (the caller then drops those taps' terms itself). With a
+    /// outside the plane unless <paramref name="masked"/> is false (the caller then drops those taps' terms itself), by
+    /// selects or, with <paramref name="bits"/>, by the masks of <see cref="WriteWindowMasks"/>. With a
     /// <paramref name="prefix"/>, the window's names (rows, columns, conditions, values) start with it.
     /// </summary>
-    internal static void WriteWindowLoads(SourceWriter w, DdfSpec spec, GpuWindow window, string view, int channels, bool masked = true, string prefix = "")
+    internal static void WriteWindowLoads(SourceWriter w, DdfSpec spec, GpuWindow window, string view, int channels, bool masked = true, string prefix = "", bool bits = false)
     {
         for (int i = 0; i < channels; i++)
+        {
             for (int u = 0; u < window.Rows.Length; u++)
+            {
                 for (int j = 0; j < window.Columns.Length; j++)
-                    w.WriteLine($"T {prefix}v{i}_{u}_{j} = {Selected(masked ? WindowCondition(window, u, j, prefix) : "", $"{view}[at{i} + {prefix}row{u} + {prefix}col{j}]")};");
+                {
+                    string load = $"{view}[at{i} + {prefix}row{u} + {prefix}col{j}]";
+                    string value = !masked ? load : bits ? Kept(WindowCondition(window, u, j, prefix, "my", "mx"), load) : Selected(WindowCondition(window, u, j, prefix), load);
+                    w.WriteLine($"T {prefix}v{i}_{u}_{j} = {value};");
+                }
+            }
+        }
     }
 
     /// <summary>The condition (or "") under which pixel p's tap t reads inside the plane.</summary>
@@ -137,16 +174,18 @@ internal static class GpuKernelParts
 
     /// <summary>
     /// Declares <c>{prefix}s{p}_{t}</c>: the spatial taps at the upstream pixels pixel p's transposed tap t reads (zero where it
-    /// misses), in registers for all channels; <c>sf</c> must be declared.
+    /// misses: by select, or with <paramref name="bits"/> by the masks of <see cref="WriteWindowMasks"/>), in registers for all
+    /// channels; <c>sf</c> must be declared.
     /// </summary>
-    internal static void WriteUpstreamSpatialTaps(SourceWriter w, DdfSpec spec, GpuWindow window, string prefix = "")
+    internal static void WriteUpstreamSpatialTaps(SourceWriter w, DdfSpec spec, GpuWindow window, string prefix = "", bool bits = false)
     {
         for (int p = 0; p < window.Pixels; p++)
         {
             for (int t = 0; t < spec.Taps; t++)
             {
                 int u = t / spec.KernelSize, j = window.ColumnOf[p, t % spec.KernelSize];
-                w.WriteLine($"T {prefix}s{p}_{t} = {Selected(WindowCondition(window, u, j, prefix), $"spatialFilter[sf{TapOffset(t, "outPlane")} + {prefix}row{u} + {prefix}col{j}]")};");
+                string load = $"spatialFilter[sf{TapOffset(t, "outPlane")} + {prefix}row{u} + {prefix}col{j}]";
+                w.WriteLine($"T {prefix}s{p}_{t} = {(bits ? Kept(WindowCondition(window, u, j, prefix, "my", "mx"), load) : Selected(WindowCondition(window, u, j, prefix), load))};");
             }
         }
     }

@@ -54,8 +54,9 @@ internal static class GpuKernelWriter
         }
 
         int k = spec.KernelSize, d = spec.Dilation, s = spec.Stride;
+        static string Bits(string type) => $"{GpuBits}.{(type == "float" ? "Single" : "Double")}";
         string Kernels(string type) => plan.QuadForward
-            ? $"new(Forward<{type}>, null, null, null, AlignedForward<{type}>, Backward<{type}>)"
+            ? $"new(Forward<{type}, {Bits(type)}>, null, null, null, AlignedForward<{type}, {Bits(type)}>, Backward<{type}, {Bits(type)}>)"
             : $"new(Forward<{type}>, InputGradient<{type}>, {(spec.HasSpatial ? $"SpatialGradient<{type}>" : "null")}, {(spec.HasChannel ? $"ChannelGradient<{type}>" : "null")})";
         w.WriteLine(Legend);
         if (plan.QuadForward)
@@ -67,7 +68,7 @@ internal static class GpuKernelWriter
             /// <summary>
             /// GPU (ILGPU) kernels of this layer, specialised at compile time to k = {{k}}, dilation {{d}}, stride {{s}}, {{spec.Branches}}, {{spec.Combine}}:
             /// each thread keeps its pixels' taps in registers across channels and reads the input from global memory with
-            /// clamped addresses and zero selects (no branches); the channel-filter gradient is reduced in two fixed-order
+            /// clamped addresses and {{(plan.QuadForward ? "zeroes values outside the plane by AND with bit masks" : "zero selects")}} (no branches); the channel-filter gradient is reduced in two fixed-order
             /// stages (no atomics), so every result is bitwise reproducible.
             /// </summary>
             {{GeneratedCode}}

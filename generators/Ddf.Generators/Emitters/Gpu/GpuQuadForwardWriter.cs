@@ -12,7 +12,7 @@ namespace Ddf.Generators;
 /// thread computes a run of 4 adjacent output pixels; per channel and window row it loads its own run of 4 input values
 /// (one 16-byte load in <c>AlignedForward</c>, 4 element loads in <c>Forward</c>) and takes the Pad values on either
 /// side from the neighbouring lanes by warp shuffles; only the warp's first and last lanes load those themselves.
-/// Values outside the plane are selected to zero where they are loaded, so the weights need no masks.
+/// Values outside the plane are zeroed where they are loaded (AND with bit masks), so the weights need no masks.
 /// </summary>
 internal static class GpuQuadForwardWriter
 {
@@ -24,7 +24,9 @@ internal static class GpuQuadForwardWriter
         // Forward (runs of 4 pixels per thread, window edges from the neighbouring lanes):
         //   lane, has{p}             the thread's lane; whether pixel p of its run is inside the row (pixel{p}: clamped)
         //   col{p}, col              window columns of the run (clamped); aligned: the first column of the run's 16-byte load
-        //   left{j}, right{j}        columns the warp's first / last lane loads itself (clamped), hl{j} / hr{j}: inside
+        //   left{j}, right{j}        columns the warp's first / last lane loads itself (clamped)
+        //   mhas{p}, my{u}           bit masks, all ones where pixel p is inside the row / window row u inside the plane (ml{j}, mr{j}: left{j},
+        //                            right{j}); values outside are zeroed by AND (TBits.Keep: ~20 conditions do not fit the predicate registers)
         //   r{i}_{u}                 the 16-byte run of channel i in window row u
         """;
 
@@ -50,8 +52,9 @@ internal static class GpuQuadForwardWriter
             /// ForwardUnroll channels per iteration, with {{loads}}; the Pad columns on either side of its run come from the
             /// neighbouring lanes by warp shuffles. Grid: (tiles of (Ho, Wo), channel blocks, batch).
             /// </summary>
-            public static void {{name}}<T>({{GpuView}} input, {{GpuView}} channelFilter, {{GpuView}} spatialFilter, {{GpuView}} output, {{Runtime}}.DdfGpuLaunch launch)
+            public static void {{name}}<T, TBits>({{GpuView}} input, {{GpuView}} channelFilter, {{GpuView}} spatialFilter, {{GpuView}} output, {{Runtime}}.DdfGpuLaunch launch)
                 {{GpuConstraint}}
+                where TBits : struct, {{Runtime}}.IDdfGpuBits<T>
             """);
         using (w.OpenBlock(""))
         {
@@ -66,6 +69,7 @@ internal static class GpuQuadForwardWriter
                 // Pixels past the row's end read clamped (valid) addresses, count as outside the plane and are not stored.
                 """);
             w.WriteLine("bool " + string.Join(", ", Enumerable.Range(0, Pixels).Select(p => $"has{p} = ox{Offset(p)} < outW")) + ";");
+            w.WriteLine("int " + string.Join(", ", Enumerable.Range(0, Pixels).Select(p => $"mhas{p} = {Mask($"ox{Offset(p)}", "outW")}")) + ";");
             w.WriteLine("int " + string.Join(", ", Enumerable.Range(0, Pixels).Select(p => $"col{p} = global::System.Math.Min(ox{Offset(p)}, outW - 1)")) + ";");
             w.WriteLine("int " + string.Join(", ", Enumerable.Range(0, Pixels).Select(p => $"{PixelName(p)} = oy * outW + col{p}")) + ";");
             if (aligned)
@@ -78,16 +82,17 @@ internal static class GpuQuadForwardWriter
                     """);
             }
             w.WriteLine("int iy = oy - Pad;");
-            w.WriteLine("// Input rows the taps read, clamped into the plane (every load valid); hy: inside the plane (else its values are zero).");
+            w.WriteLine("// Input rows the taps read, clamped into the plane (every load valid); my: their masks, all ones inside the plane (else the values are zero).");
             for (int u = 0; u < k; u++)
-                WriteWindowLine(w, spec, window, "row", "hy", u, $"iy{Offset(window.Rows[u])}", window.Rows[u] == window.Centre, "g.Height", " * g.Width", stepInside: false);
+                WriteWindowLine(w, spec, window, "row", hit: null, u, $"iy{Offset(window.Rows[u])}", window.Rows[u] == window.Centre, "g.Height", " * g.Width", stepInside: false);
+            WriteWindowMasks(w, window, columns: false);
             if (pad > 0)
             {
                 w.WriteLine("// Columns beside the run that the warp's first and last lanes load themselves (the others take them from their neighbours).");
                 for (int j = 0; j < pad; j++)
                 {
                     w.WriteLine($"int left{j} = global::System.Math.Max(ox - {pad - j}, 0), right{j} = global::System.Math.Min(ox + {Pixels + j}, g.Width - 1);");
-                    w.WriteLine($"bool hl{j} = ox - {pad - j} >= 0, hr{j} = ox + {Pixels + j} < g.Width;");
+                    w.WriteLine($"int ml{j} = {Mask($"ox - {pad - j}", "g.Width")}, mr{j} = {Mask($"ox + {Pixels + j}", "g.Width")};");
                 }
             }
             if (spec.HasSpatial)
@@ -120,7 +125,7 @@ internal static class GpuQuadForwardWriter
     {
         int k = spec.KernelSize, pad = spec.Padding;
         // The centre row is always inside the plane.
-        string RowInside(int u) => u == (k - 1) / 2 ? "" : $"hy{u} & ";
+        string RowInside(int u) => u == (k - 1) / 2 ? "" : $"my{u} & ";
         for (int i = 0; i < channels; i++)
         {
             for (int u = 0; u < k; u++)
@@ -131,7 +136,7 @@ internal static class GpuQuadForwardWriter
                 for (int p = 0; p < Pixels; p++)
                 {
                     string value = aligned ? $"r{i}_{u}.V{p}" : $"input[at{i} + row{u} + col{p}]";
-                    w.WriteLine($"T v{i}_{u}_{pad + p} = {GpuTiling}.ZeroUnless({row}has{p}, {value});");
+                    w.WriteLine($"T v{i}_{u}_{pad + p} = {Kept($"{row}mhas{p}", value)};");
                 }
                 // A lane's left columns are its left neighbour's last ones, its right columns its right neighbour's first.
                 for (int j = 0; j < pad; j++)
@@ -142,10 +147,10 @@ internal static class GpuQuadForwardWriter
         }
         if (pad == 0)
             return;
-        WriteEdgeLoads("lane == 0", 0, "hl", "left");
-        WriteEdgeLoads("lane == TileWidth - 1", pad + Pixels, "hr", "right");
+        WriteEdgeLoads("lane == 0", 0, "ml", "left");
+        WriteEdgeLoads("lane == TileWidth - 1", pad + Pixels, "mr", "right");
 
-        // The warp's edge lane loads its own window columns first..first + Pad - 1 (inside: {hit}{j}, clamped column {column}{j}).
+        // The warp's edge lane loads its own window columns first..first + Pad - 1 (inside: mask {hit}{j}, clamped column {column}{j}).
         void WriteEdgeLoads(string lane, int first, string hit, string column)
         {
             using (w.OpenBlock($"if ({lane})"))
@@ -153,7 +158,7 @@ internal static class GpuQuadForwardWriter
                 for (int i = 0; i < channels; i++)
                     for (int u = 0; u < k; u++)
                         for (int j = 0; j < pad; j++)
-                            w.WriteLine($"v{i}_{u}_{first + j} = {GpuTiling}.ZeroUnless({RowInside(u)}{hit}{j}, input[at{i} + row{u} + {column}{j}]);");
+                            w.WriteLine($"v{i}_{u}_{first + j} = {Kept($"{RowInside(u)}{hit}{j}", $"input[at{i} + row{u} + {column}{j}]")};");
             }
         }
     }

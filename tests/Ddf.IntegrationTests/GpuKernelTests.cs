@@ -35,6 +35,9 @@ public sealed class GpuKernelTests(GpuKernelHarness harness) : IClassFixture<Gpu
         ["k3 stride 2"] = (Strided3.CpuKernels.Set, Strided3.GpuKernels.Set, 3, 1, 2),
         ["k7"] = (Heads4k7.CpuKernels.Set, Heads4k7.GpuKernels.Set, 7, 1, 1),
         ["k3 spatial only"] = (SpatialOnlySigmoid.CpuKernels.Set, SpatialOnlySigmoid.GpuKernels.Set, 3, 1, 1),
+        // The one-pass backward's weights without a zero spatial tap in the padding: only its masks drop those taps.
+        ["k3 add"] = (T3Add.CpuKernels.Set, T3Add.GpuKernels.Set, 3, 1, 1),
+        ["k3 channel only"] = (T3ChannelOnly.CpuKernels.Set, T3ChannelOnly.GpuKernels.Set, 3, 1, 1),
         ["k5 dilation 2"] = (GpuK5Dilated2.CpuKernels.Set, GpuK5Dilated2.GpuKernels.Set, 5, 2, 1),
         ["k5 channel only stride 2"] = (ChannelOnlyStrided.CpuKernels.Set, ChannelOnlyStrided.GpuKernels.Set, 5, 1, 2),
         ["k5 stride 2 add"] = (InteropK5AddStrided.CpuKernels.Set, InteropK5AddStrided.GpuKernels.Set, 5, 1, 2),
@@ -106,6 +109,8 @@ public sealed class GpuKernelTests(GpuKernelHarness harness) : IClassFixture<Gpu
 
     [Theory]
     [InlineData("k3")]
+    [InlineData("k3 add")]
+    [InlineData("k3 channel only")]
     [InlineData("k5 dilation 2")]
     [InlineData("k5 dilation 2 add")]
     [InlineData("k3 spatial only dilation 2 stride 2")]
@@ -215,6 +220,8 @@ public sealed class GpuKernelTests(GpuKernelHarness harness) : IClassFixture<Gpu
     [Theory]
     [InlineData("k3")]
     [InlineData("k3 spatial only")]
+    [InlineData("k3 add")]
+    [InlineData("k3 channel only")]
     [InlineData("k5 dilation 2 add")]
     public void Each_gradient_wanted_alone_equals_the_one_computed_with_the_others(string layer)
     {

@@ -28,6 +28,7 @@ namespace Demo
         // Backward (one pass; names of the upstream-gradient window start with g: grow{u}, gcol{j}, gmy{u}, gmx{j}, gv{i}_{u}_{j}):
         //   inside, part             the thread's pixels lie in the plane (else it computes on clamped ones, adds and stores nothing); its warp's partial
         //   gs{p}_{t}                spatial tap t at the upstream pixel pixel p's transposed tap t reads
+        //   d{i}_{p}_{u}             the part of d{i}_{p} from window row u (zeroed as a whole where that row lies outside the plane)
         //   my{u}, mx{j}, mp{p}      bit masks, all ones where window row u / column j and pixel p lie in the plane (hy{u}, hx{j} are not declared)
         //   q{p}_{t}, e{t}           the product of upstream gradient and input of pixel p's tap t; the thread's channel-gradient term of tap t
         /// <summary>
@@ -729,44 +730,49 @@ namespace Demo
                 for (int c = 0; c < g.Channels; c++)
                 {
                     int plane0 = bc + c, at0 = plane0 * inPlane;
-                    T gv0_0_0 = TBits.Keep(gradOutput[at0 + grow0 + gcol0], gmy0 & gmx0);
-                    T gv0_0_1 = TBits.Keep(gradOutput[at0 + grow0 + gcol1], gmy0);
-                    T gv0_0_2 = TBits.Keep(gradOutput[at0 + grow0 + gcol2], gmy0 & gmx2);
-                    T gv0_0_3 = TBits.Keep(gradOutput[at0 + grow0 + gcol3], gmy0 & gmx3);
+                    T gv0_0_0 = TBits.Keep(gradOutput[at0 + grow0 + gcol0], gmx0);
+                    T gv0_0_1 = gradOutput[at0 + grow0 + gcol1];
+                    T gv0_0_2 = TBits.Keep(gradOutput[at0 + grow0 + gcol2], gmx2);
+                    T gv0_0_3 = TBits.Keep(gradOutput[at0 + grow0 + gcol3], gmx3);
                     T gv0_1_0 = TBits.Keep(gradOutput[at0 + grow1 + gcol0], gmx0);
                     T gv0_1_1 = gradOutput[at0 + grow1 + gcol1];
                     T gv0_1_2 = TBits.Keep(gradOutput[at0 + grow1 + gcol2], gmx2);
                     T gv0_1_3 = TBits.Keep(gradOutput[at0 + grow1 + gcol3], gmx3);
-                    T gv0_2_0 = TBits.Keep(gradOutput[at0 + grow2 + gcol0], gmy2 & gmx0);
-                    T gv0_2_1 = TBits.Keep(gradOutput[at0 + grow2 + gcol1], gmy2);
-                    T gv0_2_2 = TBits.Keep(gradOutput[at0 + grow2 + gcol2], gmy2 & gmx2);
-                    T gv0_2_3 = TBits.Keep(gradOutput[at0 + grow2 + gcol3], gmy2 & gmx3);
+                    T gv0_2_0 = TBits.Keep(gradOutput[at0 + grow2 + gcol0], gmx0);
+                    T gv0_2_1 = gradOutput[at0 + grow2 + gcol1];
+                    T gv0_2_2 = TBits.Keep(gradOutput[at0 + grow2 + gcol2], gmx2);
+                    T gv0_2_3 = TBits.Keep(gradOutput[at0 + grow2 + gcol3], gmx3);
                     long f0 = (long)plane0 * Taps;
                     T k0_0 = channelFilter[f0], k0_1 = channelFilter[f0 + 1], k0_2 = channelFilter[f0 + 2];
                     T k0_3 = channelFilter[f0 + 3], k0_4 = channelFilter[f0 + 4], k0_5 = channelFilter[f0 + 5];
                     T k0_6 = channelFilter[f0 + 6], k0_7 = channelFilter[f0 + 7], k0_8 = channelFilter[f0 + 8];
                     if (wantInput)
                     {
-                        T d0_0 = gv0_0_2 * (gs0_0 * k0_0);
-                        d0_0 += gv0_0_1 * (gs0_1 * k0_1);
-                        d0_0 += gv0_0_0 * (gs0_2 * k0_2);
-                        d0_0 += gv0_1_2 * (gs0_3 * k0_3);
+                        // Each row's terms summed, then zeroed where the row lies outside the plane (the values are masked by column).
+                        T d0_0 = gv0_1_2 * (gs0_3 * k0_3);
                         d0_0 += gv0_1_1 * (gs0_4 * k0_4);
                         d0_0 += gv0_1_0 * (gs0_5 * k0_5);
-                        d0_0 += gv0_2_2 * (gs0_6 * k0_6);
-                        d0_0 += gv0_2_1 * (gs0_7 * k0_7);
-                        d0_0 += gv0_2_0 * (gs0_8 * k0_8);
+                        T d0_0_0 = gv0_0_2 * (gs0_0 * k0_0);
+                        d0_0_0 += gv0_0_1 * (gs0_1 * k0_1);
+                        d0_0_0 += gv0_0_0 * (gs0_2 * k0_2);
+                        d0_0 += TBits.Keep(d0_0_0, gmy0);
+                        T d0_0_2 = gv0_2_2 * (gs0_6 * k0_6);
+                        d0_0_2 += gv0_2_1 * (gs0_7 * k0_7);
+                        d0_0_2 += gv0_2_0 * (gs0_8 * k0_8);
+                        d0_0 += TBits.Keep(d0_0_2, gmy2);
                         if (inside)
                             gradInput[at0 + pixel] = d0_0;
-                        T d0_1 = gv0_0_3 * (gs1_0 * k0_0);
-                        d0_1 += gv0_0_2 * (gs1_1 * k0_1);
-                        d0_1 += gv0_0_1 * (gs1_2 * k0_2);
-                        d0_1 += gv0_1_3 * (gs1_3 * k0_3);
+                        T d0_1 = gv0_1_3 * (gs1_3 * k0_3);
                         d0_1 += gv0_1_2 * (gs1_4 * k0_4);
                         d0_1 += gv0_1_1 * (gs1_5 * k0_5);
-                        d0_1 += gv0_2_3 * (gs1_6 * k0_6);
-                        d0_1 += gv0_2_2 * (gs1_7 * k0_7);
-                        d0_1 += gv0_2_1 * (gs1_8 * k0_8);
+                        T d0_1_0 = gv0_0_3 * (gs1_0 * k0_0);
+                        d0_1_0 += gv0_0_2 * (gs1_1 * k0_1);
+                        d0_1_0 += gv0_0_1 * (gs1_2 * k0_2);
+                        d0_1 += TBits.Keep(d0_1_0, gmy0);
+                        T d0_1_2 = gv0_2_3 * (gs1_6 * k0_6);
+                        d0_1_2 += gv0_2_2 * (gs1_7 * k0_7);
+                        d0_1_2 += gv0_2_1 * (gs1_8 * k0_8);
+                        d0_1 += TBits.Keep(d0_1_2, gmy2);
                         if (inside & has1)
                             gradInput[at0 + pixel1] = d0_1;
                     }
@@ -787,24 +793,24 @@ namespace Demo
                         T v0_2_1 = input[at0 + row2 + col1];
                         T v0_2_2 = input[at0 + row2 + col2];
                         T v0_2_3 = input[at0 + row2 + col3];
-                        T q0_0 = TBits.Keep(go0_0 * v0_0_0, mp0 & my0 & mx0);
-                        T q0_1 = TBits.Keep(go0_0 * v0_0_1, mp0 & my0);
-                        T q0_2 = TBits.Keep(go0_0 * v0_0_2, mp0 & my0 & mx2);
-                        T q0_3 = TBits.Keep(go0_0 * v0_1_0, mp0 & mx0);
-                        T q0_4 = TBits.Keep(go0_0 * v0_1_1, mp0);
-                        T q0_5 = TBits.Keep(go0_0 * v0_1_2, mp0 & mx2);
-                        T q0_6 = TBits.Keep(go0_0 * v0_2_0, mp0 & my2 & mx0);
-                        T q0_7 = TBits.Keep(go0_0 * v0_2_1, mp0 & my2);
-                        T q0_8 = TBits.Keep(go0_0 * v0_2_2, mp0 & my2 & mx2);
-                        T q1_0 = TBits.Keep(go0_1 * v0_0_1, mp1 & my0);
-                        T q1_1 = TBits.Keep(go0_1 * v0_0_2, mp1 & my0 & mx2);
-                        T q1_2 = TBits.Keep(go0_1 * v0_0_3, mp1 & my0 & mx3);
-                        T q1_3 = TBits.Keep(go0_1 * v0_1_1, mp1);
-                        T q1_4 = TBits.Keep(go0_1 * v0_1_2, mp1 & mx2);
-                        T q1_5 = TBits.Keep(go0_1 * v0_1_3, mp1 & mx3);
-                        T q1_6 = TBits.Keep(go0_1 * v0_2_1, mp1 & my2);
-                        T q1_7 = TBits.Keep(go0_1 * v0_2_2, mp1 & my2 & mx2);
-                        T q1_8 = TBits.Keep(go0_1 * v0_2_3, mp1 & my2 & mx3);
+                        T q0_0 = go0_0 * v0_0_0;
+                        T q0_1 = go0_0 * v0_0_1;
+                        T q0_2 = go0_0 * v0_0_2;
+                        T q0_3 = go0_0 * v0_1_0;
+                        T q0_4 = go0_0 * v0_1_1;
+                        T q0_5 = go0_0 * v0_1_2;
+                        T q0_6 = go0_0 * v0_2_0;
+                        T q0_7 = go0_0 * v0_2_1;
+                        T q0_8 = go0_0 * v0_2_2;
+                        T q1_0 = go0_1 * v0_0_1;
+                        T q1_1 = go0_1 * v0_0_2;
+                        T q1_2 = go0_1 * v0_0_3;
+                        T q1_3 = go0_1 * v0_1_1;
+                        T q1_4 = go0_1 * v0_1_2;
+                        T q1_5 = go0_1 * v0_1_3;
+                        T q1_6 = go0_1 * v0_2_1;
+                        T q1_7 = go0_1 * v0_2_2;
+                        T q1_8 = go0_1 * v0_2_3;
                         a0_0 += q0_0 * k0_0;
                         a0_1 += q0_1 * k0_1;
                         a0_2 += q0_2 * k0_2;
@@ -823,15 +829,16 @@ namespace Demo
                         a1_6 += q1_6 * k0_6;
                         a1_7 += q1_7 * k0_7;
                         a1_8 += q1_8 * k0_8;
-                        T e0 = q0_0 * s0_0 + q1_0 * s1_0;
-                        T e1 = q0_1 * s0_1 + q1_1 * s1_1;
-                        T e2 = q0_2 * s0_2 + q1_2 * s1_2;
-                        T e3 = q0_3 * s0_3 + q1_3 * s1_3;
-                        T e4 = q0_4 * s0_4 + q1_4 * s1_4;
-                        T e5 = q0_5 * s0_5 + q1_5 * s1_5;
-                        T e6 = q0_6 * s0_6 + q1_6 * s1_6;
-                        T e7 = q0_7 * s0_7 + q1_7 * s1_7;
-                        T e8 = q0_8 * s0_8 + q1_8 * s1_8;
+                        // Each pixel's term zeroed where the pixel or its tap's column lies outside the plane, their sum where the tap's row does.
+                        T e0 = TBits.Keep(TBits.Keep(q0_0, mp0 & mx0) * s0_0 + TBits.Keep(q1_0, mp1) * s1_0, my0);
+                        T e1 = TBits.Keep(TBits.Keep(q0_1, mp0) * s0_1 + TBits.Keep(q1_1, mp1 & mx2) * s1_1, my0);
+                        T e2 = TBits.Keep(TBits.Keep(q0_2, mp0 & mx2) * s0_2 + TBits.Keep(q1_2, mp1 & mx3) * s1_2, my0);
+                        T e3 = TBits.Keep(q0_3, mp0 & mx0) * s0_3 + TBits.Keep(q1_3, mp1) * s1_3;
+                        T e4 = TBits.Keep(q0_4, mp0) * s0_4 + TBits.Keep(q1_4, mp1 & mx2) * s1_4;
+                        T e5 = TBits.Keep(q0_5, mp0 & mx2) * s0_5 + TBits.Keep(q1_5, mp1 & mx3) * s1_5;
+                        T e6 = TBits.Keep(TBits.Keep(q0_6, mp0 & mx0) * s0_6 + TBits.Keep(q1_6, mp1) * s1_6, my2);
+                        T e7 = TBits.Keep(TBits.Keep(q0_7, mp0) * s0_7 + TBits.Keep(q1_7, mp1 & mx2) * s1_7, my2);
+                        T e8 = TBits.Keep(TBits.Keep(q0_8, mp0 & mx2) * s0_8 + TBits.Keep(q1_8, mp1 & mx3) * s1_8, my2);
                         T e16_0 = (hi16 ? e5 : e0) + global::ILGPU.Warp.ShuffleXor(hi16 ? e0 : e5, 16);
                         T e16_1 = (hi16 ? e6 : e1) + global::ILGPU.Warp.ShuffleXor(hi16 ? e1 : e6, 16);
                         T e16_2 = (hi16 ? e7 : e2) + global::ILGPU.Warp.ShuffleXor(hi16 ? e2 : e7, 16);
@@ -854,26 +861,27 @@ namespace Demo
                 }
                 if (gradSpatialFilter.Length > 0 & inside)
                 {
-                    gradSpatialFilter[sf + pixel] = a0_0;
-                    gradSpatialFilter[sf + outPlane + pixel] = a0_1;
-                    gradSpatialFilter[sf + 2 * outPlane + pixel] = a0_2;
-                    gradSpatialFilter[sf + 3 * outPlane + pixel] = a0_3;
+                    // Taps in the padding: zero (their sums added clamped values).
+                    gradSpatialFilter[sf + pixel] = TBits.Keep(a0_0, my0 & mx0);
+                    gradSpatialFilter[sf + outPlane + pixel] = TBits.Keep(a0_1, my0);
+                    gradSpatialFilter[sf + 2 * outPlane + pixel] = TBits.Keep(a0_2, my0 & mx2);
+                    gradSpatialFilter[sf + 3 * outPlane + pixel] = TBits.Keep(a0_3, mx0);
                     gradSpatialFilter[sf + 4 * outPlane + pixel] = a0_4;
-                    gradSpatialFilter[sf + 5 * outPlane + pixel] = a0_5;
-                    gradSpatialFilter[sf + 6 * outPlane + pixel] = a0_6;
-                    gradSpatialFilter[sf + 7 * outPlane + pixel] = a0_7;
-                    gradSpatialFilter[sf + 8 * outPlane + pixel] = a0_8;
+                    gradSpatialFilter[sf + 5 * outPlane + pixel] = TBits.Keep(a0_5, mx2);
+                    gradSpatialFilter[sf + 6 * outPlane + pixel] = TBits.Keep(a0_6, my2 & mx0);
+                    gradSpatialFilter[sf + 7 * outPlane + pixel] = TBits.Keep(a0_7, my2);
+                    gradSpatialFilter[sf + 8 * outPlane + pixel] = TBits.Keep(a0_8, my2 & mx2);
                     if (has1)
                     {
-                        gradSpatialFilter[sf + pixel1] = a1_0;
-                        gradSpatialFilter[sf + outPlane + pixel1] = a1_1;
-                        gradSpatialFilter[sf + 2 * outPlane + pixel1] = a1_2;
+                        gradSpatialFilter[sf + pixel1] = TBits.Keep(a1_0, my0);
+                        gradSpatialFilter[sf + outPlane + pixel1] = TBits.Keep(a1_1, my0 & mx2);
+                        gradSpatialFilter[sf + 2 * outPlane + pixel1] = TBits.Keep(a1_2, my0 & mx3);
                         gradSpatialFilter[sf + 3 * outPlane + pixel1] = a1_3;
-                        gradSpatialFilter[sf + 4 * outPlane + pixel1] = a1_4;
-                        gradSpatialFilter[sf + 5 * outPlane + pixel1] = a1_5;
-                        gradSpatialFilter[sf + 6 * outPlane + pixel1] = a1_6;
-                        gradSpatialFilter[sf + 7 * outPlane + pixel1] = a1_7;
-                        gradSpatialFilter[sf + 8 * outPlane + pixel1] = a1_8;
+                        gradSpatialFilter[sf + 4 * outPlane + pixel1] = TBits.Keep(a1_4, mx2);
+                        gradSpatialFilter[sf + 5 * outPlane + pixel1] = TBits.Keep(a1_5, mx3);
+                        gradSpatialFilter[sf + 6 * outPlane + pixel1] = TBits.Keep(a1_6, my2);
+                        gradSpatialFilter[sf + 7 * outPlane + pixel1] = TBits.Keep(a1_7, my2 & mx2);
+                        gradSpatialFilter[sf + 8 * outPlane + pixel1] = TBits.Keep(a1_8, my2 & mx3);
                     }
                 }
             }

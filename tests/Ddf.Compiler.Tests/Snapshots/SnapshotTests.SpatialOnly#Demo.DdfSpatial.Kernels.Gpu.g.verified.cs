@@ -28,6 +28,7 @@ namespace Demo
         // Backward (one pass; names of the upstream-gradient window start with g: grow{u}, gcol{j}, gmy{u}, gmx{j}, gv{i}_{u}_{j}):
         //   inside, part             the thread's pixels lie in the plane (else it computes on clamped ones, adds and stores nothing); its warp's partial
         //   gs{p}_{t}                spatial tap t at the upstream pixel pixel p's transposed tap t reads
+        //   d{i}_{p}_{u}             the part of d{i}_{p} from window row u (zeroed as a whole where that row lies outside the plane)
         //   my{u}, mx{j}, mp{p}      bit masks, all ones where window row u / column j and pixel p lie in the plane (hy{u}, hx{j} are not declared)
         //   q{p}_{t}, e{t}           the product of upstream gradient and input of pixel p's tap t; the thread's channel-gradient term of tap t
         /// <summary>
@@ -688,40 +689,45 @@ namespace Demo
                 for (int c = 0; c < g.Channels; c++)
                 {
                     int plane0 = bc + c, at0 = plane0 * inPlane;
-                    T gv0_0_0 = TBits.Keep(gradOutput[at0 + grow0 + gcol0], gmy0 & gmx0);
-                    T gv0_0_1 = TBits.Keep(gradOutput[at0 + grow0 + gcol1], gmy0);
-                    T gv0_0_2 = TBits.Keep(gradOutput[at0 + grow0 + gcol2], gmy0 & gmx2);
-                    T gv0_0_3 = TBits.Keep(gradOutput[at0 + grow0 + gcol3], gmy0 & gmx3);
+                    T gv0_0_0 = TBits.Keep(gradOutput[at0 + grow0 + gcol0], gmx0);
+                    T gv0_0_1 = gradOutput[at0 + grow0 + gcol1];
+                    T gv0_0_2 = TBits.Keep(gradOutput[at0 + grow0 + gcol2], gmx2);
+                    T gv0_0_3 = TBits.Keep(gradOutput[at0 + grow0 + gcol3], gmx3);
                     T gv0_1_0 = TBits.Keep(gradOutput[at0 + grow1 + gcol0], gmx0);
                     T gv0_1_1 = gradOutput[at0 + grow1 + gcol1];
                     T gv0_1_2 = TBits.Keep(gradOutput[at0 + grow1 + gcol2], gmx2);
                     T gv0_1_3 = TBits.Keep(gradOutput[at0 + grow1 + gcol3], gmx3);
-                    T gv0_2_0 = TBits.Keep(gradOutput[at0 + grow2 + gcol0], gmy2 & gmx0);
-                    T gv0_2_1 = TBits.Keep(gradOutput[at0 + grow2 + gcol1], gmy2);
-                    T gv0_2_2 = TBits.Keep(gradOutput[at0 + grow2 + gcol2], gmy2 & gmx2);
-                    T gv0_2_3 = TBits.Keep(gradOutput[at0 + grow2 + gcol3], gmy2 & gmx3);
+                    T gv0_2_0 = TBits.Keep(gradOutput[at0 + grow2 + gcol0], gmx0);
+                    T gv0_2_1 = gradOutput[at0 + grow2 + gcol1];
+                    T gv0_2_2 = TBits.Keep(gradOutput[at0 + grow2 + gcol2], gmx2);
+                    T gv0_2_3 = TBits.Keep(gradOutput[at0 + grow2 + gcol3], gmx3);
                     if (wantInput)
                     {
-                        T d0_0 = gv0_0_2 * gs0_0;
-                        d0_0 += gv0_0_1 * gs0_1;
-                        d0_0 += gv0_0_0 * gs0_2;
-                        d0_0 += gv0_1_2 * gs0_3;
+                        // Each row's terms summed, then zeroed where the row lies outside the plane (the values are masked by column).
+                        T d0_0 = gv0_1_2 * gs0_3;
                         d0_0 += gv0_1_1 * gs0_4;
                         d0_0 += gv0_1_0 * gs0_5;
-                        d0_0 += gv0_2_2 * gs0_6;
-                        d0_0 += gv0_2_1 * gs0_7;
-                        d0_0 += gv0_2_0 * gs0_8;
+                        T d0_0_0 = gv0_0_2 * gs0_0;
+                        d0_0_0 += gv0_0_1 * gs0_1;
+                        d0_0_0 += gv0_0_0 * gs0_2;
+                        d0_0 += TBits.Keep(d0_0_0, gmy0);
+                        T d0_0_2 = gv0_2_2 * gs0_6;
+                        d0_0_2 += gv0_2_1 * gs0_7;
+                        d0_0_2 += gv0_2_0 * gs0_8;
+                        d0_0 += TBits.Keep(d0_0_2, gmy2);
                         if (inside)
                             gradInput[at0 + pixel] = d0_0;
-                        T d0_1 = gv0_0_3 * gs1_0;
-                        d0_1 += gv0_0_2 * gs1_1;
-                        d0_1 += gv0_0_1 * gs1_2;
-                        d0_1 += gv0_1_3 * gs1_3;
+                        T d0_1 = gv0_1_3 * gs1_3;
                         d0_1 += gv0_1_2 * gs1_4;
                         d0_1 += gv0_1_1 * gs1_5;
-                        d0_1 += gv0_2_3 * gs1_6;
-                        d0_1 += gv0_2_2 * gs1_7;
-                        d0_1 += gv0_2_1 * gs1_8;
+                        T d0_1_0 = gv0_0_3 * gs1_0;
+                        d0_1_0 += gv0_0_2 * gs1_1;
+                        d0_1_0 += gv0_0_1 * gs1_2;
+                        d0_1 += TBits.Keep(d0_1_0, gmy0);
+                        T d0_1_2 = gv0_2_3 * gs1_6;
+                        d0_1_2 += gv0_2_2 * gs1_7;
+                        d0_1_2 += gv0_2_1 * gs1_8;
+                        d0_1 += TBits.Keep(d0_1_2, gmy2);
                         if (inside & has1)
                             gradInput[at0 + pixel1] = d0_1;
                     }
@@ -742,24 +748,24 @@ namespace Demo
                         T v0_2_1 = input[at0 + row2 + col1];
                         T v0_2_2 = input[at0 + row2 + col2];
                         T v0_2_3 = input[at0 + row2 + col3];
-                        T q0_0 = TBits.Keep(go0_0 * v0_0_0, mp0 & my0 & mx0);
-                        T q0_1 = TBits.Keep(go0_0 * v0_0_1, mp0 & my0);
-                        T q0_2 = TBits.Keep(go0_0 * v0_0_2, mp0 & my0 & mx2);
-                        T q0_3 = TBits.Keep(go0_0 * v0_1_0, mp0 & mx0);
-                        T q0_4 = TBits.Keep(go0_0 * v0_1_1, mp0);
-                        T q0_5 = TBits.Keep(go0_0 * v0_1_2, mp0 & mx2);
-                        T q0_6 = TBits.Keep(go0_0 * v0_2_0, mp0 & my2 & mx0);
-                        T q0_7 = TBits.Keep(go0_0 * v0_2_1, mp0 & my2);
-                        T q0_8 = TBits.Keep(go0_0 * v0_2_2, mp0 & my2 & mx2);
-                        T q1_0 = TBits.Keep(go0_1 * v0_0_1, mp1 & my0);
-                        T q1_1 = TBits.Keep(go0_1 * v0_0_2, mp1 & my0 & mx2);
-                        T q1_2 = TBits.Keep(go0_1 * v0_0_3, mp1 & my0 & mx3);
-                        T q1_3 = TBits.Keep(go0_1 * v0_1_1, mp1);
-                        T q1_4 = TBits.Keep(go0_1 * v0_1_2, mp1 & mx2);
-                        T q1_5 = TBits.Keep(go0_1 * v0_1_3, mp1 & mx3);
-                        T q1_6 = TBits.Keep(go0_1 * v0_2_1, mp1 & my2);
-                        T q1_7 = TBits.Keep(go0_1 * v0_2_2, mp1 & my2 & mx2);
-                        T q1_8 = TBits.Keep(go0_1 * v0_2_3, mp1 & my2 & mx3);
+                        T q0_0 = go0_0 * v0_0_0;
+                        T q0_1 = go0_0 * v0_0_1;
+                        T q0_2 = go0_0 * v0_0_2;
+                        T q0_3 = go0_0 * v0_1_0;
+                        T q0_4 = go0_0 * v0_1_1;
+                        T q0_5 = go0_0 * v0_1_2;
+                        T q0_6 = go0_0 * v0_2_0;
+                        T q0_7 = go0_0 * v0_2_1;
+                        T q0_8 = go0_0 * v0_2_2;
+                        T q1_0 = go0_1 * v0_0_1;
+                        T q1_1 = go0_1 * v0_0_2;
+                        T q1_2 = go0_1 * v0_0_3;
+                        T q1_3 = go0_1 * v0_1_1;
+                        T q1_4 = go0_1 * v0_1_2;
+                        T q1_5 = go0_1 * v0_1_3;
+                        T q1_6 = go0_1 * v0_2_1;
+                        T q1_7 = go0_1 * v0_2_2;
+                        T q1_8 = go0_1 * v0_2_3;
                         a0_0 += q0_0;
                         a0_1 += q0_1;
                         a0_2 += q0_2;
@@ -782,26 +788,27 @@ namespace Demo
                 }
                 if (gradSpatialFilter.Length > 0 & inside)
                 {
-                    gradSpatialFilter[sf + pixel] = a0_0;
-                    gradSpatialFilter[sf + outPlane + pixel] = a0_1;
-                    gradSpatialFilter[sf + 2 * outPlane + pixel] = a0_2;
-                    gradSpatialFilter[sf + 3 * outPlane + pixel] = a0_3;
+                    // Taps in the padding: zero (their sums added clamped values).
+                    gradSpatialFilter[sf + pixel] = TBits.Keep(a0_0, my0 & mx0);
+                    gradSpatialFilter[sf + outPlane + pixel] = TBits.Keep(a0_1, my0);
+                    gradSpatialFilter[sf + 2 * outPlane + pixel] = TBits.Keep(a0_2, my0 & mx2);
+                    gradSpatialFilter[sf + 3 * outPlane + pixel] = TBits.Keep(a0_3, mx0);
                     gradSpatialFilter[sf + 4 * outPlane + pixel] = a0_4;
-                    gradSpatialFilter[sf + 5 * outPlane + pixel] = a0_5;
-                    gradSpatialFilter[sf + 6 * outPlane + pixel] = a0_6;
-                    gradSpatialFilter[sf + 7 * outPlane + pixel] = a0_7;
-                    gradSpatialFilter[sf + 8 * outPlane + pixel] = a0_8;
+                    gradSpatialFilter[sf + 5 * outPlane + pixel] = TBits.Keep(a0_5, mx2);
+                    gradSpatialFilter[sf + 6 * outPlane + pixel] = TBits.Keep(a0_6, my2 & mx0);
+                    gradSpatialFilter[sf + 7 * outPlane + pixel] = TBits.Keep(a0_7, my2);
+                    gradSpatialFilter[sf + 8 * outPlane + pixel] = TBits.Keep(a0_8, my2 & mx2);
                     if (has1)
                     {
-                        gradSpatialFilter[sf + pixel1] = a1_0;
-                        gradSpatialFilter[sf + outPlane + pixel1] = a1_1;
-                        gradSpatialFilter[sf + 2 * outPlane + pixel1] = a1_2;
+                        gradSpatialFilter[sf + pixel1] = TBits.Keep(a1_0, my0);
+                        gradSpatialFilter[sf + outPlane + pixel1] = TBits.Keep(a1_1, my0 & mx2);
+                        gradSpatialFilter[sf + 2 * outPlane + pixel1] = TBits.Keep(a1_2, my0 & mx3);
                         gradSpatialFilter[sf + 3 * outPlane + pixel1] = a1_3;
-                        gradSpatialFilter[sf + 4 * outPlane + pixel1] = a1_4;
-                        gradSpatialFilter[sf + 5 * outPlane + pixel1] = a1_5;
-                        gradSpatialFilter[sf + 6 * outPlane + pixel1] = a1_6;
-                        gradSpatialFilter[sf + 7 * outPlane + pixel1] = a1_7;
-                        gradSpatialFilter[sf + 8 * outPlane + pixel1] = a1_8;
+                        gradSpatialFilter[sf + 4 * outPlane + pixel1] = TBits.Keep(a1_4, mx2);
+                        gradSpatialFilter[sf + 5 * outPlane + pixel1] = TBits.Keep(a1_5, mx3);
+                        gradSpatialFilter[sf + 6 * outPlane + pixel1] = TBits.Keep(a1_6, my2);
+                        gradSpatialFilter[sf + 7 * outPlane + pixel1] = TBits.Keep(a1_7, my2 & mx2);
+                        gradSpatialFilter[sf + 8 * outPlane + pixel1] = TBits.Keep(a1_8, my2 & mx3);
                     }
                 }
             }

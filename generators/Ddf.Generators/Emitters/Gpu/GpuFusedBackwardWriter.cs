@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using Ddf.Generators.Helpers;
 using Ddf.Generators.Model;
@@ -22,6 +23,7 @@ internal static class GpuFusedBackwardWriter
         // Backward (one pass; names of the upstream-gradient window start with g: grow{u}, gcol{j}, gmy{u}, gmx{j}, gv{i}_{u}_{j}):
         //   inside, part             the thread's pixels lie in the plane (else it computes on clamped ones, adds and stores nothing); its warp's partial
         //   gs{p}_{t}                spatial tap t at the upstream pixel pixel p's transposed tap t reads
+        //   d{i}_{p}_{u}             the part of d{i}_{p} from window row u (zeroed as a whole where that row lies outside the plane)
         //   my{u}, mx{j}, mp{p}      bit masks, all ones where window row u / column j and pixel p lie in the plane (hy{u}, hx{j} are not declared)
         //   q{p}_{t}, e{t}           the product of upstream gradient and input of pixel p's tap t; the thread's channel-gradient term of tap t
         """;
@@ -92,10 +94,19 @@ internal static class GpuFusedBackwardWriter
                     WriteChannelTaps(w, spec, 1);
                 using (w.OpenBlock("if (wantInput)"))
                 {
+                    w.WriteLine("// Each row's terms summed, then zeroed where the row lies outside the plane (the values are masked by column).");
                     for (int p = 0; p < pixels; p++)
                     {
-                        WriteSum(w, $"d0_{p}", Enumerable.Range(0, spec.Taps).Select(t =>
-                            $"{WindowValue(spec, transposed, 0, p, t, "g")} * {TapWeight(spec, $"gs{p}_{t}", $"k0_{t}")}"));
+                        IEnumerable<string> Terms(int u) => Enumerable.Range(u * spec.KernelSize, spec.KernelSize).Select(t =>
+                            $"{WindowValue(spec, transposed, 0, p, t, "g")} * {TapWeight(spec, $"gs{p}_{t}", $"k0_{t}")}");
+                        int[] rows = Enumerable.Range(0, spec.KernelSize).ToArray();
+                        int middle = Array.IndexOf(transposed.Rows, transposed.Centre);
+                        WriteSum(w, $"d0_{p}", Terms(middle));
+                        foreach (int u in rows.Where(u => u != middle))
+                        {
+                            WriteSum(w, $"d0_{p}_{u}", Terms(u));
+                            w.WriteLine($"d0_{p} += {Kept($"gmy{u}", $"d0_{p}_{u}")};");
+                        }
                         w.WriteLine($"if (inside{(p == 0 ? "" : $" & has{p}")})\n    gradInput[at0 + {PixelName(p)}] = d0_{p};");
                     }
                 }
@@ -104,19 +115,13 @@ internal static class GpuFusedBackwardWriter
                     w.WriteLine("// The upstream gradient at the thread's own pixels: the centre of its transposed window.");
                     for (int p = 0; p < pixels; p++)
                         w.WriteLine($"T go0_{p} = gv0_{centre}_{transposed.ColumnOf[p, centre]};");
-                    // Real (clamped) input values; each product is zeroed where its tap lies in the padding or its pixel outside
-                    // the plane (mask of the pixel and tap row, mask of the tap column), so an infinity there never meets a zero
-                    // (Inf * 0 would be NaN in a finite sum).
+                    // Real (clamped) input values and their products, unmasked: the spatial-gradient sums of taps in the padding are
+                    // zeroed once after the loop, the channel-gradient terms of each channel below (so an infinity there never
+                    // meets a zero: Inf * 0 would be NaN in a finite sum).
                     WriteWindowLoads(w, spec, taps, "input", 1, masked: false);
                     for (int p = 0; p < pixels; p++)
-                    {
                         for (int t = 0; t < spec.Taps; t++)
-                        {
-                            int u = t / spec.KernelSize, j = taps.ColumnOf[p, t % spec.KernelSize];
-                            string mask = string.Join(" & ", new[] { $"mp{p}", taps.Rows[u] == taps.Centre ? "" : $"my{u}", taps.Columns[j] == taps.Centre ? "" : $"mx{j}" }.Where(c => c.Length > 0));
-                            w.WriteLine($"T q{p}_{t} = {Kept(mask, $"go0_{p} * {WindowValue(spec, taps, 0, p, t)}")};");
-                        }
-                    }
+                            w.WriteLine($"T q{p}_{t} = go0_{p} * {WindowValue(spec, taps, 0, p, t)};");
                     if (spec.HasSpatial)
                     {
                         string factor = spec.HasChannel && mul ? " * k0_{0}" : "";
@@ -125,15 +130,16 @@ internal static class GpuFusedBackwardWriter
                                 w.WriteLine($"a{p}_{t} += q{p}_{t}{string.Format(factor, t)};");
                     }
                     if (spec.HasChannel)
-                        WriteChannelPartials(w, spec, pixels, spec.HasSpatial && mul);
+                        WriteChannelPartials(w, spec, taps, spec.HasSpatial && mul);
                 }
             }
             if (spec.HasSpatial)
             {
                 using (w.OpenBlock("if (gradSpatialFilter.Length > 0 & inside)"))
                 {
+                    w.WriteLine("// Taps in the padding: zero (their sums added clamped values).");
                     WritePixelStores(w, pixels, p => string.Join("\n", Enumerable.Range(0, spec.Taps).Select(t =>
-                        $"gradSpatialFilter[sf{TapOffset(t, "outPlane")} + {PixelName(p)}] = a{p}_{t};")));
+                        $"gradSpatialFilter[sf{TapOffset(t, "outPlane")} + {PixelName(p)}] = {Kept(TapMask(spec, taps, p, t), $"a{p}_{t}")};")));
                 }
             }
         }
@@ -156,15 +162,31 @@ internal static class GpuFusedBackwardWriter
         w.WriteLine("int " + string.Join(", ", masks) + ";");
     }
 
+    /// <summary>The bit mask of pixel p's tap t lying inside the plane ("" for the centre), for the spatial-gradient stores.</summary>
+    private static string TapMask(DdfSpec spec, GpuWindow taps, int p, int t) =>
+        WindowCondition(taps, t / spec.KernelSize, taps.ColumnOf[p, t % spec.KernelSize], row: "my", column: "mx");
+
     /// <summary>
     /// Each tap's channel-filter product summed over the thread's pixels (times their spatial taps when <paramref name="mul"/>),
     /// then over the warp by halving exchanges (<see cref="GpuWarpExchanges"/>): Taps values per lane in 40 shuffles, selects
     /// and adds for k = 3 instead of a shuffle tree per tap (90), and one store per lane instead of Taps from lane 0.
     /// </summary>
-    private static void WriteChannelPartials(SourceWriter w, DdfSpec spec, int pixels, bool mul)
+    private static void WriteChannelPartials(SourceWriter w, DdfSpec spec, GpuWindow taps, bool mul)
     {
+        // A pixel's product is zeroed where it lies outside the plane or its tap's column does, the sum over the pixels where
+        // the tap's row does (one mask per pair instead of per triple: fewer registers across the loop).
+        w.WriteLine("// Each pixel's term zeroed where the pixel or its tap's column lies outside the plane, their sum where the tap's row does.");
         for (int t = 0; t < spec.Taps; t++)
-            w.WriteLine($"T e{t} = " + string.Join(" + ", Enumerable.Range(0, pixels).Select(p => mul ? $"q{p}_{t} * s{p}_{t}" : $"q{p}_{t}")) + ";");
+        {
+            int u = t / spec.KernelSize;
+            string sum = string.Join(" + ", Enumerable.Range(0, taps.Pixels).Select(p =>
+            {
+                int j = taps.ColumnOf[p, t % spec.KernelSize];
+                string kept = Kept(string.Join(" & ", new[] { $"mp{p}", taps.Columns[j] == taps.Centre ? "" : $"mx{j}" }.Where(c => c.Length > 0)), $"q{p}_{t}");
+                return mul ? $"{kept} * s{p}_{t}" : kept;
+            }));
+            w.WriteLine($"T e{t} = {(taps.Rows[u] == taps.Centre ? sum : Kept($"my{u}", sum))};");
+        }
         var sums = GpuWarpExchanges.WriteSums(w, Enumerable.Range(0, spec.Taps).Select(t => $"e{t}").ToList());
         using (w.OpenBlock("if (channelPartials.Length > 0)"))
         {

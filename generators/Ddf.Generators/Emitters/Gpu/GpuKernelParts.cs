@@ -104,12 +104,13 @@ internal static class GpuKernelParts
 
     /// <summary>
     /// Whether window element (u, j) needs a zero select, as a condition ("" when it is always inside); with the names of
-    /// <see cref="WriteWindowMasks"/> (<paramref name="row"/> "my", <paramref name="column"/> "mx"), as a bit mask.
+    /// <see cref="WriteWindowMasks"/> (<paramref name="row"/> "my", <paramref name="column"/> "mx"), as a bit mask; without
+    /// <paramref name="row"/>, its column's condition only.
     /// </summary>
-    internal static string WindowCondition(GpuWindow window, int u, int j, string prefix = "", string row = "hy", string column = "hx")
+    internal static string WindowCondition(GpuWindow window, int u, int j, string prefix = "", string? row = "hy", string column = "hx")
     {
         var parts = new List<string>(2);
-        if (window.HitsByStride || window.Rows[u] != window.Centre)
+        if (row is not null && (window.HitsByStride || window.Rows[u] != window.Centre))
             parts.Add($"{prefix}{row}{u}");
         if (window.HitsByStride || window.Columns[j] != window.Centre)
             parts.Add($"{prefix}{column}{j}");
@@ -142,7 +143,8 @@ internal static class GpuKernelParts
     /// <summary>
     /// Declares <c>v{i}_{u}_{j}</c>: the window of channel i (whose plane starts at <c>at{i}</c>) in <paramref name="view"/>, zero
     /// outside the plane unless <paramref name="masked"/> is false (the caller then drops those taps' terms itself), by
-    /// selects or, with <paramref name="bits"/>, by the masks of <see cref="WriteWindowMasks"/>. With a
+    /// selects or, with <paramref name="bits"/>, by the column masks of <see cref="WriteWindowMasks"/> (the caller masks each
+    /// row's sum: a mask per value and row would be one more register per pair, hoisted out of the loop by ptxas). With a
     /// <paramref name="prefix"/>, the window's names (rows, columns, conditions, values) start with it.
     /// </summary>
     internal static void WriteWindowLoads(SourceWriter w, DdfSpec spec, GpuWindow window, string view, int channels, bool masked = true, string prefix = "", bool bits = false)
@@ -154,7 +156,7 @@ internal static class GpuKernelParts
                 for (int j = 0; j < window.Columns.Length; j++)
                 {
                     string load = $"{view}[at{i} + {prefix}row{u} + {prefix}col{j}]";
-                    string value = !masked ? load : bits ? Kept(WindowCondition(window, u, j, prefix, "my", "mx"), load) : Selected(WindowCondition(window, u, j, prefix), load);
+                    string value = !masked ? load : bits ? Kept(WindowCondition(window, u, j, prefix, row: null, "mx"), load) : Selected(WindowCondition(window, u, j, prefix), load);
                     w.WriteLine($"T {prefix}v{i}_{u}_{j} = {value};");
                 }
             }

@@ -63,8 +63,9 @@ internal static class GpuKernelParts
     /// Declares the window's rows (<c>row{u}</c>, already scaled to a plane offset) and columns (<c>col{j}</c>), clamped into
     /// the plane so that every load is valid (with <paramref name="stepInside"/>, moved to the nearest inside tap of the same
     /// pixel; with dilation 1 that is the clamp), and whether each is inside (<c>hy{u}</c>, <c>hx{j}</c>; none for the
-    /// centre, which always is; none at all without <paramref name="conditions"/>). Forward windows start from <c>iy</c>, <c>ix</c> in an input plane of g.Height x g.Width;
-    /// transposed ones from <c>jy</c>, <c>jx</c> in an upstream-gradient plane of outH x outW.
+    /// centre, which always is; none at all without <paramref name="conditions"/>). Forward windows start from <c>iy</c>,
+    /// <c>ix</c> in an input plane of g.Height x g.Width; transposed ones from <c>jy</c>, <c>jx</c> in an upstream-gradient
+    /// plane of outH x outW.
     /// </summary>
     internal static void WriteWindow(SourceWriter w, DdfSpec spec, GpuWindow window, bool stepInside = false, string prefix = "", bool conditions = true)
     {
@@ -122,14 +123,14 @@ internal static class GpuKernelParts
     /// where <c>hy{u}</c> and <c>hx{j}</c> hold (<paramref name="columns"/> false: rows only), for loops that select with
     /// <c>TBits.Keep</c> instead of predicates (stride-1 windows).
     /// </summary>
-    internal static void WriteWindowMasks(SourceWriter w, GpuWindow window, string prefix = "", bool columns = true)
+    internal static void WriteWindowMasks(SourceWriter w, GpuWindow window, bool columns = true)
     {
         bool t = window.IsTransposed;
         string Coordinate(string axis, int offset) => $"{(t ? "j" : "i")}{axis}{Offset(offset)}";
         var masks = Enumerable.Range(0, window.Rows.Length).Where(u => window.Rows[u] != window.Centre)
-            .Select(u => $"{prefix}my{u} = {Mask(Coordinate("y", window.Rows[u]), t ? "outH" : "g.Height")}")
+            .Select(u => $"my{u} = {Mask(Coordinate("y", window.Rows[u]), t ? "outH" : "g.Height")}")
             .Concat(Enumerable.Range(0, columns ? window.Columns.Length : 0).Where(j => window.Columns[j] != window.Centre)
-                .Select(j => $"{prefix}mx{j} = {Mask(Coordinate("x", window.Columns[j]), t ? "outW" : "g.Width")}"));
+                .Select(j => $"mx{j} = {Mask(Coordinate("x", window.Columns[j]), t ? "outW" : "g.Width")}"));
         foreach (string mask in masks)
             w.WriteLine($"int {mask};");
     }

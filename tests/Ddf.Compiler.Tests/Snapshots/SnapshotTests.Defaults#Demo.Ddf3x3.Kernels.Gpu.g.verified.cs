@@ -94,9 +94,9 @@ namespace Demo
                 int iy = oy - Pad;
                 // Input rows the taps read, clamped into the plane (every load valid); my: their masks, all ones inside the plane (else the values are zero).
                 int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy, g.Height) * g.Width;
+                int my0 = global::Ddf.Runtime.DdfGpuBits.Inside(iy, g.Height);
                 int row1 = (iy + 1) * g.Width;
                 int row2 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy + 2, g.Height) * g.Width;
-                int my0 = global::Ddf.Runtime.DdfGpuBits.Inside(iy, g.Height);
                 int my2 = global::Ddf.Runtime.DdfGpuBits.Inside(iy + 2, g.Height);
                 // Columns beside the run that the warp's first and last lanes load themselves (the others take them from their neighbours).
                 int left0 = global::System.Math.Max(ox - 1, 0), right0 = global::System.Math.Min(ox + 4, g.Width - 1);
@@ -385,9 +385,9 @@ namespace Demo
                 int iy = oy - Pad;
                 // Input rows the taps read, clamped into the plane (every load valid); my: their masks, all ones inside the plane (else the values are zero).
                 int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy, g.Height) * g.Width;
+                int my0 = global::Ddf.Runtime.DdfGpuBits.Inside(iy, g.Height);
                 int row1 = (iy + 1) * g.Width;
                 int row2 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy + 2, g.Height) * g.Width;
-                int my0 = global::Ddf.Runtime.DdfGpuBits.Inside(iy, g.Height);
                 int my2 = global::Ddf.Runtime.DdfGpuBits.Inside(iy + 2, g.Height);
                 // Columns beside the run that the warp's first and last lanes load themselves (the others take them from their neighbours).
                 int left0 = global::System.Math.Max(ox - 1, 0), right0 = global::System.Math.Min(ox + 4, g.Width - 1);
@@ -663,19 +663,19 @@ namespace Demo
                 int pixel1 = has1 ? pixel + 1 : pixel;
                 bool wantInput = gradInput.Length > 0, wantFilters = gradSpatialFilter.Length > 0 | channelPartials.Length > 0;
                 int iy = y - Pad, ix = x - Pad;
-                // Input rows and columns the taps read, clamped into the plane (every load valid).
+                // Values outside the plane are zeroed by AND with bit masks (TBits.Keep): ~20 conditions do not fit the predicate registers.
+                // Input rows and columns the taps read, clamped into the plane (every load valid); my/mx: bit masks, all ones inside the plane.
                 int row0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy, g.Height) * g.Width;
+                int my0 = global::Ddf.Runtime.DdfGpuBits.Inside(iy, g.Height);
                 int row1 = (iy + 1) * g.Width;
                 int row2 = global::Ddf.Runtime.DdfGpuTiling.Clamp(iy + 2, g.Height) * g.Width;
+                int my2 = global::Ddf.Runtime.DdfGpuBits.Inside(iy + 2, g.Height);
                 int col0 = global::Ddf.Runtime.DdfGpuTiling.Clamp(ix, g.Width);
+                int mx0 = global::Ddf.Runtime.DdfGpuBits.Inside(ix, g.Width);
                 int col1 = ix + 1;
                 int col2 = global::Ddf.Runtime.DdfGpuTiling.Clamp(ix + 2, g.Width);
-                int col3 = global::Ddf.Runtime.DdfGpuTiling.Clamp(ix + 3, g.Width);
-                // Bit masks, all ones inside the plane: values outside are zeroed by AND (TBits.Keep), as ~20 conditions do not fit the predicate registers.
-                int my0 = global::Ddf.Runtime.DdfGpuBits.Inside(iy, g.Height);
-                int my2 = global::Ddf.Runtime.DdfGpuBits.Inside(iy + 2, g.Height);
-                int mx0 = global::Ddf.Runtime.DdfGpuBits.Inside(ix, g.Width);
                 int mx2 = global::Ddf.Runtime.DdfGpuBits.Inside(ix + 2, g.Width);
+                int col3 = global::Ddf.Runtime.DdfGpuTiling.Clamp(ix + 3, g.Width);
                 int mx3 = global::Ddf.Runtime.DdfGpuBits.Inside(ix + 3, g.Width);
                 // The transposed taps read the same rows and columns (the upstream-gradient plane is the input plane at stride 1).
                 int grow0 = row2, grow1 = row1, grow2 = row0, gcol0 = col0, gcol1 = col1, gcol2 = col2, gcol3 = col3;

@@ -64,9 +64,8 @@ internal static class GpuFusedBackwardWriter
                 bool wantInput = gradInput.Length > 0, wantFilters = gradSpatialFilter.Length > 0 | channelPartials.Length > 0;
                 int iy = y - Pad, ix = x - Pad;
                 """);
-            WriteWindow(w, spec, taps, conditions: false);
-            w.WriteLine("// Bit masks, all ones inside the plane: values outside are zeroed by AND (TBits.Keep), as ~20 conditions do not fit the predicate registers.");
-            WriteWindowMasks(w, taps);
+            w.WriteLine("// Values outside the plane are zeroed by AND with bit masks (TBits.Keep): ~20 conditions do not fit the predicate registers.");
+            WriteWindow(w, spec, taps, conditions: false, masks: true);
             WriteTransposedAliases(w, taps, transposed);
             w.WriteLine($"int mp0 = {Mask("x0", "g.Width")} & {Mask("y0", "g.Height")};");
             for (int p = 1; p < pixels; p++)
@@ -89,7 +88,7 @@ internal static class GpuFusedBackwardWriter
             using (w.OpenBlock("for (int c = 0; c < g.Channels; c++)"))
             {
                 w.WriteLine("int plane0 = bc + c, at0 = plane0 * inPlane;");
-                WriteWindowLoads(w, spec, transposed, "gradOutput", 1, prefix: "g", bits: true);
+                WriteWindowLoads(w, spec, transposed, "gradOutput", 1, prefix: "g", columnMasks: true);
                 if (spec.HasChannel)
                     WriteChannelTaps(w, spec, 1);
                 using (w.OpenBlock("if (wantInput)"))
@@ -99,10 +98,9 @@ internal static class GpuFusedBackwardWriter
                     {
                         IEnumerable<string> Terms(int u) => Enumerable.Range(u * spec.KernelSize, spec.KernelSize).Select(t =>
                             $"{WindowValue(spec, transposed, 0, p, t, "g")} * {TapWeight(spec, $"gs{p}_{t}", $"k0_{t}")}");
-                        int[] rows = Enumerable.Range(0, spec.KernelSize).ToArray();
-                        int middle = Array.IndexOf(transposed.Rows, transposed.Centre);
-                        WriteSum(w, $"d0_{p}", Terms(middle));
-                        foreach (int u in rows.Where(u => u != middle))
+                        // The centre row (always inside) starts the sum.
+                        WriteSum(w, $"d0_{p}", Terms(centre));
+                        foreach (int u in Enumerable.Range(0, spec.KernelSize).Where(u => u != centre))
                         {
                             WriteSum(w, $"d0_{p}_{u}", Terms(u));
                             w.WriteLine($"d0_{p} += {Kept($"gmy{u}", $"d0_{p}_{u}")};");
@@ -139,7 +137,7 @@ internal static class GpuFusedBackwardWriter
                 {
                     w.WriteLine("// Taps in the padding: zero (their sums added clamped values).");
                     WritePixelStores(w, pixels, p => string.Join("\n", Enumerable.Range(0, spec.Taps).Select(t =>
-                        $"gradSpatialFilter[sf{TapOffset(t, "outPlane")} + {PixelName(p)}] = {Kept(TapMask(spec, taps, p, t), $"a{p}_{t}")};")));
+                        $"gradSpatialFilter[sf{TapOffset(t, "outPlane")} + {PixelName(p)}] = {Kept(TapCondition(spec, taps, p, t, "my", "mx"), $"a{p}_{t}")};")));
                 }
             }
         }
@@ -162,10 +160,6 @@ internal static class GpuFusedBackwardWriter
         w.WriteLine("int " + string.Join(", ", masks) + ";");
     }
 
-    /// <summary>The bit mask of pixel p's tap t lying inside the plane ("" for the centre), for the spatial-gradient stores.</summary>
-    private static string TapMask(DdfSpec spec, GpuWindow taps, int p, int t) =>
-        WindowCondition(taps, t / spec.KernelSize, taps.ColumnOf[p, t % spec.KernelSize], row: "my", column: "mx");
-
     /// <summary>
     /// Each tap's channel-filter product summed over the thread's pixels (times their spatial taps when <paramref name="mul"/>),
     /// then over the warp by halving exchanges (<see cref="GpuWarpExchanges"/>): Taps values per lane in 40 shuffles, selects
@@ -181,8 +175,8 @@ internal static class GpuFusedBackwardWriter
             int u = t / spec.KernelSize;
             string sum = string.Join(" + ", Enumerable.Range(0, taps.Pixels).Select(p =>
             {
-                int j = taps.ColumnOf[p, t % spec.KernelSize];
-                string kept = Kept(string.Join(" & ", new[] { $"mp{p}", taps.Columns[j] == taps.Centre ? "" : $"mx{j}" }.Where(c => c.Length > 0)), $"q{p}_{t}");
+                string column = TapCondition(spec, taps, p, t, row: null, column: "mx");
+                string kept = Kept(column.Length == 0 ? $"mp{p}" : $"mp{p} & {column}", $"q{p}_{t}");
                 return mul ? $"{kept} * s{p}_{t}" : kept;
             }));
             w.WriteLine($"T e{t} = {(taps.Rows[u] == taps.Centre ? sum : Kept($"my{u}", sum))};");

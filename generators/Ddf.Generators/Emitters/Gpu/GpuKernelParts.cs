@@ -63,26 +63,33 @@ internal static class GpuKernelParts
     /// Declares the window's rows (<c>row{u}</c>, already scaled to a plane offset) and columns (<c>col{j}</c>), clamped into
     /// the plane so that every load is valid (with <paramref name="stepInside"/>, moved to the nearest inside tap of the same
     /// pixel; with dilation 1 that is the clamp), and whether each is inside (<c>hy{u}</c>, <c>hx{j}</c>; none for the
-    /// centre, which always is; none at all without <paramref name="conditions"/>). Forward windows start from <c>iy</c>,
-    /// <c>ix</c> in an input plane of g.Height x g.Width; transposed ones from <c>jy</c>, <c>jx</c> in an upstream-gradient
-    /// plane of outH x outW.
+    /// centre, which always is; none at all without <paramref name="conditions"/>); with <paramref name="masks"/> (stride-1
+    /// windows), also their bit masks <c>my{u}</c>, <c>mx{j}</c> (Ddf.Runtime.DdfGpuBits: all ones inside), for loops that
+    /// zero by AND (<c>TBits.Keep</c>) instead of selects. Forward windows start from <c>iy</c>, <c>ix</c> in an input plane
+    /// of g.Height x g.Width; transposed ones from <c>jy</c>, <c>jx</c> in an upstream-gradient plane of outH x outW.
     /// </summary>
-    internal static void WriteWindow(SourceWriter w, DdfSpec spec, GpuWindow window, bool stepInside = false, string prefix = "", bool conditions = true)
+    internal static void WriteWindow(SourceWriter w, DdfSpec spec, GpuWindow window, bool stepInside = false, string prefix = "", bool conditions = true, bool masks = false)
     {
         bool t = window.IsTransposed;
         string height = t ? "outH" : "g.Height", width = t ? "outW" : "g.Width";
         string moved = stepInside ? "moved to the nearest inside tap of the same pixel" : "clamped into the plane";
         string hits = !conditions ? "" : t ? "; hy/hx: a tap hits them" : "; hy/hx: inside the plane (else the tap adds zero)";
+        if (masks)
+            hits += "; my/mx: bit masks, all ones inside the plane";
         w.WriteLine(t
             ? $"// Upstream-gradient rows and columns the transposed taps read, {moved} (every load valid){hits}."
             : $"// Input rows and columns the taps read, {moved} (every load valid){hits}.");
         for (int u = 0; u < window.Rows.Length; u++)
-            WriteWindowLine(w, spec, window, $"{prefix}row", conditions ? $"{prefix}hy" : null, u, $"{(t ? "jy" : "iy")}{Offset(window.Rows[u])}", window.Rows[u] == window.Centre, height, $" * {width}", stepInside);
+            WriteWindowLine(w, spec, window, $"{prefix}row", conditions ? $"{prefix}hy" : null, u, $"{(t ? "jy" : "iy")}{Offset(window.Rows[u])}", window.Rows[u] == window.Centre, height, $" * {width}", stepInside, masks ? $"{prefix}my" : null);
         for (int j = 0; j < window.Columns.Length; j++)
-            WriteWindowLine(w, spec, window, $"{prefix}col", conditions ? $"{prefix}hx" : null, j, $"{(t ? "jx" : "ix")}{Offset(window.Columns[j])}", window.Columns[j] == window.Centre, width, "", stepInside);
+            WriteWindowLine(w, spec, window, $"{prefix}col", conditions ? $"{prefix}hx" : null, j, $"{(t ? "jx" : "ix")}{Offset(window.Columns[j])}", window.Columns[j] == window.Centre, width, "", stepInside, masks ? $"{prefix}mx" : null);
     }
 
-    internal static void WriteWindowLine(SourceWriter w, DdfSpec spec, GpuWindow window, string name, string? hit, int index, string coordinate, bool centre, string size, string scale, bool stepInside)
+    /// <summary>
+    /// One row or column of a window: its clamped offset <c>{name}{index}</c>, whether it is inside (<c>{hit}{index}</c>) and
+    /// its bit mask (<c>{mask}{index}</c>, stride-1 windows only), each where named (none for the centre).
+    /// </summary>
+    internal static void WriteWindowLine(SourceWriter w, DdfSpec spec, GpuWindow window, string name, string? hit, int index, string coordinate, bool centre, string size, string scale, bool stepInside, string? mask = null)
     {
         string at = coordinate.Contains(' ') ? $"({coordinate})" : coordinate;
         if (window.HitsByStride)
@@ -100,12 +107,14 @@ internal static class GpuKernelParts
             w.WriteLine($"int {name}{index} = {inside}{scale};");
             if (hit is not null)
                 w.WriteLine($"bool {hit}{index} = (uint){at} < (uint){size};");
+            if (mask is not null)
+                w.WriteLine($"int {mask}{index} = {Mask(coordinate, size)};");
         }
     }
 
     /// <summary>
-    /// Whether window element (u, j) needs a zero select, as a condition ("" when it is always inside); with the names of
-    /// <see cref="WriteWindowMasks"/> (<paramref name="row"/> "my", <paramref name="column"/> "mx"), as a bit mask; without
+    /// Whether window element (u, j) needs a zero select, as a condition ("" when it is always inside); with the mask names
+    /// of <see cref="WriteWindow"/> (<paramref name="row"/> "my", <paramref name="column"/> "mx"), as a bit mask; without
     /// <paramref name="row"/>, its column's condition only.
     /// </summary>
     internal static string WindowCondition(GpuWindow window, int u, int j, string prefix = "", string? row = "hy", string column = "hx")
@@ -118,23 +127,6 @@ internal static class GpuKernelParts
         return string.Join(" & ", parts); // "&": no short-circuit branch
     }
 
-    /// <summary>
-    /// Declares the bit masks (Ddf.Runtime.DdfGpuBits) of the window's conditions: <c>my{u}</c> and <c>mx{j}</c>, all ones
-    /// where <c>hy{u}</c> and <c>hx{j}</c> hold (<paramref name="columns"/> false: rows only), for loops that select with
-    /// <c>TBits.Keep</c> instead of predicates (stride-1 windows).
-    /// </summary>
-    internal static void WriteWindowMasks(SourceWriter w, GpuWindow window, bool columns = true)
-    {
-        bool t = window.IsTransposed;
-        string Coordinate(string axis, int offset) => $"{(t ? "j" : "i")}{axis}{Offset(offset)}";
-        var masks = Enumerable.Range(0, window.Rows.Length).Where(u => window.Rows[u] != window.Centre)
-            .Select(u => $"my{u} = {Mask(Coordinate("y", window.Rows[u]), t ? "outH" : "g.Height")}")
-            .Concat(Enumerable.Range(0, columns ? window.Columns.Length : 0).Where(j => window.Columns[j] != window.Centre)
-                .Select(j => $"mx{j} = {Mask(Coordinate("x", window.Columns[j]), t ? "outW" : "g.Width")}"));
-        foreach (string mask in masks)
-            w.WriteLine($"int {mask};");
-    }
-
     /// <summary>The bit mask of 0 &lt;= <paramref name="coordinate"/> &lt; <paramref name="size"/>: all ones where it holds.</summary>
     internal static string Mask(string coordinate, string size) => $"{GpuBits}.Inside({coordinate}, {size})";
 
@@ -144,11 +136,11 @@ internal static class GpuKernelParts
     /// <summary>
     /// Declares <c>v{i}_{u}_{j}</c>: the window of channel i (whose plane starts at <c>at{i}</c>) in <paramref name="view"/>, zero
     /// outside the plane unless <paramref name="masked"/> is false (the caller then drops those taps' terms itself), by
-    /// selects or, with <paramref name="bits"/>, by the column masks of <see cref="WriteWindowMasks"/> (the caller masks each
+    /// selects or, with <paramref name="columnMasks"/>, by the column masks of <see cref="WriteWindow"/> (the caller masks each
     /// row's sum: a mask per value and row would be one more register per pair, hoisted out of the loop by ptxas). With a
     /// <paramref name="prefix"/>, the window's names (rows, columns, conditions, values) start with it.
     /// </summary>
-    internal static void WriteWindowLoads(SourceWriter w, DdfSpec spec, GpuWindow window, string view, int channels, bool masked = true, string prefix = "", bool bits = false)
+    internal static void WriteWindowLoads(SourceWriter w, DdfSpec spec, GpuWindow window, string view, int channels, bool masked = true, string prefix = "", bool columnMasks = false)
     {
         for (int i = 0; i < channels; i++)
         {
@@ -157,16 +149,16 @@ internal static class GpuKernelParts
                 for (int j = 0; j < window.Columns.Length; j++)
                 {
                     string load = $"{view}[at{i} + {prefix}row{u} + {prefix}col{j}]";
-                    string value = !masked ? load : bits ? Kept(WindowCondition(window, u, j, prefix, row: null, "mx"), load) : Selected(WindowCondition(window, u, j, prefix), load);
+                    string value = !masked ? load : columnMasks ? Kept(WindowCondition(window, u, j, prefix, row: null, "mx"), load) : Selected(WindowCondition(window, u, j, prefix), load);
                     w.WriteLine($"T {prefix}v{i}_{u}_{j} = {value};");
                 }
             }
         }
     }
 
-    /// <summary>The condition (or "") under which pixel p's tap t reads inside the plane.</summary>
-    internal static string TapCondition(DdfSpec spec, GpuWindow window, int p, int t) =>
-        WindowCondition(window, t / spec.KernelSize, window.ColumnOf[p, t % spec.KernelSize]);
+    /// <summary>The condition (or "") under which pixel p's tap t reads inside the plane; a bit mask with the names "my", "mx"; without <paramref name="row"/>, its column's only.</summary>
+    internal static string TapCondition(DdfSpec spec, GpuWindow window, int p, int t, string? row = "hy", string column = "hx") =>
+        WindowCondition(window, t / spec.KernelSize, window.ColumnOf[p, t % spec.KernelSize], row: row, column: column);
 
     /// <summary><paramref name="value"/> where <paramref name="condition"/> holds, else zero ("" keeps it).</summary>
     internal static string Selected(string condition, string value) => condition.Length == 0 ? value : $"{GpuTiling}.ZeroUnless({condition}, {value})";
@@ -177,7 +169,7 @@ internal static class GpuKernelParts
 
     /// <summary>
     /// Declares <c>{prefix}s{p}_{t}</c>: the spatial taps at the upstream pixels pixel p's transposed tap t reads (zero where it
-    /// misses: by select, or with <paramref name="bits"/> by the masks of <see cref="WriteWindowMasks"/>), in registers for all
+    /// misses: by select, or with <paramref name="bits"/> by the masks of <see cref="WriteWindow"/>), in registers for all
     /// channels; <c>sf</c> must be declared.
     /// </summary>
     internal static void WriteUpstreamSpatialTaps(SourceWriter w, DdfSpec spec, GpuWindow window, string prefix = "", bool bits = false)

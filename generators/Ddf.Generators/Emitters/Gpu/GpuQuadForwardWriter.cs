@@ -84,8 +84,7 @@ internal static class GpuQuadForwardWriter
             w.WriteLine("int iy = oy - Pad;");
             w.WriteLine("// Input rows the taps read, clamped into the plane (every load valid); my: their masks, all ones inside the plane (else the values are zero).");
             for (int u = 0; u < k; u++)
-                WriteWindowLine(w, spec, window, "row", hit: null, u, $"iy{Offset(window.Rows[u])}", window.Rows[u] == window.Centre, "g.Height", " * g.Width", stepInside: false);
-            WriteWindowMasks(w, window, columns: false);
+                WriteWindowLine(w, spec, window, "row", hit: null, u, $"iy{Offset(window.Rows[u])}", window.Rows[u] == window.Centre, "g.Height", " * g.Width", stepInside: false, mask: "my");
             if (pad > 0)
             {
                 w.WriteLine("// Columns beside the run that the warp's first and last lanes load themselves (the others take them from their neighbours).");
